@@ -1,0 +1,69 @@
+// swift-tools-version:6.0
+// cnzoo — move ConvNeXt / ConvMixer checkpoints between PyTorch, MindSpore and safetensors, and keep a zoo of them.
+//
+// Rooms (one module each; data flows one way):
+//   CNZooCore        neutral vocabulary: DType, TensorEntry, Checkpoint, errors, byte cursor, limits, atomic output
+//   CNZooSafeTensors safetensors reader / writer
+//   CNZooPyTorch     .pth zip container, data-only pickle machine, state-dict decoder, pickle writer
+//   CNZooMindSpore   .ckpt protobuf stream reader / writer
+//   CNZooNumPy       .npy reader / writer
+//   CNZooFormats     content-based format detection + one entry point to read / write any format
+//   CNZooMapping     architecture specs, naming conventions, strict mapper, detector
+//   CNZooModels      kernels and the ConvNeXt forward pass over canonical weights
+//   CNZooZoo         versioned manifests, registry, fetcher
+//   CNZooVerify      verification runner (conversion + round trip + forward parity)
+//   cnzoo            thin command-line front end
+import PackageDescription
+
+/// Compute kernels are compiled for AVX2+FMA: every CI and developer machine here is x86-64 with AVX-512, and the
+/// baseline SSE2 target turns SIMD FMA into libm calls (see shared/reference/swift-toolchain.md §3).
+let kernelFlags: [SwiftSetting] = [
+    .unsafeFlags(["-Ounchecked", "-target-cpu", "haswell"], .when(configuration: .release)),
+    .unsafeFlags(["-target-cpu", "haswell"], .when(configuration: .debug)),
+]
+
+let package = Package(
+    name: "cnzoo",
+    platforms: [.macOS(.v13)],
+    products: [
+        .library(name: "CNZoo", targets: [
+            "CNZooCore", "CNZooSafeTensors", "CNZooPyTorch", "CNZooMindSpore", "CNZooNumPy", "CNZooFormats",
+            "CNZooMapping", "CNZooModels", "CNZooZoo", "CNZooVerify",
+        ]),
+        .executable(name: "cnzoo", targets: ["cnzoo"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+
+        .target(name: "CNZooCore"),
+        .target(name: "CNZooSafeTensors", dependencies: ["CNZooCore"]),
+        .target(name: "CNZooPyTorch", dependencies: ["CNZooCore"]),
+        .target(name: "CNZooMindSpore", dependencies: ["CNZooCore"]),
+        .target(name: "CNZooNumPy", dependencies: ["CNZooCore"]),
+        .target(name: "CNZooFormats", dependencies: [
+            "CNZooCore", "CNZooSafeTensors", "CNZooPyTorch", "CNZooMindSpore", "CNZooNumPy",
+        ]),
+        .target(name: "CNZooMapping", dependencies: ["CNZooCore"]),
+        .target(name: "CNZooModels", dependencies: ["CNZooCore", "COpenBLAS"], swiftSettings: kernelFlags),
+        .target(name: "CNZooZoo", dependencies: ["CNZooCore", "CNZooMapping"]),
+        .target(name: "CNZooVerify", dependencies: [
+            "CNZooCore", "CNZooFormats", "CNZooMapping", "CNZooModels", "CNZooZoo", "CNZooNumPy",
+        ]),
+        .executableTarget(name: "cnzoo", dependencies: [
+            "CNZooCore", "CNZooFormats", "CNZooMapping", "CNZooModels", "CNZooZoo", "CNZooVerify",
+            "CNZooSafeTensors", "CNZooPyTorch", "CNZooMindSpore", "CNZooNumPy",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .target(name: "CNZooTestSupport", dependencies: ["CNZooCore"]),
+
+        .testTarget(name: "CoreTests", dependencies: ["CNZooCore", "CNZooTestSupport"]),
+        .testTarget(name: "SafeTensorsTests", dependencies: ["CNZooSafeTensors", "CNZooCore", "CNZooTestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["CNZooTestSupport", "CNZooCore"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,172 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Writes a file atomically: bytes go to a temporary file in the target's directory, which is fsync'd and renamed
+/// over the target only on `commit()`. Until then the target path is untouched; `abort()` (or deinit without a
+/// commit) removes the temporary file. A kill -9 leaves at most a `.cnzoo-tmp-*` file, never a partial target.
+///
+/// Small writes are buffered; large ones go straight to `write(2)`.
+public final class AtomicFileWriter {
+    /// The final path.
+    public let path: String
+    /// The temporary path being written.
+    public let temporaryPath: String
+    /// Bytes written so far.
+    public private(set) var bytesWritten: Int = 0
+
+    private var fd: Int32
+    private var buffer: UnsafeMutableRawBufferPointer
+    private var buffered = 0
+    private var finished = false
+
+    /// Every temporary file currently open in this process (for signal-time cleanup).
+    nonisolated(unsafe) private static var live: Set<String> = []
+    nonisolated(unsafe) private static var liveLock = pthread_mutex_t()
+    nonisolated(unsafe) private static var lockReady: Bool = {
+        pthread_mutex_init(&liveLock, nil)
+        return true
+    }()
+
+    /// Opens a temporary file next to `path`. Fails with `.exists` if `path` exists and `overwrite` is false.
+    public init(path: String, overwrite: Bool, bufferSize: Int = 1 << 20) throws {
+        self.path = path
+        if !overwrite, access(path, F_OK) == 0 {
+            throw CNZooError(.exists, "output exists; pass --force to overwrite it", file: path)
+        }
+        let dir: String
+        if let slash = path.lastIndex(of: "/") {
+            dir = slash == path.startIndex ? "/" : String(path[..<slash])
+        } else {
+            dir = "."
+        }
+        let base = path.split(separator: "/").last.map(String.init) ?? path
+        var template = Array("\(dir)/.\(base).cnzoo-tmp-XXXXXX".utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard fd >= 0 else {
+            let msg = String(cString: strerror(errno))
+            throw CNZooError(.io, "cannot create a temporary file in \(dir): \(msg)", file: path)
+        }
+        self.fd = fd
+        self.temporaryPath = String(cString: template.withUnsafeBufferPointer { $0.baseAddress! })
+        fchmod(fd, 0o644)
+        buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: bufferSize, alignment: 64)
+        _ = AtomicFileWriter.lockReady
+        pthread_mutex_lock(&AtomicFileWriter.liveLock)
+        AtomicFileWriter.live.insert(temporaryPath)
+        pthread_mutex_unlock(&AtomicFileWriter.liveLock)
+    }
+
+    deinit {
+        if !finished { abort() }
+        buffer.deallocate()
+    }
+
+    /// Appends bytes.
+    public func write(_ bytes: UnsafeRawBufferPointer) throws {
+        guard !finished else { throw CNZooError(.io, "write after commit/abort", file: path) }
+        if bytes.count == 0 { return }
+        if buffered + bytes.count <= buffer.count {
+            UnsafeMutableRawBufferPointer(rebasing: buffer[buffered..<(buffered + bytes.count)]).copyMemory(from: bytes)
+            buffered += bytes.count
+        } else {
+            try flush()
+            if bytes.count >= buffer.count / 2 {
+                try writeFully(bytes)
+            } else {
+                UnsafeMutableRawBufferPointer(rebasing: buffer[0..<bytes.count]).copyMemory(from: bytes)
+                buffered = bytes.count
+            }
+        }
+        bytesWritten += bytes.count
+    }
+
+    /// Appends bytes.
+    public func write(_ bytes: [UInt8]) throws {
+        try bytes.withUnsafeBytes { try write($0) }
+    }
+
+    /// Appends the UTF-8 bytes of a string.
+    public func write(_ string: String) throws {
+        var s = string
+        try s.withUTF8 { try write(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// Appends `count` copies of `byte`.
+    public func write(repeating byte: UInt8, count: Int) throws {
+        guard count > 0 else { return }
+        try write([UInt8](repeating: byte, count: count))
+    }
+
+    /// Appends a tensor's bytes chunk by chunk (never materialising mapped data).
+    public func write(_ data: TensorData) throws {
+        try data.forEachChunk { try write($0) }
+    }
+
+    private func flush() throws {
+        guard buffered > 0 else { return }
+        try writeFully(UnsafeRawBufferPointer(rebasing: buffer[0..<buffered]))
+        buffered = 0
+    }
+
+    private func writeFully(_ bytes: UnsafeRawBufferPointer) throws {
+        var off = 0
+        while off < bytes.count {
+            let n = Glibc.write(fd, bytes.baseAddress! + off, min(bytes.count - off, 1 << 30))
+            if n < 0 {
+                if errno == EINTR { continue }
+                let msg = String(cString: strerror(errno))
+                throw CNZooError(.io, "write failed: \(msg)", file: path)
+            }
+            off += n
+        }
+    }
+
+    /// Flushes, fsyncs and renames the temporary file over `path`.
+    public func commit() throws {
+        guard !finished else { return }
+        do {
+            try flush()
+            guard fsync(fd) == 0 else {
+                throw CNZooError(.io, "fsync failed: \(String(cString: strerror(errno)))", file: path)
+            }
+            guard close(fd) == 0 else {
+                fd = -1
+                throw CNZooError(.io, "close failed: \(String(cString: strerror(errno)))", file: path)
+            }
+            fd = -1
+            guard rename(temporaryPath, path) == 0 else {
+                throw CNZooError(.io, "cannot rename into place: \(String(cString: strerror(errno)))", file: path)
+            }
+        } catch {
+            abort()
+            throw error
+        }
+        finished = true
+        forget()
+    }
+
+    /// Closes and removes the temporary file; the target is left as it was.
+    public func abort() {
+        guard !finished else { return }
+        finished = true
+        if fd >= 0 { close(fd) }
+        fd = -1
+        unlink(temporaryPath)
+        forget()
+    }
+
+    private func forget() {
+        pthread_mutex_lock(&AtomicFileWriter.liveLock)
+        AtomicFileWriter.live.remove(temporaryPath)
+        pthread_mutex_unlock(&AtomicFileWriter.liveLock)
+    }
+
+    /// Removes every temporary file still open (called from a SIGINT/SIGTERM handler before exiting).
+    public static func removeAllTemporaryFiles() {
+        _ = lockReady
+        for p in live { unlink(p) }
+    }
+}

@@ -1,0 +1,68 @@
+/// A non-tensor value found in a checkpoint (an epoch counter, a string, a training-args object...).
+public struct CheckpointExtra: Sendable, Codable, Equatable {
+    /// What kind of value it is.
+    public enum Value: Sendable, Codable, Equatable {
+        case int(Int64)
+        case float(Double)
+        case bool(Bool)
+        case string(String)
+        /// Something cnzoo does not interpret (a pickled object, a map tensor...), described in words.
+        case opaque(String)
+    }
+
+    public var name: String
+    public var value: Value
+
+    public init(name: String, value: Value) {
+        self.name = name
+        self.value = value
+    }
+
+    /// The value as a short human string.
+    public var displayValue: String {
+        switch value {
+        case let .int(v): return String(v)
+        case let .float(v): return String(v)
+        case let .bool(v): return String(v)
+        case let .string(s): return "\"\(s)\""
+        case let .opaque(s): return "<\(s)>"
+        }
+    }
+}
+
+/// The file formats cnzoo can recognise.
+public enum CheckpointFormat: String, Sendable, Codable, CaseIterable {
+    case safetensors
+    case pytorch
+    case mindspore
+    case numpy
+    case hdf5
+}
+
+/// The neutral in-memory checkpoint every reader produces and every writer consumes: tensors in file order, string
+/// metadata, and non-tensor extras. Tensor bytes stay lazy until a writer or the forward pass reads them.
+public struct Checkpoint: Sendable {
+    public var tensors: [TensorEntry]
+    /// String → string metadata (safetensors `__metadata__`, facts found by readers).
+    public var metadata: [String: String]
+    /// Non-tensor values, in the order found.
+    public var extras: [CheckpointExtra]
+    /// Human-readable notes from the reader (what it picked, stripped or refused).
+    public var notes: [String]
+
+    public init(tensors: [TensorEntry] = [], metadata: [String: String] = [:], extras: [CheckpointExtra] = [],
+                notes: [String] = []) {
+        self.tensors = tensors
+        self.metadata = metadata
+        self.extras = extras
+        self.notes = notes
+    }
+
+    /// The tensor named `name`, if present.
+    public func tensor(named name: String) -> TensorEntry? { tensors.first { $0.name == name } }
+
+    /// Total number of elements over all tensors.
+    public var parameterCount: Int { tensors.reduce(0) { $0 + $1.elementCount } }
+    /// Total tensor bytes.
+    public var byteCount: Int { tensors.reduce(0) { $0 + $1.byteCount } }
+}

@@ -1,0 +1,62 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A whole file mapped read-only into memory. Mapping reads nothing: pages are faulted in only when a tensor's
+/// bytes are asked for, so opening a multi-GB checkpoint costs only what its header parse touches.
+public final class MappedFile: @unchecked Sendable {
+    /// The path the file was opened from (for error messages).
+    public let path: String
+    /// The file's size in bytes.
+    public let size: Int
+    private let base: UnsafeRawPointer?
+
+    /// Maps `path`. Empty files map to an empty buffer.
+    public init(path: String) throws {
+        self.path = path
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw CNZooError(.io, "cannot open: \(String(cString: strerror(errno)))", file: path) }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else {
+            throw CNZooError(.io, "cannot stat: \(String(cString: strerror(errno)))", file: path)
+        }
+        guard (st.st_mode & S_IFMT) == S_IFREG else {
+            throw CNZooError(.io, "not a regular file", file: path)
+        }
+        size = Int(st.st_size)
+        if size == 0 {
+            base = nil
+            return
+        }
+        let p = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0)
+        guard let p, p != MAP_FAILED else {
+            throw CNZooError(.io, "cannot map file: \(String(cString: strerror(errno)))", file: path)
+        }
+        base = UnsafeRawPointer(p)
+    }
+
+    deinit {
+        if let base { munmap(UnsafeMutableRawPointer(mutating: base), size) }
+    }
+
+    /// All bytes of the file.
+    public var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: size) }
+
+    /// The bytes in `range`, or nil if it is not inside the file.
+    public func region(_ range: Range<Int>) -> UnsafeRawBufferPointer? {
+        guard range.lowerBound >= 0, range.upperBound <= size else { return nil }
+        return UnsafeRawBufferPointer(rebasing: bytes[range])
+    }
+
+    /// Hints the kernel that `range` will be read sequentially soon.
+    public func adviseSequential(_ range: Range<Int>) {
+        guard let base, !range.isEmpty, range.lowerBound >= 0, range.upperBound <= size else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let start = range.lowerBound / page * page
+        _ = madvise(UnsafeMutableRawPointer(mutating: base + start), range.upperBound - start, MADV_SEQUENTIAL)
+        _ = madvise(UnsafeMutableRawPointer(mutating: base + start), range.upperBound - start, MADV_WILLNEED)
+    }
+}

@@ -1,0 +1,71 @@
+import CNZooCore
+
+/// What a file's first bytes say it is.
+public enum DetectedFormat: String, Sendable, Codable {
+    case safetensors
+    /// A zip archive (torch.save ≥ 1.6, or a TorchScript archive — the PyTorch reader tells them apart).
+    case pytorchZip = "pytorch-zip"
+    /// torch.save before 1.6 (or `_use_new_zipfile_serialization=False`): pickles after a magic number.
+    case pytorchLegacy = "pytorch-legacy"
+    /// A bare pickle stream.
+    case pickle
+    /// A MindSpore `.ckpt` protobuf stream.
+    case mindspore
+    /// A NumPy `.npy` array.
+    case numpy
+    /// An HDF5 file (Keras weights).
+    case hdf5
+    case unknown
+
+    /// The neutral format family this maps to, if any.
+    public var checkpointFormat: CheckpointFormat? {
+        switch self {
+        case .safetensors: return .safetensors
+        case .pytorchZip, .pytorchLegacy, .pickle: return .pytorch
+        case .mindspore: return .mindspore
+        case .numpy: return .numpy
+        case .hdf5: return .hdf5
+        case .unknown: return nil
+        }
+    }
+}
+
+/// Recognises a checkpoint format from content, never from the file extension.
+public enum FormatDetector {
+    /// The legacy torch.save magic: PROTO 2, LONG1 of 10 bytes (0x1950a86a20f9469cfc6c), STOP.
+    static let legacyTorchMagic: [UInt8] = [0x80, 0x02, 0x8A, 0x0A, 0x6C, 0xFC, 0x9C, 0x46, 0xF9, 0x20, 0x6A, 0xA8, 0x50, 0x19]
+
+    /// Detects the format of `bytes` (a whole file).
+    public static func detect(_ bytes: UnsafeRawBufferPointer) -> DetectedFormat {
+        let n = bytes.count
+        func starts(_ prefix: [UInt8]) -> Bool { n >= prefix.count && zip(bytes, prefix).allSatisfy { $0 == $1 } }
+        if starts([0x50, 0x4B, 0x03, 0x04]) || starts([0x50, 0x4B, 0x05, 0x06]) { return .pytorchZip }
+        if starts(legacyTorchMagic) { return .pytorchLegacy }
+        if starts([0x93] + Array("NUMPY".utf8)) { return .numpy }
+        if starts([0x89, 0x48, 0x44, 0x46, 0x0D, 0x0A, 0x1A, 0x0A]) { return .hdf5 }
+        if n >= 9 {
+            var c = ByteCursor(bytes)
+            if let len = c.readLE(UInt64.self), len <= UInt64(n - 8), bytes[8] == UInt8(ascii: "{") {
+                return .safetensors
+            }
+        }
+        if n >= 2, bytes[0] == 0x80, (2...5).contains(bytes[1]) { return .pickle }
+        if looksLikeMindSporeRecord(bytes) { return .mindspore }
+        return .unknown
+    }
+
+    /// Detects the format of the file at `path`.
+    public static func detect(path: String) throws -> DetectedFormat {
+        let f = try MappedFile(path: path)
+        return detect(f.bytes)
+    }
+
+    /// A MindSpore checkpoint starts with `0A <varint len> 0A <varint taglen> <tag>`: field 1 (value) of Checkpoint,
+    /// whose first field is the string tag.
+    private static func looksLikeMindSporeRecord(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        var c = ByteCursor(bytes)
+        guard c.readByte() == 0x0A, let len = c.readVarint(), len > 0, len <= UInt64(c.remaining) else { return false }
+        guard c.readByte() == 0x0A, let tagLen = c.readVarint(), tagLen > 0, tagLen < len else { return false }
+        return true
+    }
+}

@@ -1,0 +1,4 @@
+import CNZooCore
+
+/// NumPy `.npy` arrays. (Lands with the forward-pass issue.)
+public enum NumPyFormat {}

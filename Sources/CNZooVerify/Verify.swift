@@ -1,0 +1,4 @@
+import CNZooCore
+
+/// The verification runner. (Lands with the forward-pass issue.)
+public enum Verify {}

@@ -1,0 +1,4 @@
+import CNZooCore
+
+/// Zoo manifests. (Lands with the zoo issue.)
+public enum Zoo {}

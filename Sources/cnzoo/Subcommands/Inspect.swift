@@ -1,0 +1,78 @@
+import ArgumentParser
+import CNZooCore
+import CNZooFormats
+
+/// `cnzoo inspect FILE [--json]`: what a checkpoint holds, from its headers only.
+struct Inspect: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List the tensors, metadata and extras of a checkpoint (format detected by content).",
+        discussion: "Reads headers only: the cost grows with the number of tensors, not the file size.")
+
+    @Argument(help: "The checkpoint file (.safetensors, .pth, .ckpt, ...).")
+    var file: String
+
+    @Flag(help: "Print a JSON report (a stable contract for other tools).")
+    var json = false
+
+    @OptionGroup var reading: ReadingOptions
+
+    /// The `--json` report.
+    struct Report: Encodable {
+        struct Tensor: Encodable {
+            let name: String
+            let dtype: String
+            let shape: [Int]
+            let elements: Int
+            let bytes: Int
+        }
+        struct Totals: Encodable {
+            let tensors: Int
+            let parameters: Int
+            let bytes: Int
+        }
+        let file: String
+        let format: String
+        let container: String
+        let tensors: [Tensor]
+        let totals: Totals
+        let metadata: [String: String]
+        let extras: [CheckpointExtra]
+        let notes: [String]
+    }
+
+    func run() throws {
+        try reportingErrors {
+            let (ckpt, detected) = try CheckpointIO.read(path: file, options: reading.readOptions)
+            let report = Report(
+                file: file,
+                format: detected.checkpointFormat?.rawValue ?? detected.rawValue,
+                container: detected.rawValue,
+                tensors: ckpt.tensors.map {
+                    .init(name: $0.name, dtype: $0.dtype.rawValue, shape: $0.shape, elements: $0.elementCount,
+                          bytes: $0.byteCount)
+                },
+                totals: .init(tensors: ckpt.tensors.count, parameters: ckpt.parameterCount, bytes: ckpt.byteCount),
+                metadata: ckpt.metadata, extras: ckpt.extras, notes: ckpt.notes)
+            if json {
+                try Output.printJSON(report)
+                return
+            }
+            print("\(file): \(report.format) (\(report.container))")
+            print(Output.table(["name", "dtype", "shape", "bytes"],
+                               report.tensors.map { [$0.name, $0.dtype, "[" + $0.shape.map(String.init).joined(separator: ", ") + "]",
+                                                     String($0.bytes)] },
+                               rightAligned: [3]))
+            print("\(report.totals.tensors) tensors, \(Output.grouped(report.totals.parameters)) parameters, "
+                  + Output.bytes(report.totals.bytes))
+            if !report.metadata.isEmpty {
+                print("metadata:")
+                for k in report.metadata.keys.sorted() { print("  \(k): \(report.metadata[k]!)") }
+            }
+            if !report.extras.isEmpty {
+                print("extras:")
+                for e in report.extras { print("  \(e.name) = \(e.displayValue)") }
+            }
+            for n in report.notes { print("note: \(n)") }
+        }
+    }
+}

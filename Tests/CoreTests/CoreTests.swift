@@ -1,0 +1,132 @@
+import CNZooCore
+import CNZooTestSupport
+import Foundation
+import Testing
+
+@Suite struct DTypeTests {
+    @Test func spellingsRoundTrip() {
+        for (d, info) in DType.known {
+            #expect(d.bitWidth == info.bits)
+            if let t = info.torchStorage { #expect(DType(torchStorageClass: t) == d) }
+            if let m = info.mindspore { #expect(DType(mindsporeTypeName: m) == d) }
+            if let n = info.numpy { #expect(DType(numpyDescr: n) == d) }
+        }
+        #expect(DType.f32.torchStorageClass == "FloatStorage")
+        #expect(DType.bf16.mindsporeTypeName == "BFloat16")
+        #expect(DType.bf16.numpyDescr == nil)
+        #expect(DType(rawValue: "f32").isKnown == false)  // case-sensitive, like the reference crate
+    }
+
+    @Test func requiredDTypesPresent() {
+        for name in ["F64", "F32", "F16", "BF16", "I64", "I32", "I16", "I8", "U8", "BOOL"] {
+            #expect(DType(rawValue: name).isKnown, "missing \(name)")
+        }
+    }
+}
+
+@Suite struct CheckedTests {
+    @Test func overflowDetected() {
+        #expect(Checked.elementCount([2, 3, 4]) == 24)
+        #expect(Checked.elementCount([]) == 1)
+        #expect(Checked.elementCount([5, 0]) == 0)
+        #expect(Checked.elementCount([-1]) == nil)
+        #expect(Checked.elementCount([Int.max, 2]) == nil)
+        #expect(Checked.byteCount([1 << 62], .f32) == nil)
+    }
+}
+
+@Suite struct SHA256Tests {
+    @Test func knownVectors() {
+        var s = SHA256()
+        s.update(Array("abc".utf8))
+        #expect(s.finalizeHex() == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        var e = SHA256()
+        #expect(e.finalizeHex() == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        // Chunking must not matter: feed 1000 bytes in uneven pieces.
+        let data = (0..<1000).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+        var whole = SHA256()
+        whole.update(data)
+        var pieces = SHA256()
+        var i = 0
+        for n in [1, 63, 64, 65, 200, 607] { pieces.update(data[i..<(i + n)]); i += n }
+        #expect(whole.finalizeHex() == pieces.finalizeHex())
+    }
+}
+
+@Suite struct JSONParserTests {
+    func parse(_ s: String) throws -> JSONValue {
+        try Array(s.utf8).withUnsafeBytes { try JSONParser.parse($0) }
+    }
+
+    @Test func parsesInOrder() throws {
+        let v = try parse(#" {"b": [1, -2, 3.5e1], "a": {"x": "y\u00e9\n"}, "c": null, "d": true} "#)
+        guard case let .object(m) = v else { Issue.record("not an object"); return }
+        #expect(m.map(\.0) == ["b", "a", "c", "d"])
+        #expect(m[0].1 == .array([.int(1), .int(-2), .double(35)]))
+        #expect(m[1].1 == .object([("x", .string("yé\n"))]))
+    }
+
+    @Test(arguments: [#"{"a":1,"a":2}"#, "{", #"{"a":}"#, "[1,]", "01", #""\x""#, "{}x", #"{"a":"\ud800"}"#, "nul"])
+    func rejects(_ text: String) {
+        #expect(throws: CNZooError.self) { try parse(text) }
+    }
+
+    @Test func deepNestingIsBounded() {
+        let deep = String(repeating: "[", count: Limits.maxNestingDepth + 5)
+        #expect {
+            try parse(deep)
+        } throws: { ($0 as? CNZooError)?.code == .limitExceeded }
+    }
+
+    @Test func serializationRoundTrips() throws {
+        let text = #"{"k":["a\"b\\c",1,-7,true,null,{"z":"\u0001"}]}"#
+        let v = try parse(text)
+        #expect(try parse(v.serialized()) == v)
+    }
+}
+
+@Suite struct AtomicFileWriterTests {
+    @Test func commitPlacesFileAndAbortLeavesNothing() throws {
+        let dir = try TestSupport.makeScratchDirectory()
+        defer { TestSupport.removeScratch(dir) }
+        let target = dir + "/out.bin"
+        let w = try AtomicFileWriter(path: target, overwrite: false)
+        try w.write([1, 2, 3])
+        #expect(!FileManager.default.fileExists(atPath: target))
+        try w.commit()
+        #expect(try TestSupport.readFile(target) == [1, 2, 3])
+
+        #expect(throws: CNZooError.self) { _ = try AtomicFileWriter(path: target, overwrite: false) }
+        let w2 = try AtomicFileWriter(path: target, overwrite: true)
+        try w2.write([9])
+        w2.abort()
+        #expect(try TestSupport.readFile(target) == [1, 2, 3])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir) == ["out.bin"])
+    }
+
+    @Test func fullDeviceFailsClearly() throws {
+        // /dev/full: the temp file cannot be created in /dev by a normal user, and writes to it fail with ENOSPC;
+        // either way the error must be a clean CNZooError, never a crash.
+        let dir = try TestSupport.makeScratchDirectory()
+        defer { TestSupport.removeScratch(dir) }
+        #expect(throws: CNZooError.self) {
+            _ = try AtomicFileWriter(path: dir + "/missing-dir/out.bin", overwrite: false)
+        }
+    }
+}
+
+@Suite struct ByteCursorTests {
+    @Test func shortReadsReturnNil() {
+        let bytes: [UInt8] = [0x01, 0x02, 0x03, 0xAC, 0x02]
+        bytes.withUnsafeBytes { raw in
+            var c = ByteCursor(raw)
+            #expect(c.readLE(UInt16.self) == 0x0201)
+            #expect(c.readLE(UInt32.self) == nil)
+            #expect(c.position == 2)
+            #expect(c.readByte() == 3)
+            #expect(c.readVarint() == 300)
+            #expect(c.readByte() == nil)
+            #expect(c.readBytes(1) == nil)
+        }
+    }
+}
