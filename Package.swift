@@ -63,6 +63,9 @@ let package = Package(
 
         .testTarget(name: "CoreTests", dependencies: ["CNZooCore", "CNZooTestSupport"]),
         .testTarget(name: "SafeTensorsTests", dependencies: ["CNZooSafeTensors", "CNZooCore", "CNZooTestSupport"]),
+        .testTarget(name: "MappingTests", dependencies: [
+            "CNZooMapping", "CNZooFormats", "CNZooCore", "CNZooTestSupport",
+        ]),
         .testTarget(name: "CLITests", dependencies: ["CNZooTestSupport", "CNZooCore"]),
     ],
     swiftLanguageModes: [.v5]

@@ -1,0 +1,74 @@
+import CNZooCore
+
+/// A ConvMixer configuration (Trockman & Kolter): a patch conv + activation + BatchNorm, then `depth` blocks of
+/// residual(depthwise k×k conv → act → BN) → pointwise conv → act → BN, then pool and a Linear head.
+///
+/// Canonical names follow timm: `stem.0` conv, `stem.2` BN, `blocks.{i}.0.fn.0` depthwise conv, `blocks.{i}.0.fn.2` BN,
+/// `blocks.{i}.1` pointwise conv, `blocks.{i}.3` BN, `head`. BN canonical leaves are `weight, bias, running_mean,
+/// running_var` (`num_batches_tracked` is bookkeeping, not a parameter).
+public struct ConvMixerSpec: ArchitectureSpec, Equatable, Codable, Hashable {
+    public var dim: Int
+    public var depth: Int
+    public var kernelSize: Int
+    public var patchSize: Int
+    /// `gelu` or `relu` (768/32 uses ReLU).
+    public var activation: String
+    public var numClasses: Int
+    public var inChannels: Int
+
+    public init(dim: Int, depth: Int, kernelSize: Int, patchSize: Int, activation: String = "gelu",
+                numClasses: Int = 1000, inChannels: Int = 3) {
+        self.dim = dim
+        self.depth = depth
+        self.kernelSize = kernelSize
+        self.patchSize = patchSize
+        self.activation = activation
+        self.numClasses = numClasses
+        self.inChannels = inChannels
+    }
+
+    public var family: String { "convmixer" }
+
+    /// The published variants (timm names).
+    public static let variants: [(name: String, spec: ConvMixerSpec)] = [
+        ("1536_20", ConvMixerSpec(dim: 1536, depth: 20, kernelSize: 9, patchSize: 7)),
+        ("768_32", ConvMixerSpec(dim: 768, depth: 32, kernelSize: 7, patchSize: 7, activation: "relu")),
+        ("1024_20_ks9_p14", ConvMixerSpec(dim: 1024, depth: 20, kernelSize: 9, patchSize: 14)),
+    ]
+
+    public var summary: String {
+        "ConvMixer-\(dim)/\(depth) kernel \(kernelSize) patch \(patchSize) \(activation), \(numClasses) classes"
+    }
+
+    private func bn(_ prefix: String) -> [ParameterSpec] {
+        [.init(prefix + ".weight", [dim], .bnWeight), .init(prefix + ".bias", [dim], .bnBias),
+         .init(prefix + ".running_mean", [dim], .bnRunningMean), .init(prefix + ".running_var", [dim], .bnRunningVar)]
+    }
+
+    public func parameters() -> [ParameterSpec] {
+        var p: [ParameterSpec] = [
+            .init("stem.0.weight", [dim, inChannels, patchSize, patchSize], .convWeight),
+            .init("stem.0.bias", [dim], .convBias),
+        ]
+        p += bn("stem.2")
+        for i in 0..<depth {
+            p.append(.init("blocks.\(i).0.fn.0.weight", [dim, 1, kernelSize, kernelSize], .convWeight))
+            p.append(.init("blocks.\(i).0.fn.0.bias", [dim], .convBias))
+            p += bn("blocks.\(i).0.fn.2")
+            p.append(.init("blocks.\(i).1.weight", [dim, dim, 1, 1], .convWeight))
+            p.append(.init("blocks.\(i).1.bias", [dim], .convBias))
+            p += bn("blocks.\(i).3")
+        }
+        p.append(.init("head.weight", [numClasses, dim], .linearWeight))
+        p.append(.init("head.bias", [numClasses], .linearBias))
+        return p
+    }
+
+    public func macs(resolution: Int) -> Int {
+        let hw = resolution / patchSize
+        var total = hw * hw * dim * inChannels * patchSize * patchSize
+        total += depth * (hw * hw * dim * kernelSize * kernelSize + hw * hw * dim * dim)
+        total += dim * numClasses
+        return total
+    }
+}

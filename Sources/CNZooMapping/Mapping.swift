@@ -1,4 +1,0 @@
-import CNZooCore
-
-/// Architecture specs and naming conventions. (Lands with the mapping issue.)
-public enum Mapping {}
