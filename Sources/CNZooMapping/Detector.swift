@@ -34,12 +34,13 @@ public enum Detector {
         })
         var found: [(Detection, Int)] = []
         for family in ArchitectureFamilies.all {
-            let skeleton = family.skeleton(maxIndex: maxIdx)
+            let skeletons = family.skeletons(maxIndex: maxIdx)
             for convention in Conventions.all {
-                guard let skeletonSlots = convention.slots(for: skeleton) else { continue }
+                let skeletonSlots = skeletons.compactMap { convention.slots(for: $0) }.flatMap { $0 }
+                guard !skeletonSlots.isEmpty else { continue }
                 var lookup: [String: String] = [:]
                 for s in skeletonSlots {
-                    lookup[s.name] = s.canonical
+                    if lookup[s.name] == nil { lookup[s.name] = s.canonical }
                     for a in s.alternates where lookup[a] == nil { lookup[a] = s.canonical }
                 }
                 for prefix in prefixes {
@@ -48,7 +49,7 @@ public enum Detector {
                         let stripped = n.hasPrefix(prefix) ? String(n.dropFirst(prefix.count)) : n
                         if let c = lookup[stripped] { canonicalShapes[c] = shape }
                     }
-                    guard canonicalShapes.count * 2 >= 1, let spec = family.infer(canonicalShapes),
+                    guard let spec = family.infer(canonicalShapes),
                           let plan = try? Mapper.plan(names: names, shapes: shapes, convention: convention, spec: spec,
                                                       options: MappingOptions(prefix: prefix)) else { continue }
                     let buffers = Set(convention.synthesizedBuffers(for: spec).values.flatMap { $0.map(\.name) })

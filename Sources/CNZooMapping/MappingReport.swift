@@ -5,12 +5,23 @@ public struct MappingReport: Sendable, Codable, Equatable {
         public var name: String
         public var expected: [Int]
         public var found: [Int]
+
+        public init(name: String, expected: [Int], found: [Int]) {
+            self.name = name
+            self.expected = expected
+            self.found = found
+        }
     }
 
     /// A tensor left out of the output on purpose.
     public struct Dropped: Sendable, Codable, Equatable {
         public var name: String
         public var kind: StateClassifier.Kind
+
+        public init(name: String, kind: StateClassifier.Kind) {
+            self.name = name
+            self.kind = kind
+        }
     }
 
     /// The source convention.

@@ -4,9 +4,10 @@
 public protocol ArchitectureFamily: Sendable {
     /// `convnext`, `convmixer`.
     var name: String { get }
-    /// A spec whose names cover every index up to `maxIndex` (shapes are meaningless): used to map names before the
-    /// real spec is known.
-    func skeleton(maxIndex: Int) -> any ArchitectureSpec
+    /// Specs whose names together cover every index up to `maxIndex` (shapes are meaningless): used to map names
+    /// before the real spec is known. Several when a convention's names depend on a size (MindCV ConvMixer's head
+    /// is `network.{depth+5}`).
+    func skeletons(maxIndex: Int) -> [any ArchitectureSpec]
     /// The spec implied by canonical names and (canonical-layout) shapes, or nil if they do not describe one.
     func infer(_ shapes: [String: [Int]]) -> (any ArchitectureSpec)?
     /// The published variant name of `spec` (`convnext_base`, `convmixer_768_32`), if it is one.
@@ -23,9 +24,9 @@ public struct ConvNeXtFamily: ArchitectureFamily {
     public init() {}
     public var name: String { "convnext" }
 
-    public func skeleton(maxIndex: Int) -> any ArchitectureSpec {
+    public func skeletons(maxIndex: Int) -> [any ArchitectureSpec] {
         let d = max(1, maxIndex + 1)
-        return ConvNeXtSpec(depths: [d, d, d, d], dims: [1, 1, 1, 1])
+        return [ConvNeXtSpec(depths: [d, d, d, d], dims: [1, 1, 1, 1])]
     }
 
     public func infer(_ shapes: [String: [Int]]) -> (any ArchitectureSpec)? {
@@ -64,8 +65,11 @@ public struct ConvMixerFamily: ArchitectureFamily {
     public init() {}
     public var name: String { "convmixer" }
 
-    public func skeleton(maxIndex: Int) -> any ArchitectureSpec {
-        ConvMixerSpec(dim: 1, depth: max(1, maxIndex + 1), kernelSize: 1, patchSize: 1)
+    /// Depth `maxIndex + 1` covers block-indexed names; depth `maxIndex - 5` puts a Sequential-indexed head
+    /// (`{depth+5}`) at the largest index.
+    public func skeletons(maxIndex: Int) -> [any ArchitectureSpec] {
+        [ConvMixerSpec(dim: 1, depth: max(1, maxIndex + 1), kernelSize: 1, patchSize: 1),
+         ConvMixerSpec(dim: 1, depth: max(1, maxIndex - 5), kernelSize: 1, patchSize: 1)]
     }
 
     public func infer(_ shapes: [String: [Int]]) -> (any ArchitectureSpec)? {
