@@ -133,7 +133,9 @@ struct Convert: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let started = Date()
-            let loaded = try CanonicalLoader.load(input, reading: reading, mapping: mapping)
+            let loaded = try CanonicalLoader.load(input, reading: reading, from: mapping.from,
+                                                  allowUnmapped: mapping.allowUnmapped,
+                                                  keepOptimizer: mapping.keepOptimizer)
             let d = loaded.detection
             let targetName = convention ?? to.defaultConvention(family: d.family)
             guard let target = Conventions.named(targetName) else {

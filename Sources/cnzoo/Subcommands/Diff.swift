@@ -20,6 +20,10 @@ struct Diff: ParsableCommand {
     @Flag(help: "Print a JSON report (a stable contract for other tools).")
     var json = false
 
+    @Option(help: ArgumentHelp("Naming convention of both files (default: detected for each).",
+                               valueName: Conventions.names.joined(separator: "|")))
+    var from: String?
+
     @Flag(help: "List equal tensors too.")
     var all = false
 
@@ -57,14 +61,10 @@ struct Diff: ParsableCommand {
     }
 
     func run() throws {
-        // Extras are carried so that a tensor on one side only is reported, not fatal.
-        var mapping = MappingOptionGroup()
-        mapping.allowUnmapped = true
-        mapping.keepOptimizer = true
-        let m = mapping
         let code: Int32 = try reportingErrors {
-            let la = try CanonicalLoader.load(a, reading: reading, mapping: m)
-            let lb = try CanonicalLoader.load(b, reading: reading, mapping: m)
+            // Unmapped tensors are carried so that a tensor on one side only is reported, not fatal.
+            let la = try CanonicalLoader.load(a, reading: reading, from: from, allowUnmapped: true, keepOptimizer: true)
+            let lb = try CanonicalLoader.load(b, reading: reading, from: from, allowUnmapped: true, keepOptimizer: true)
             let entries = try compare(la.canonical, lb.canonical)
             var counts: [String: Int] = [:]
             for e in entries { counts[e.status.rawValue, default: 0] += 1 }

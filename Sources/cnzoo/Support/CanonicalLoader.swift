@@ -18,12 +18,13 @@ struct CanonicalCheckpoint {
 
 /// Reads a file, detects its convention and architecture, and maps it to canonical names.
 enum CanonicalLoader {
-    static func load(_ path: String, reading: ReadingOptions, mapping: MappingOptionGroup) throws -> CanonicalCheckpoint {
+    static func load(_ path: String, reading: ReadingOptions, from: String?, allowUnmapped: Bool,
+                     keepOptimizer: Bool) throws -> CanonicalCheckpoint {
         let (ckpt, format) = try CheckpointIO.read(path: path, options: reading.readOptions)
         let names = ckpt.tensors.map(\.name)
         let shapes = ckpt.tensors.map(\.shape)
         var ranked = Detector.rank(names: names, shapes: shapes)
-        if let from = mapping.from {
+        if let from {
             guard let c = Conventions.named(from) else {
                 throw CNZooError(.usage, "unknown convention '\(from)' (known: \(Conventions.names.joined(separator: ", ")))")
             }
@@ -38,8 +39,8 @@ enum CanonicalLoader {
             throw CNZooError(.mapping, "cannot tell the architecture: the tensor names match no known convention "
                              + "(run `cnzoo inspect` to see them)", file: path)
         }
-        let options = MappingOptions(prefix: detection.prefix, allowUnmapped: mapping.allowUnmapped,
-                                     keepOptimizer: mapping.keepOptimizer)
+        let options = MappingOptions(prefix: detection.prefix, allowUnmapped: allowUnmapped,
+                                     keepOptimizer: keepOptimizer)
         do {
             let (canonical, report) = try Mapper.decode(ckpt, from: detection.convention, spec: detection.spec,
                                                         options: options)
