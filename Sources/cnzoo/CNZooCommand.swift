@@ -14,6 +14,16 @@ struct CNZooCommand: ParsableCommand {
         version: CNZooVersion.string,
         subcommands: [Inspect.self]
     )
+
+    static func main() {
+        Signals.installCleanupHandlers()
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            exit(withError: error)
+        }
+    }
 }
 
 /// The tool's version.
