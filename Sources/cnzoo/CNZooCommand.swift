@@ -21,6 +21,11 @@ struct CNZooCommand: ParsableCommand {
             var command = try parseAsRoot()
             try command.run()
         } catch {
+            // Usage errors exit 2 like every other input error (ArgumentParser's default would be 64).
+            if exitCode(for: error) == .validationFailure {
+                printError(fullMessage(for: error))
+                exit(withError: ExitCode(ExitStatus.inputError))
+            }
             exit(withError: error)
         }
     }
