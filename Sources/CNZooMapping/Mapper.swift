@@ -70,7 +70,7 @@ public enum Mapper {
         for (i, raw) in names.enumerated() {
             let name = raw.hasPrefix(options.prefix) ? String(raw.dropFirst(options.prefix.count)) : raw
             guard let slot = index[name] else {
-                if let kind = StateClassifier.classify(name) {
+                if let kind = StateClassifier.classify(name, shape: shapes[i], isSlotName: { index[$0] != nil }) {
                     if options.keepOptimizer {
                         carried.append(i)
                         report.carried.append(raw)
@@ -104,8 +104,13 @@ public enum Mapper {
             report.notes.append("\(alternatesUsed) tensors used an alternative spelling accepted by \(convention.name)")
         }
         let optimizer = report.dropped.filter { $0.kind == .optimizer }.count
-        let bookkeeping = report.dropped.count - optimizer
+        let ema = report.dropped.filter { $0.kind == .ema }.count
         if optimizer > 0 { report.notes.append("dropped \(optimizer) optimizer-state tensors (keep: --keep-optimizer)") }
+        if ema > 0 {
+            report.notes.append("dropped the \(ema)-tensor EMA copy (`ema.*`) saved next to the weights; converted the "
+                                + "raw weights")
+        }
+        let bookkeeping = report.dropped.count - optimizer - ema
         if bookkeeping > 0 {
             report.notes.append("dropped \(bookkeeping) bookkeeping tensors (step counters, learning rate, "
                                 + "num_batches_tracked)")

@@ -6,6 +6,8 @@ public enum StateClassifier {
     public enum Kind: String, Sendable, Codable {
         case optimizer
         case bookkeeping
+        /// The exponential-moving-average copy of the weights saved next to them (MindCV `ema.<param>`).
+        case ema
     }
 
     /// Name prefixes MindSpore optimizers give their per-parameter state (`moments.<param>`, `adam_m.<param>`).
@@ -21,7 +23,17 @@ public enum StateClassifier {
         "cur_step_num", "cur_epoch_num", "lr",
     ]
 
-    /// The kind of `name`, or nil when it looks like a model tensor.
+    /// The kind of an unmapped tensor, or nil when it looks like a model tensor: by name, plus two structural rules:
+    /// a 0-d tensor is a training value (ConvNeXt and ConvMixer have no scalar parameters; MindSpore `append_dict`
+    /// entries land as scalars), and `ema.<name>` is an EMA copy when `<name>` is an expected tensor.
+    public static func classify(_ name: String, shape: [Int], isSlotName: (String) -> Bool) -> Kind? {
+        if let k = classify(name) { return k }
+        if name.hasPrefix("ema."), isSlotName(String(name.dropFirst(4))) { return .ema }
+        if shape.isEmpty { return .bookkeeping }
+        return nil
+    }
+
+    /// The kind of `name` judged from the name alone, or nil when it looks like a model tensor.
     public static func classify(_ name: String) -> Kind? {
         if optimizerPrefixes.contains(where: { name.hasPrefix($0) }) { return .optimizer }
         let last = name.split(separator: ".").last.map(String.init) ?? name

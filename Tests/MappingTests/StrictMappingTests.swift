@@ -65,6 +65,20 @@ import Testing
         #expect(kept.tensors.suffix(2).map(\.name) == ["moments.backbone.start_cell.0.weight", "global_step"])
     }
 
+    @Test func emaCopyAndScalarsAreNotWeights() throws {
+        var mcv = try Micro.spelled(Micro.convnext, MindCVConvention())
+        let weights = mcv.tensors
+        for t in weights { mcv.tensors.append(TensorEntry(name: "ema." + t.name, dtype: t.dtype, shape: t.shape, data: t.data)) }
+        mcv.tensors.append(TensorEntry(name: "converged", dtype: .bool, shape: [], data: .bytes([1])))
+        let h = Micro.header(mcv)
+        let d = try #require(Detector.detect(names: h.names, shapes: h.shapes))
+        #expect(d.convention.name == "mindcv" && d.prefix == "" && d.confidence == 1)
+        let (canon, report) = try Mapper.decode(mcv, from: d.convention, spec: d.spec)
+        #expect(report.dropped.filter { $0.kind == .ema }.count == weights.count)
+        #expect(report.dropped.last == .init(name: "converged", kind: .bookkeeping))
+        #expect(try Micro.identical(canon, Micro.canonical(Micro.convnext)))
+    }
+
     /// MindSpore norms saved as `weight`/`bias` (some versions, hand conversions) are accepted, by role: the layer
     /// scale `gamma` of MindSpore Vision is never taken for a norm.
     @Test func mindsporeNormAlternateSpellings() throws {
