@@ -11,9 +11,9 @@ struct Convert: ParsableCommand {
         abstract: "Convert a checkpoint between formats and naming conventions (strict, streaming, bit-exact).",
         discussion: """
         Defaults: --to ms writes MindSpore Vision names (MindCV for ConvMixer), --to torch torchvision names (timm \
-        for ConvMixer), --to safetensors canonical names plus metadata (architecture, variant, source convention, \
-        source sha256). Every source tensor must map to exactly one target tensor, or nothing is written and the \
-        report lists missing, unexpected and mismatched names (exit 2). Optimizer state and bookkeeping are \
+        for ConvMixer), --to safetensors canonical names plus metadata (architecture, variant, source convention; \
+        source sha256 with --source-hash). Every source tensor must map to exactly one target tensor, or nothing \
+        is written and the report lists missing, unexpected and mismatched names (exit 2). Optimizer state and bookkeeping are \
         dropped with a note. Conversion is bit-exact unless --dtype asks for a change (round-to-nearest-even, \
         floating tensors only).
         """)
@@ -87,6 +87,9 @@ struct Convert: ParsableCommand {
 
     @Flag(help: "MindSpore: append the crc_num trailer.")
     var crc = false
+
+    @Flag(help: "safetensors: record the input's SHA-256 in the metadata (one extra full read of the input).")
+    var sourceHash = false
 
     @OptionGroup var mapping: MappingOptionGroup
     @OptionGroup var reading: ReadingOptions
@@ -219,7 +222,7 @@ struct Convert: ParsableCommand {
             "converter": "cnzoo \(CNZooVersion.string)",
         ]
         if let v = d.variant { m["variant"] = v }
-        m["source_sha256"] = try streamingSHA256(input)
+        if sourceHash { m["source_sha256"] = try streamingSHA256(input) }
         return m
     }
 
