@@ -72,6 +72,9 @@ let package = Package(
         ]),
         .testTarget(name: "RobustnessTests", dependencies: ["CNZooFuzzHarnesses", "CNZooCore", "CNZooTestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["CNZooTestSupport", "CNZooCore"]),
+        .testTarget(name: "PyTorchTests", dependencies: [
+            "CNZooPyTorch", "CNZooFormats", "CNZooCore", "CNZooTestSupport",
+        ]),
     ],
     swiftLanguageModes: [.v5]
 )
