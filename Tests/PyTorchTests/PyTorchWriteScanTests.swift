@@ -31,6 +31,20 @@ import Testing
         #expect(Array(try zip.storedBytes(version)) == Array("3\n".utf8))
         // The scanner finds only tensor rebuilding in what cnzoo writes.
         #expect(try PyTorchFormat.scan(path: out).isClean)
+        try exportForInterop(source, name: file)
+    }
+
+    /// With CNZOO_INTEROP_OUT set, leaves a cnzoo-written .pth and its expected digests for
+    /// scripts/interop/check_pytorch.py (real torch loads it with weights_only=True and mmap=True).
+    private func exportForInterop(_ ckpt: Checkpoint, name: String) throws {
+        guard let root = ProcessInfo.processInfo.environment["CNZOO_INTEROP_OUT"] else { return }
+        let dir = "\(root)/pytorch"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let path = "\(dir)/\(name)"
+        try CheckpointIO.write(ckpt, format: .pytorch, to: path, options: WriteOptions(overwrite: true))
+        let tensors = try digest(ckpt).map { ["name": $0.name, "dtype": $0.dtype, "shape": $0.shape, "sha256": $0.sha256] as [String: Any] }
+        let json = try JSONSerialization.data(withJSONObject: ["tensors": tensors], options: [.sortedKeys])
+        try json.write(to: URL(fileURLWithPath: path + ".expected.json"))
     }
 
     @Test func crcsInTheCentralDirectoryMatchTheData() throws {
