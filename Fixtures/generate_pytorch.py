@@ -35,7 +35,7 @@ MARKER = "/tmp/cnzoo_pickle_marker"
 DTYPE = {
     torch.float64: "F64", torch.float32: "F32", torch.float16: "F16", torch.bfloat16: "BF16",
     torch.int64: "I64", torch.int32: "I32", torch.int16: "I16", torch.int8: "I8", torch.uint8: "U8",
-    torch.bool: "BOOL",
+    torch.bool: "BOOL", torch.uint16: "U16", torch.float8_e4m3fn: "F8_E4M3", torch.float8_e5m2: "F8_E5M2",
 }
 
 expected = {}
@@ -209,6 +209,14 @@ def main():
         ("attr", attr),
     ])
     save("views.pth", views, {"default": describe(views)})
+
+    # dtypes torch saves through UntypedStorage + _rebuild_tensor_v3.
+    torch.manual_seed(2)
+    v3 = OrderedDict([("f8_e4m3", torch.randn(2, 3).to(torch.float8_e4m3fn)),
+                      ("f8_e5m2", torch.randn(4).to(torch.float8_e5m2)),
+                      ("u16", torch.tensor([1, 65535, 300], dtype=torch.uint16)),
+                      ("f8_view", torch.randn(6).to(torch.float8_e4m3fn)[2:5])])
+    save("rebuild_v3.pth", v3, {"default": describe(v3)})
 
     # Legacy (pre-1.6) container and a TorchScript archive.
     small = OrderedDict([("w", torch.randn(2, 3)), ("b", torch.arange(3, dtype=torch.int64)),

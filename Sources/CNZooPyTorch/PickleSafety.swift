@@ -22,7 +22,8 @@ public enum PickleSafety {
     /// Globals a plain state dict pickle uses.
     static let tensorGlobals: Set<String> = [
         "collections.OrderedDict",
-        "torch._utils._rebuild_tensor", "torch._utils._rebuild_tensor_v2", "torch._utils._rebuild_parameter",
+        "torch._utils._rebuild_tensor", "torch._utils._rebuild_tensor_v2", "torch._utils._rebuild_tensor_v3",
+        "torch._utils._rebuild_parameter",
         "torch._utils._rebuild_parameter_with_state", "torch._tensor._rebuild_from_type_v2",
         "torch.Tensor", "torch._tensor.Tensor", "torch.nn.parameter.Parameter",
     ]
@@ -61,7 +62,8 @@ public enum PickleSafety {
     public static func verdict(module: String, name: String) -> Verdict {
         let q = "\(module).\(name)"
         if tensorGlobals.contains(q) || (module == "torch" && storageClasses.contains(name))
-            || (module == "torch.storage" && (name == "TypedStorage" || name == "UntypedStorage")) {
+            || (module == "torch.storage" && (name == "TypedStorage" || name == "UntypedStorage"))
+            || (module == "torch" && StateDictDecoder.dtype(torchName: name) != nil) {
             return .tensor
         }
         if (module == "builtins" || module == "__builtin__") && harmlessBuiltins.contains(name) { return .unsafe }

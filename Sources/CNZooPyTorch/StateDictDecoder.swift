@@ -104,8 +104,11 @@ struct StateDictDecoder {
         case let .object(i):
             let text = arena.describe(v)
             ckpt.extras.append(.init(name: name, value: .opaque(text)))
-            if !isTensorCall(v) {
-                ckpt.notes.append("'\(name)' is a \(arena.objects[i].callableName ?? "computed") object; kept as an opaque extra, not interpreted")
+            let callable = arena.objects[i].callableName ?? "computed"
+            if callable.hasPrefix("torch._utils._rebuild") {
+                ckpt.notes.append("refused tensor '\(name)': \(callable) (quantized, sparse, meta or subclass tensors) is not supported; kept as an opaque extra")
+            } else if !isTensorCall(v) {
+                ckpt.notes.append("'\(name)' is a \(callable) object; kept as an opaque extra, not interpreted")
             }
         default:
             ckpt.extras.append(.init(name: name, value: .opaque(arena.describe(v))))
@@ -163,10 +166,24 @@ struct StateDictDecoder {
 
     // MARK: tensors
 
+    /// The dtype of a `torch.<name>` dtype global (`float32`, `float8_e4m3fn`...).
+    static func dtype(torchName: String) -> DType? {
+        let table: [String: DType] = [
+            "float64": .f64, "double": .f64, "float32": .f32, "float": .f32, "float16": .f16, "half": .f16,
+            "bfloat16": .bf16, "int64": .i64, "long": .i64, "int32": .i32, "int": .i32, "int16": .i16,
+            "short": .i16, "int8": .i8, "uint8": .u8, "bool": .bool, "uint16": .u16, "uint32": .u32, "uint64": .u64,
+            "float8_e5m2": DType(rawValue: "F8_E5M2"), "float8_e4m3fn": DType(rawValue: "F8_E4M3"),
+            "float8_e4m3fnuz": DType(rawValue: "F8_E4M3FNUZ"), "float8_e5m2fnuz": DType(rawValue: "F8_E5M2FNUZ"),
+            "float8_e8m0fnu": DType(rawValue: "F8_E8M0"),
+        ]
+        return table[torchName]
+    }
+
     /// Whether `v` is a call of one of the tensor rebuild functions.
     private func isTensorCall(_ v: PickleValue) -> Bool {
         guard case let .object(i) = v, let n = arena.objects[i].callableName else { return false }
-        return ["torch._utils._rebuild_tensor_v2", "torch._utils._rebuild_tensor", "torch._utils._rebuild_parameter",
+        return ["torch._utils._rebuild_tensor_v2", "torch._utils._rebuild_tensor_v3", "torch._utils._rebuild_tensor",
+                "torch._utils._rebuild_parameter",
                 "torch._utils._rebuild_parameter_with_state", "torch._tensor._rebuild_from_type_v2"].contains(n)
             && arena.objects[i].kind == .reduce
     }
@@ -206,6 +223,27 @@ struct StateDictDecoder {
                 throw fail("_rebuild_from_type_v2 with unexpected arguments", tensor: name)
             }
             return try tensorSpec(callable: "\(m).\(n)", args: inner, name: name, depth: depth + 1)
+        case "torch._utils._rebuild_tensor_v3":
+            // (storage, offset, size, stride, requires_grad, hooks, dtype, ...): an untyped storage (numel = bytes)
+            // whose element type is the `torch.<dtype>` global.
+            guard args.count >= 7, case let .global("torch", dtypeName) = args[6] else {
+                throw fail("_rebuild_tensor_v3 with unexpected arguments", tensor: name)
+            }
+            guard let dtype = StateDictDecoder.dtype(torchName: dtypeName), let w = dtype.byteWidth else {
+                throw fail(.unsupported, "torch.\(dtypeName) tensors are not supported", tensor: name)
+            }
+            let bytesStorage = try storageRequest(args[0], name: name)
+            guard bytesStorage.dtype == .u8 else {
+                throw fail(.unsupported, "_rebuild_tensor_v3 on a typed \(bytesStorage.dtype) storage", tensor: name)
+            }
+            let storage = StorageRequest(key: bytesStorage.key, dtype: dtype, numel: bytesStorage.numel / w)
+            let shape = try intTuple(args[2], "size", name)
+            let stride = try intTuple(args[3], "stride", name)
+            guard shape.count == stride.count else {
+                throw fail("size \(shape) and stride \(stride) have different ranks", tensor: name)
+            }
+            return TensorSpec(storage: storage, offset: try int(args[1], "storage offset", name), shape: shape,
+                              stride: stride)
         case "torch._utils._rebuild_tensor_v2", "torch._utils._rebuild_tensor":
             guard args.count >= 4 else { throw fail("\(callable ?? "") with \(args.count) arguments", tensor: name) }
             let storage = try storageRequest(args[0], name: name)
@@ -230,10 +268,11 @@ struct StateDictDecoder {
             throw fail(.unsupported, "unsupported persistent id \(arena.describe(pid)); expected ('storage', type, key, location, numel)",
                        tensor: name)
         }
-        guard case let .global(module, cls) = items[1], module == "torch" else {
+        guard case let .global(module, cls) = items[1], module == "torch" || module == "torch.storage" else {
             throw fail(.unsupported, "storage type \(arena.describe(items[1])) is not a torch storage class", tensor: name)
         }
-        guard let dtype = DType(torchStorageClass: cls) else {
+        let storageDType = cls == "UntypedStorage" ? DType.u8 : DType(torchStorageClass: cls)
+        guard let dtype = storageDType else {
             throw fail(.unsupported, "storage type torch.\(cls) is not supported (no plain dtype)", tensor: name)
         }
         let key: String
