@@ -2,12 +2,12 @@ import CNZooCore
 
 /// Writes a zip archive laid out like torch's `PyTorchStreamWriter`: stored members whose data starts on a 64-byte
 /// boundary (padding in an `FB` local extra field of `Z` bytes), local headers with zero CRC/sizes followed by data
-/// descriptors, a central directory, and zip64 records only when sizes or offsets need them. Timestamps are fixed,
-/// so the same members give the same bytes.
+/// descriptors, a central directory, a zip64 end record + locator (always, as torch writes them) and zip64 extra
+/// fields when sizes or offsets need them. Timestamps are zero like torch's, so the same members give the same bytes.
 struct TorchZipWriter {
     static let alignment = 64
-    /// DOS date 1980-01-01, time 00:00.
-    static let dosDate: UInt16 = 0x0021
+    /// DOS date and time fields: zero, as torch writes them.
+    static let dosDate: UInt16 = 0
     static let dosTime: UInt16 = 0
     /// bit 3 (data descriptor) + bit 11 (UTF-8 names), as torch writes.
     static let flags: UInt16 = 0x0808
@@ -80,8 +80,8 @@ struct TorchZipWriter {
                 extra = TorchZipWriter.u16(1) + TorchZipWriter.u16(body.count) + body
             }
             var h = TorchZipWriter.u32(0x0201_4B50)
-            h += TorchZipWriter.u16(bigSize || bigOffset ? 45 : 20)  // version made by
-            h += TorchZipWriter.u16(bigSize || bigOffset ? 45 : 20)  // version needed
+            h += TorchZipWriter.u16(bigSize || bigOffset ? 45 : 0)  // version made by (torch: 0)
+            h += TorchZipWriter.u16(bigSize || bigOffset ? 45 : 0)  // version needed (torch: 0)
             h += TorchZipWriter.u16(Int(TorchZipWriter.flags)) + TorchZipWriter.u16(0)
             h += TorchZipWriter.u16(Int(TorchZipWriter.dosTime)) + TorchZipWriter.u16(Int(TorchZipWriter.dosDate))
             h += TorchZipWriter.u32(UInt64(c.crc))
@@ -95,16 +95,14 @@ struct TorchZipWriter {
         }
         let cdSize = out.bytesWritten - cdOffset
         let needs64 = central.count >= 0xFFFF || cdOffset >= 0xFFFF_FFFF || cdSize >= 0xFFFF_FFFF
-        if needs64 {
-            let recordOffset = out.bytesWritten
-            var r = TorchZipWriter.u32(0x0606_4B50) + TorchZipWriter.le(44, 8)
-            r += TorchZipWriter.u16(45) + TorchZipWriter.u16(45) + TorchZipWriter.u32(0) + TorchZipWriter.u32(0)
-            r += TorchZipWriter.le(UInt64(central.count), 8) + TorchZipWriter.le(UInt64(central.count), 8)
-            r += TorchZipWriter.le(UInt64(cdSize), 8) + TorchZipWriter.le(UInt64(cdOffset), 8)
-            r += TorchZipWriter.u32(0x0706_4B50) + TorchZipWriter.u32(0) + TorchZipWriter.le(UInt64(recordOffset), 8)
-            r += TorchZipWriter.u32(1)
-            try out.write(r)
-        }
+        let recordOffset = out.bytesWritten
+        var r = TorchZipWriter.u32(0x0606_4B50) + TorchZipWriter.le(44, 8)
+        r += TorchZipWriter.u16(0x031E) + TorchZipWriter.u16(45) + TorchZipWriter.u32(0) + TorchZipWriter.u32(0)
+        r += TorchZipWriter.le(UInt64(central.count), 8) + TorchZipWriter.le(UInt64(central.count), 8)
+        r += TorchZipWriter.le(UInt64(cdSize), 8) + TorchZipWriter.le(UInt64(cdOffset), 8)
+        r += TorchZipWriter.u32(0x0706_4B50) + TorchZipWriter.u32(0) + TorchZipWriter.le(UInt64(recordOffset), 8)
+        r += TorchZipWriter.u32(1)
+        try out.write(r)
         var e = TorchZipWriter.u32(0x0605_4B50) + TorchZipWriter.u16(0) + TorchZipWriter.u16(0)
         let n16 = needs64 ? 0xFFFF : central.count
         e += TorchZipWriter.u16(n16) + TorchZipWriter.u16(n16)
