@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Interop: real torch loads every .pth cnzoo wrote, with weights_only=True and with mmap=True, bit-exactly.
+"""Interop: real torch loads every .pth cnzoo wrote, with weights_only=True and with mmap=True (also with torch's
+calculate_storage_offsets layout shortcut), bit-exactly.
 
 Usage: .venv/bin/python scripts/interop/check_pytorch.py CNZOO_BINARY
 Files come from $CNZOO_INTEROP_OUT/pytorch/*.pth, written there by `swift test` (PyTorchWriterTests) when
@@ -15,6 +16,7 @@ import sys
 
 try:
     import torch
+    import torch.utils.serialization.config as config
 except Exception as e:  # noqa: BLE001
     print(f"SKIP pytorch: torch is not importable ({e})")
     sys.exit(0)
@@ -56,12 +58,18 @@ def main() -> int:
     for path in files:
         expected = json.load(open(path + ".expected.json"))["tensors"]
         name = os.path.basename(path)
-        for mode, kwargs in [("weights_only", {"weights_only": True}), ("mmap", {"weights_only": True, "mmap": True})]:
+        modes = [("weights_only", {"weights_only": True}, False), ("mmap", {"weights_only": True, "mmap": True}, False),
+                 # torch's fast path that computes storage offsets from its own zip layout instead of the directory
+                 ("mmap+calculate_storage_offsets", {"weights_only": True, "mmap": True}, True)]
+        for mode, kwargs, calculate in modes:
             try:
+                config.load.calculate_storage_offsets = calculate
                 sd = torch.load(path, map_location="cpu", **kwargs)
                 problems = compare(sd, expected)
             except Exception as e:  # noqa: BLE001
                 problems = [f"torch.load raised {type(e).__name__}: {e}"]
+            finally:
+                config.load.calculate_storage_offsets = False
             if problems:
                 failures += 1
                 print(f"FAIL pytorch {name} ({mode}): " + "; ".join(problems[:5]))
