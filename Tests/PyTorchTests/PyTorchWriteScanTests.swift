@@ -58,6 +58,14 @@ import Testing
             #expect(CRC32.checksum(Array(try zip.storedBytes(e))) == e.crc32, "\(e.name)")
         }
         #expect(CRC32.checksum(Array("123456789".utf8)) == 0xCBF4_3926)
+        // Values from Python's zlib.crc32; the long one crosses the 8-byte fast path, and feeding in pieces agrees.
+        let ramp = [UInt8]((0..<5).flatMap { _ in (0..<256).map { UInt8($0) } }) + [UInt8(ascii: "x")]
+        #expect(CRC32.checksum(ramp) == 0xB0C1_883F)
+        let b2 = (0..<1000).map { UInt8(($0 * 7 + 3) % 256) }
+        #expect(CRC32.checksum(Array(b2[0..<13])) == 0xA97A_D5C1)
+        var pieces = CRC32()
+        for chunk in stride(from: 0, to: 1000, by: 333) { pieces.update(Array(b2[chunk..<min(chunk + 333, 1000)])) }
+        #expect(pieces.value == 0x17BC_2A46)
     }
 
     @Test func refusesDTypesTorchCannotHoldAndExistingOutputs() throws {
