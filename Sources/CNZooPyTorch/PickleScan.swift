@@ -23,7 +23,9 @@ public struct PickleScanReport: Sendable, Codable {
         public let pickle: String
         public let opcodes: [String: Int]
         public let globals: [Global]
+        /// The distinct persistent ids (the first 50, sorted) and how many distinct ones there are.
         public let persistentIDs: [String]
+        public let persistentIDCount: Int
         public let calls: [String]
         /// Set when the stream could not be read to its end (what came before is still reported).
         public let error: String?
@@ -136,6 +138,7 @@ extension PyTorchFormat {
             opcodes: Dictionary(uniqueKeysWithValues: m.opcodeCounts.map { ($0.key.name, $0.value) }),
             globals: counts.sorted { $0.value.0 < $1.value.0 }.map { .init(name: $0.key, count: $0.value.1, verdict: $0.value.2) },
             persistentIDs: Array(Set(pids)).sorted().prefix(50).map { $0 },
+            persistentIDCount: Set(pids).count,
             calls: callCounts.sorted { $0.key < $1.key }.map { "\($0.key) ×\($0.value)" },
             error: failure))
         return end

@@ -80,6 +80,11 @@ struct StateDictDecoder {
             }
         } else {
             try readStateDict(root, into: &ckpt)
+            let holders = keyed.filter { _, v in (arena.dictEntries(v) ?? []).contains { isTensorCall($0.1) } }
+            if ckpt.tensors.isEmpty, !holders.isEmpty {
+                ckpt.notes.append("no tensors at the top level; tensors are under "
+                                  + holders.map { "'\($0.0)'" }.joined(separator: ", ") + " — choose with --key")
+            }
         }
         if options.stripPrefixes { try stripPrefixes(&ckpt) }
         return ckpt

@@ -26,7 +26,7 @@ struct Scan: ParsableCommand {
                 print(Output.table(["global", "count", "verdict"], s.globals.map { [$0.name, String($0.count), $0.verdict.rawValue] },
                                    rightAligned: [1]).split(separator: "\n").map { "  " + $0 }.joined(separator: "\n"))
                 if !s.persistentIDs.isEmpty {
-                    print("  persistent ids (\(s.persistentIDs.count) distinct shown): " + s.persistentIDs.prefix(3).joined(separator: "; ")
+                    print("  persistent ids (\(s.persistentIDCount) distinct): " + s.persistentIDs.prefix(3).joined(separator: "; ")
                           + (s.persistentIDs.count > 3 ? "; ..." : ""))
                 }
                 if let e = s.error { print("  stopped: \(e)") }
