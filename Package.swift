@@ -66,6 +66,9 @@ let package = Package(
         .testTarget(name: "MappingTests", dependencies: [
             "CNZooMapping", "CNZooFormats", "CNZooCore", "CNZooTestSupport",
         ]),
+        .testTarget(name: "MindSporeTests", dependencies: [
+            "CNZooMindSpore", "CNZooFormats", "CNZooCore", "CNZooTestSupport",
+        ]),
         .testTarget(name: "CLITests", dependencies: ["CNZooTestSupport", "CNZooCore"]),
     ],
     swiftLanguageModes: [.v5]
