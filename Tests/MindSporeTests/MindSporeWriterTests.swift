@@ -31,6 +31,36 @@ import Testing
         try export(out, as: name)
     }
 
+    /// Files cnzoo composes itself (not byte copies of a MindSpore file), exported for the interop check as
+    /// `<variant>__<source fixture>`: MindSpore safetensors → .ckpt (name order changes), and 100-byte slices that
+    /// cut through elements, with a CRC trailer.
+    @Test func composedFilesReadBack() throws {
+        let dir = try TestSupport.makeScratchDirectory("ms-composed")
+        defer { TestSupport.removeScratch(dir) }
+        let (fromST, _) = try CheckpointIO.read(path: MindSporeFixtures.path("micro_mindcv_f32.safetensors"))
+        var plain = fromST
+        plain.metadata = [:]
+        plain.notes = []
+        let converted = dir + "/from_safetensors__micro_mindcv_f32.ckpt"
+        try CheckpointIO.write(plain, format: .mindspore, to: converted)
+        let original = try MindSporeFormat.read(path: MindSporeFixtures.path("micro_mindcv_f32.ckpt"))
+        let back = try MindSporeFormat.read(path: converted)
+        #expect(back.tensors.map(\.name) == fromST.tensors.map(\.name))
+        for t in back.tensors {
+            let o = try #require(original.tensor(named: t.name))
+            #expect(t.shape == o.shape && t.dtype == o.dtype)
+            #expect(try t.data.readAll() == o.data.readAll())
+        }
+        try export(converted, as: "from_safetensors__micro_mindcv_f32.ckpt")
+
+        let sliced = dir + "/slices100__micro_mindcv_f32.ckpt"
+        try MindSporeFormat.write(original, to: sliced, options: WriteOptions(crc: true), sliceBytes: 100)
+        let again = try MindSporeFormat.read(path: sliced)
+        #expect(again.notes.contains { $0.contains("verified") })
+        for (x, y) in zip(again.tensors, original.tensors) { #expect(try x.data.readAll() == y.data.readAll()) }
+        try export(sliced, as: "slices100__micro_mindcv_f32.ckpt")
+    }
+
     @Test func writingIsDeterministicAndReadsBack() throws {
         let ckpt = try MindSporeFormat.read(path: MindSporeFixtures.path("train_adamw.ckpt"))
         let dir = try TestSupport.makeScratchDirectory("ms-det")
