@@ -59,6 +59,10 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        // Benchmark driver for scripts/bench/ckpt_rw.py (not a product; build with --product mindspore-bench).
+        .executableTarget(name: "mindspore-bench", dependencies: ["CNZooMindSpore", "CNZooCore"],
+                          path: "scripts/bench/MindSporeBench"),
+
         .target(name: "CNZooTestSupport", dependencies: ["CNZooCore"]),
 
         .testTarget(name: "CoreTests", dependencies: ["CNZooCore", "CNZooTestSupport"]),

@@ -34,7 +34,7 @@ extension MindSporeFormat {
         }
         let out = try AtomicFileWriter(path: path, overwrite: options.overwrite)
         do {
-            var crc = CRC32()
+            var crc: CRC32? = options.crc ? CRC32() : nil  // computed only when the trailer is asked for
             let total = items.reduce(0) { $0 + $1.byteCount }
             var done = 0
             for item in items {
@@ -46,7 +46,7 @@ extension MindSporeFormat {
                 done += item.byteCount
                 options.progress?(done, total)
             }
-            if options.crc {
+            if let crc {
                 var trailer = CheckpointStream.trailerMagic
                 trailer += [0, 0]
                 for shift in stride(from: 56, through: 0, by: -8) {
@@ -118,7 +118,7 @@ extension MindSporeFormat {
     }
 
     /// Writes one parameter as one or more records of at most `sliceBytes` content each.
-    private static func writeItem(_ item: Item, sliceBytes: Int, to out: AtomicFileWriter, crc: inout CRC32) throws {
+    private static func writeItem(_ item: Item, sliceBytes: Int, to out: AtomicFileWriter, crc: inout CRC32?) throws {
         var sliceLengths: [Int] = []
         var left = item.byteCount
         repeat {
@@ -155,7 +155,7 @@ extension MindSporeFormat {
         }
         func emit(_ b: UnsafeRawBufferPointer) throws {
             try out.write(b)
-            crc.update(b)
+            crc?.update(b)
         }
         var slice = 0
         var inSlice = 0
