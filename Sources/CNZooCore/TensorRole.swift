@@ -35,3 +35,22 @@ public enum TensorRole: String, Sendable, Codable, CaseIterable {
         return .weight
     }
 }
+
+extension Checkpoint {
+    /// The same checkpoint keeping only the tensors whose `TensorRole` is in `roles` (extras and metadata are kept).
+    /// A note records how many tensors of each dropped role were removed. Readers keep everything; this is how a
+    /// later layer drops optimizer state unless the user asks to keep it.
+    public func keepingRoles(_ roles: Set<TensorRole>) -> Checkpoint {
+        var out = self
+        var dropped: [TensorRole: Int] = [:]
+        out.tensors = tensors.filter { t in
+            let role = TensorRole.classify(t.name)
+            if roles.contains(role) { return true }
+            dropped[role, default: 0] += 1
+            return false
+        }
+        let summary = TensorRole.allCases.compactMap { r in dropped[r].map { "\($0) \(r.rawValue)" } }
+        if !summary.isEmpty { out.notes.append("dropped " + summary.joined(separator: ", ") + " tensor(s)") }
+        return out
+    }
+}

@@ -71,6 +71,7 @@ enum CheckpointWire {
             switch (field, wire) {
             case (1, .length):
                 let r = try lengthDelimited(&cur, path: path, what: "tag", at: at, tag: tag)
+                try checkHeaderField(r, "tag", path: path, tag: tag, at: at)
                 guard let s = String(validatingUTF8Bytes: UnsafeRawBufferPointer(rebasing: bytes[r])) else {
                     throw CNZooError(.malformed, "tag is not valid UTF-8", file: path, offset: at)
                 }
@@ -145,6 +146,7 @@ enum CheckpointWire {
                 }
             case (2, .length):
                 let r = try lengthDelimited(&cur, path: path, what: "tensor_type", at: at, tag: tag)
+                try checkHeaderField(r, "tensor_type", path: path, tag: tag, at: at)
                 guard let s = String(validatingUTF8Bytes: UnsafeRawBufferPointer(rebasing: bytes[r])) else {
                     throw CNZooError(.malformed, "tensor_type is not valid UTF-8", file: path, tensor: tag, offset: at)
                 }
@@ -173,6 +175,15 @@ enum CheckpointWire {
             }
         }
         return parts
+    }
+
+    /// Names and type strings are header data: bounded by `Limits.maxRecordHeaderBytes`.
+    private static func checkHeaderField(_ r: Range<Int>, _ what: String, path: String?, tag: String?,
+                                         at: Int) throws {
+        guard r.count <= Limits.maxRecordHeaderBytes else {
+            throw Limits.exceeded("maxRecordHeaderBytes", Limits.maxRecordHeaderBytes, "\(what) of \(r.count) bytes",
+                                  file: path, tensor: tag, offset: at)
+        }
     }
 
     // MARK: - Wire primitives

@@ -180,5 +180,9 @@ import Testing
         #expect(Set(roles[.bookkeeping] ?? []) == ["global_step", "learning_rate", "epoch_num", "step_num"])
         #expect(roles[.weight]?.count == 67)
         #expect(roles[.weight]?.contains("loss_scale") == true)
+        let weights = ckpt.keepingRoles([.weight, .ema])
+        #expect(weights.tensors.count == 67)
+        #expect(weights.notes.last == "dropped 130 optimizer-state, 4 bookkeeping tensor(s)")
+        #expect(weights.extras == ckpt.extras)
     }
 }
