@@ -6,7 +6,9 @@ import CNZooFormats
 struct Inspect: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "List the tensors, metadata and extras of a checkpoint (format detected by content).",
-        discussion: "Reads headers only: the cost grows with the number of tensors, not the file size.")
+        discussion: "Reads headers only: the cost grows with the number of tensors, not the file size (except a MindSpore "
+            + ".ckpt with a crc_num trailer, which is hashed once to verify it). --json gives each tensor a role: "
+            + "weight, ema, optimizer-state or bookkeeping (judged by name).")
 
     @Argument(help: "The checkpoint file (.safetensors, .pth, .ckpt, ...).")
     var file: String
