@@ -6,7 +6,7 @@ import Foundation
 import Testing
 
 @Suite struct MindSporeWriterTests {
-    /// When `CNZOO_INTEROP_OUT` is set, cnzoo-written files are copied there for `scripts/interop/mindspore.py`.
+    /// When `CNZOO_INTEROP_OUT` is set, cnzoo-written files are copied there for `scripts/interop/check_mindspore.py`.
     private func export(_ path: String, as name: String) throws {
         guard let dir = ProcessInfo.processInfo.environment["CNZOO_INTEROP_OUT"], !dir.isEmpty else { return }
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)

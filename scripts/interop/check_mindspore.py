@@ -1,6 +1,6 @@
 """Interop check: real MindSpore loads the .ckpt files cnzoo writes.
 
-Usage:  .venv/bin/python scripts/interop/mindspore.py CNZOO_BINARY [DIR]
+Usage:  .venv/bin/python scripts/interop/check_mindspore.py CNZOO_BINARY [DIR]
 
 DIR holds cnzoo-written .ckpt files named after the fixture in Fixtures/mindspore/ they must equal: either the same
 name, or `<variant>__<fixture name>` (e.g. `from_safetensors__micro_mindcv_f32.ckpt`). It defaults to
@@ -15,7 +15,7 @@ CNZOO_BINARY is checked to exist (the lead's CI passes it to every interop scrip
 import os
 import sys
 
-# This file is named mindspore.py: keep its own folder off the import path so `import mindspore` finds the package.
+# Keep its own folder off the import path so `import mindspore` finds the package.
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != HERE]
 
@@ -40,7 +40,7 @@ def finish(code):
 
 def main():
     if len(sys.argv) < 2:
-        print("usage: mindspore.py CNZOO_BINARY [DIR]", file=sys.stderr)
+        print("usage: check_mindspore.py CNZOO_BINARY [DIR]", file=sys.stderr)
         finish(2)
     binary = sys.argv[1]
     out_dir = sys.argv[2] if len(sys.argv) > 2 else os.environ.get("CNZOO_INTEROP_OUT", "")
