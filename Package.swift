@@ -67,6 +67,10 @@ let package = Package(
             "CNZooMapping", "CNZooFormats", "CNZooCore", "CNZooTestSupport",
         ]),
         .testTarget(name: "CLITests", dependencies: ["CNZooTestSupport", "CNZooCore"]),
+        .testTarget(name: "ModelsTests", dependencies: [
+            "CNZooModels", "CNZooVerify", "CNZooNumPy", "CNZooSafeTensors", "CNZooCore", "CNZooTestSupport",
+        ]),
+        .testTarget(name: "NumPyTests", dependencies: ["CNZooNumPy", "CNZooCore", "CNZooTestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )
