@@ -19,7 +19,9 @@ import PackageDescription
 /// baseline SSE2 target turns SIMD FMA into libm calls (see shared/reference/swift-toolchain.md §3).
 let kernelFlags: [SwiftSetting] = [
     .unsafeFlags(["-Ounchecked", "-target-cpu", "haswell"], .when(configuration: .release)),
-    .unsafeFlags(["-target-cpu", "haswell"], .when(configuration: .debug)),
+    // Debug builds optimise the kernels too: unoptimised SIMD code is ~100× slower, which would make `swift test`
+    // and `swift run cnzoo verify` crawl.
+    .unsafeFlags(["-O", "-target-cpu", "haswell"], .when(configuration: .debug)),
 ]
 
 let package = Package(
@@ -52,7 +54,7 @@ let package = Package(
         .target(name: "CNZooZoo", dependencies: ["CNZooCore", "CNZooMapping"]),
         .target(name: "CNZooVerify", dependencies: [
             "CNZooCore", "CNZooFormats", "CNZooMapping", "CNZooModels", "CNZooZoo", "CNZooNumPy",
-        ]),
+        ], swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         .executableTarget(name: "cnzoo", dependencies: [
             "CNZooCore", "CNZooFormats", "CNZooMapping", "CNZooModels", "CNZooZoo", "CNZooVerify",
             "CNZooSafeTensors", "CNZooPyTorch", "CNZooMindSpore", "CNZooNumPy",

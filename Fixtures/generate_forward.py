@@ -44,15 +44,20 @@ class Stream:
         self.count = 0
 
     def values(self, n):
-        k = np.arange(self.count + 1, self.count + n + 1, dtype=np.uint64)
-        self.count += n
-        with np.errstate(over="ignore"):
-            z = self.seed + k * GOLDEN
-            z = (z ^ (z >> np.uint64(30))) * M1
-            z = (z ^ (z >> np.uint64(27))) * M2
-            z = z ^ (z >> np.uint64(31))
-        top = (z >> np.uint64(40)).astype(np.int64) - (1 << 23)
-        return (top.astype(np.float32) * np.float32(2.0 ** -23)).astype(np.float32)
+        out = np.empty(n, dtype=np.float32)
+        chunk = 1 << 22
+        for start in range(0, n, chunk):
+            m = min(chunk, n - start)
+            k = np.arange(self.count + 1, self.count + m + 1, dtype=np.uint64)
+            self.count += m
+            with np.errstate(over="ignore"):
+                z = self.seed + k * GOLDEN
+                z = (z ^ (z >> np.uint64(30))) * M1
+                z = (z ^ (z >> np.uint64(27))) * M2
+                z = z ^ (z >> np.uint64(31))
+            top = (z >> np.uint64(40)).astype(np.int64) - (1 << 23)
+            out[start:start + m] = top.astype(np.float32) * np.float32(2.0 ** -23)
+        return out
 
 
 def canonical_params(depths, dims, num_classes, in_ch=3, k=7, p=4):
