@@ -44,6 +44,9 @@ public final class ConvNeXtModel {
     let fcWeight: [Float]
     let fcBias: [Float]
     private let workspace = Workspace()
+    /// When set, each forward call adds the time spent per kernel family (`gemm`, `dwconv`, `layernorm`, `gelu`,
+    /// `residual`, `other`) to it.
+    public var profile: ForwardProfile?
 
     /// Builds the model from a checkpoint in canonical names. Every canonical tensor must be present with its
     /// exact shape, and no other tensor may be present (a stray name means the mapping is wrong).
@@ -151,7 +154,7 @@ public final class ConvNeXtModel {
             }
         }
         var x = ws.buffer(1, n * h * w * c)
-        stemWeight.withUnsafeBufferPointer { Gemm.linear(cols, $0.baseAddress!, x, m: n * h * w, n: c, k: kIn) }
+        timed("gemm") { stemWeight.withUnsafeBufferPointer { Gemm.linear(cols, $0.baseAddress!, x, m: n * h * w, n: c, k: kIn) } }
         addBias(x, rows: n * h * w, cols: c, stemBias)
         layerNorm(x, x, rows: n * h * w, c: c, stemNormWeight, stemNormBias, numerics.layerNormEps)
 
@@ -178,8 +181,10 @@ public final class ConvNeXtModel {
                 h = oh
                 w = ow
                 x = ws.buffer(1, n * h * w * c)  // the old activations were already gathered
-                ds.convWeight.withUnsafeBufferPointer {
-                    Gemm.linear(gather, $0.baseAddress!, x, m: n * h * w, n: c, k: 4 * prev)
+                timed("gemm") {
+                    ds.convWeight.withUnsafeBufferPointer {
+                        Gemm.linear(gather, $0.baseAddress!, x, m: n * h * w, n: c, k: 4 * prev)
+                    }
                 }
                 addBias(x, rows: n * h * w, cols: c, ds.convBias)
             }
@@ -218,50 +223,75 @@ public final class ConvNeXtModel {
         let hw = h * w
         let m = n * hw
         let t = ws.buffer(6, m * c)
-        let padCount = (h + k - 1) * (w + k - 1) * c
-        let padded = ws.buffer(7, padCount)
-        blk.dwWeight.withUnsafeBufferPointer { dw in
-            blk.dwBias.withUnsafeBufferPointer { db in
-                let dwp = dw.baseAddress!, dbp = db.baseAddress!
-                for b in 0..<n {
-                    let src = UnsafePointer(x + b * hw * c), dst = t + b * hw * c
-                    DepthwiseConv.pad(input: src, padded: padded, height: h, width: w, channels: c, kernel: k)
-                    let parts = min(kernelThreads, h)
-                    if parts <= 1 {
-                        DepthwiseConv.apply(input: src, output: dst, height: h, width: w, channels: c, kernel: k,
-                                            weight: dwp, bias: dbp, padded: padded, pad: false)
-                    } else {
-                        DispatchQueue.concurrentPerform(iterations: parts) { part in
-                            let rows = (h * part / parts)..<(h * (part + 1) / parts)
-                            DepthwiseConv.apply(input: src, output: dst, height: h, width: w, channels: c, kernel: k,
-                                                weight: dwp, bias: dbp, padded: padded, rows: rows, pad: false)
+        let padded = ws.buffer(7, (h + k - 1) * (w + k - 1) * c)
+        let eps = numerics.layerNormEps
+        let parts = min(kernelThreads, h)
+        // Depthwise conv and the LayerNorm after it, fused per output row (the row is still in cache), split by rows.
+        timed("dwconv+ln") {
+            blk.dwWeight.withUnsafeBufferPointer { dw in
+                blk.dwBias.withUnsafeBufferPointer { db in
+                    blk.normWeight.withUnsafeBufferPointer { nw in
+                        blk.normBias.withUnsafeBufferPointer { nb in
+                            for b in 0..<n {
+                                let src = UnsafePointer(x + b * hw * c), dst = t + b * hw * c
+                                DepthwiseConv.pad(input: src, padded: padded, height: h, width: w, channels: c, kernel: k)
+                                Parallel.split(h, parts: parts) { rows in
+                                    for y in rows {
+                                        DepthwiseConv.apply(input: src, output: dst, height: h, width: w, channels: c,
+                                                            kernel: k, weight: dw.baseAddress!, bias: db.baseAddress!,
+                                                            padded: padded, rows: y..<(y + 1), pad: false)
+                                        let row = dst + y * w * c
+                                        LayerNormKernel.apply(row, row, rows: w, channels: c, weight: nw.baseAddress!,
+                                                              bias: nb.baseAddress!, eps: eps)
+                                    }
+                                }
+                            }
                         }
                     }
                 }
             }
         }
-        layerNorm(t, t, rows: m, c: c, blk.normWeight, blk.normBias, numerics.layerNormEps)
         let hidden = ws.buffer(8, m * 4 * c)
-        blk.fc1Weight.withUnsafeBufferPointer { Gemm.linear(t, $0.baseAddress!, hidden, m: m, n: 4 * c, k: c) }
-        blk.fc1Bias.withUnsafeBufferPointer {
-            Activation.biasGELU(hidden, rows: m, cols: 4 * c, bias: $0.baseAddress!, form: numerics.gelu)
+        timed("gemm") { blk.fc1Weight.withUnsafeBufferPointer { Gemm.linear(t, $0.baseAddress!, hidden, m: m, n: 4 * c, k: c) } }
+        let form = numerics.gelu
+        timed("gelu") {
+            blk.fc1Bias.withUnsafeBufferPointer { b1 in
+                Parallel.split(m, parts: kernelThreads) { rows in
+                    Activation.biasGELU(hidden + rows.lowerBound * 4 * c, rows: rows.count, cols: 4 * c,
+                                        bias: b1.baseAddress!, form: form)
+                }
+            }
         }
-        blk.fc2Weight.withUnsafeBufferPointer { Gemm.linear(hidden, $0.baseAddress!, t, m: m, n: c, k: 4 * c) }
-        blk.fc2Bias.withUnsafeBufferPointer { b2 in
-            blk.layerScale.withUnsafeBufferPointer { ls in
-                Residual.addScaled(x, t, rows: m, cols: c, bias: b2.baseAddress!, scale: ls.baseAddress!)
+        timed("gemm") { blk.fc2Weight.withUnsafeBufferPointer { Gemm.linear(hidden, $0.baseAddress!, t, m: m, n: c, k: 4 * c) } }
+        timed("residual") {
+            blk.fc2Bias.withUnsafeBufferPointer { b2 in
+                blk.layerScale.withUnsafeBufferPointer { ls in
+                    Parallel.split(m, parts: kernelThreads) { rows in
+                        Residual.addScaled(x + rows.lowerBound * c, t + rows.lowerBound * c, rows: rows.count, cols: c,
+                                           bias: b2.baseAddress!, scale: ls.baseAddress!)
+                    }
+                }
             }
         }
     }
 
     private func layerNorm(_ src: UnsafeMutablePointer<Float>, _ dst: UnsafeMutablePointer<Float>, rows: Int, c: Int,
                            _ weight: [Float], _ bias: [Float], _ eps: Float) {
-        weight.withUnsafeBufferPointer { wp in
-            bias.withUnsafeBufferPointer { bp in
-                LayerNormKernel.apply(src, dst, rows: rows, channels: c, weight: wp.baseAddress!, bias: bp.baseAddress!,
-                                      eps: eps)
+        timed("layernorm") {
+            weight.withUnsafeBufferPointer { wp in
+                bias.withUnsafeBufferPointer { bp in
+                    LayerNormKernel.apply(src, dst, rows: rows, channels: c, weight: wp.baseAddress!,
+                                          bias: bp.baseAddress!, eps: eps)
+                }
             }
         }
+    }
+
+    @inline(__always) private func timed(_ key: String, _ body: () -> Void) {
+        guard let profile else { return body() }
+        let t0 = ContinuousClock.now
+        body()
+        profile.add(key, ContinuousClock.now - t0)
     }
 
     private func addBias(_ x: UnsafeMutablePointer<Float>, rows: Int, cols: Int, _ bias: [Float]) {

@@ -44,6 +44,9 @@ struct Forward: ParsableCommand {
     @Option(help: "Benchmark: untimed runs before the timed ones.")
     var warmup: Int = 0
 
+    @Flag(help: "Benchmark: also report the time per kernel family (median run's share).")
+    var profile = false
+
     @OptionGroup var reading: ReadingOptions
 
     struct Report: Encodable {
@@ -58,6 +61,8 @@ struct Forward: ParsableCommand {
         let gflops: Double
         let openblasCore: String
         let threads: Int
+        /// Mean milliseconds per forward call by kernel family (with --profile).
+        let profileMs: [String: Double]?
     }
 
     func run() throws {
@@ -84,6 +89,8 @@ struct Forward: ParsableCommand {
             let x = try arr.floats()
             let (n, h, w) = (arr.shape[0], arr.shape[2], arr.shape[3])
             for _ in 0..<warmup { _ = try model.forward(x, batch: n, height: h, width: w) }
+            let prof = profile ? ForwardProfile() : nil
+            model.profile = prof
             var times: [Double] = []
             var logits: [Float] = []
             let clock = ContinuousClock()
@@ -105,7 +112,8 @@ struct Forward: ParsableCommand {
                                 architecture: "ConvNeXt depths \(model.config.depths) dims \(model.config.dims), \(k) classes",
                                 numerics: numerics, input: arr.shape, output: output, top5: top5, timesMs: times,
                                 medianMs: median, gflops: flops / (median * 1e6), openblasCore: Gemm.coreName,
-                                threads: numericsOptions.threads)
+                                threads: numericsOptions.threads,
+                                profileMs: prof.map { $0.seconds.mapValues { $0 * 1e3 / Double(repeats) } })
             if json {
                 try Output.printJSON(report)
                 return
@@ -118,6 +126,9 @@ struct Forward: ParsableCommand {
             if repeats > 1 || warmup > 0 {
                 print("forward: median \(median) ms over \(repeats) runs (\(warmup) warm-up), "
                       + "\(Int(report.gflops)) GFLOP/s, OpenBLAS \(Gemm.coreName), \(numericsOptions.threads) threads")
+            }
+            if let p = report.profileMs {
+                print("per forward (ms): " + p.keys.sorted().map { "\($0) \(Double(Int(p[$0]! * 100)) / 100)" }.joined(separator: ", "))
             }
             if let output { print("wrote \(output)") }
         }
