@@ -50,7 +50,9 @@ let package = Package(
             "CNZooCore", "CNZooSafeTensors", "CNZooPyTorch", "CNZooMindSpore", "CNZooNumPy",
         ]),
         .target(name: "CNZooMapping", dependencies: ["CNZooCore"]),
-        .target(name: "CNZooModels", dependencies: ["CNZooCore", "COpenBLAS"], swiftSettings: kernelFlags),
+        // cnzoo's AVX-512 GEMM (chosen at run time; OpenBLAS otherwise). Optimised in every configuration.
+        .target(name: "CNZooKernelsC", cSettings: [.unsafeFlags(["-O3"])]),
+        .target(name: "CNZooModels", dependencies: ["CNZooCore", "COpenBLAS", "CNZooKernelsC"], swiftSettings: kernelFlags),
         .target(name: "CNZooZoo", dependencies: ["CNZooCore", "CNZooMapping"]),
         .target(name: "CNZooVerify", dependencies: [
             "CNZooCore", "CNZooFormats", "CNZooMapping", "CNZooModels", "CNZooZoo", "CNZooNumPy",

@@ -19,9 +19,9 @@ public final class ConvNeXtModel {
         var dwBias: [Float]
         var normWeight: [Float]
         var normBias: [Float]
-        var fc1Weight: [Float]  // [4C][C]
+        var fc1Weight: LinearWeight  // [4C][C]
         var fc1Bias: [Float]
-        var fc2Weight: [Float]  // [C][4C]
+        var fc2Weight: LinearWeight  // [C][4C]
         var fc2Bias: [Float]
         var layerScale: [Float]  // [C] (ones when the checkpoint has none)
     }
@@ -29,11 +29,11 @@ public final class ConvNeXtModel {
     struct Downsample {
         var normWeight: [Float]
         var normBias: [Float]
-        var convWeight: [Float]  // [C][2][2][Cprev] (tap-major rows to match the NHWC patch gather)
+        var convWeight: LinearWeight  // [C][2][2][Cprev] (tap-major rows to match the NHWC patch gather)
         var convBias: [Float]
     }
 
-    let stemWeight: [Float]  // [C0][in·p·p] in torch order (in, kh, kw)
+    let stemWeight: LinearWeight  // [C0][in·p·p] in torch order (in, kh, kw)
     let stemBias: [Float]
     let stemNormWeight: [Float]
     let stemNormBias: [Float]
@@ -41,7 +41,9 @@ public final class ConvNeXtModel {
     let downsamples: [Downsample?]
     let headNormWeight: [Float]
     let headNormBias: [Float]
-    let fcWeight: [Float]
+    let fcWeight: LinearWeight
+    /// The engine running the matrix products.
+    public let gemm: GemmEngine
     let fcBias: [Float]
     private let workspace = Workspace()
     /// When set, each forward call adds the time spent per kernel family (`gemm`, `dwconv`, `layernorm`, `gelu`,
@@ -50,8 +52,14 @@ public final class ConvNeXtModel {
 
     /// Builds the model from a checkpoint in canonical names. Every canonical tensor must be present with its
     /// exact shape, and no other tensor may be present (a stray name means the mapping is wrong).
-    public init(checkpoint: Checkpoint, numerics: Numerics, kernelThreads: Int = 2) throws {
+    public init(checkpoint: Checkpoint, numerics: Numerics, kernelThreads: Int = 2, gemm: GemmEngine = .auto) throws {
         let config = try ConvNeXtConfig(inferringFrom: checkpoint)
+        if gemm == .cnzoo && !GemmEngine.ownKernelAvailable {
+            throw CNZooError(.unsupported, "cnzoo's GEMM kernel needs AVX-512; use --gemm openblas")
+        }
+        let own = gemm != .openblas && GemmEngine.ownKernelAvailable
+        self.gemm = own ? .cnzoo : .openblas
+        func linear(_ w: [Float], _ n: Int, _ k: Int) -> LinearWeight { LinearWeight(w, n: n, k: k, packedForOwnKernel: own) }
         self.config = config
         self.numerics = numerics
         self.kernelThreads = max(1, kernelThreads)
@@ -77,7 +85,7 @@ public final class ConvNeXtModel {
             values[name] = try WeightWidening.floats(t)
         }
         func v(_ name: String) -> [Float] { values[name] ?? [] }
-        stemWeight = v("stem.conv.weight")
+        stemWeight = linear(v("stem.conv.weight"), config.dims[0], config.inChannels * config.patchSize * config.patchSize)
         stemBias = v("stem.conv.bias")
         stemNormWeight = v("stem.norm.weight")
         stemNormBias = v("stem.norm.bias")
@@ -92,7 +100,7 @@ public final class ConvNeXtModel {
                 var r = [Float](repeating: 0, count: w.count)
                 for o in 0..<c { for i in 0..<prev { for t in 0..<4 { r[(o * 4 + t) * prev + i] = w[(o * prev + i) * 4 + t] } } }
                 downs.append(Downsample(normWeight: v("stages.\(s).downsample.norm.weight"),
-                                        normBias: v("stages.\(s).downsample.norm.bias"), convWeight: r,
+                                        normBias: v("stages.\(s).downsample.norm.bias"), convWeight: linear(r, c, 4 * prev),
                                         convBias: v("stages.\(s).downsample.conv.bias")))
             } else {
                 downs.append(nil)
@@ -104,8 +112,8 @@ public final class ConvNeXtModel {
                 var dwt = [Float](repeating: 0, count: dw.count)
                 for ch in 0..<c { for t in 0..<(k * k) { dwt[t * c + ch] = dw[ch * k * k + t] } }
                 stage.append(Block(dwWeight: dwt, dwBias: v(pre + "dwconv.bias"), normWeight: v(pre + "norm.weight"),
-                                   normBias: v(pre + "norm.bias"), fc1Weight: v(pre + "pwconv1.weight"),
-                                   fc1Bias: v(pre + "pwconv1.bias"), fc2Weight: v(pre + "pwconv2.weight"),
+                                   normBias: v(pre + "norm.bias"), fc1Weight: linear(v(pre + "pwconv1.weight"), 4 * c, c),
+                                   fc1Bias: v(pre + "pwconv1.bias"), fc2Weight: linear(v(pre + "pwconv2.weight"), c, 4 * c),
                                    fc2Bias: v(pre + "pwconv2.bias"),
                                    layerScale: config.layerScale ? v(pre + "layer_scale") : [Float](repeating: 1, count: c)))
             }
@@ -115,7 +123,7 @@ public final class ConvNeXtModel {
         self.downsamples = downs
         headNormWeight = v("head.norm.weight")
         headNormBias = v("head.norm.bias")
-        fcWeight = v("head.fc.weight")
+        fcWeight = linear(v("head.fc.weight"), config.numClasses, config.dims[config.dims.count - 1])
         fcBias = v("head.fc.bias")
     }
 
@@ -154,7 +162,7 @@ public final class ConvNeXtModel {
             }
         }
         var x = ws.buffer(1, n * h * w * c)
-        timed("gemm") { stemWeight.withUnsafeBufferPointer { Gemm.linear(cols, $0.baseAddress!, x, m: n * h * w, n: c, k: kIn) } }
+        timed("gemm") { stemWeight.apply(cols, x, m: n * h * w, threads: kernelThreads) }
         addBias(x, rows: n * h * w, cols: c, stemBias)
         layerNorm(x, x, rows: n * h * w, c: c, stemNormWeight, stemNormBias, numerics.layerNormEps)
 
@@ -182,9 +190,7 @@ public final class ConvNeXtModel {
                 w = ow
                 x = ws.buffer(1, n * h * w * c)  // the old activations were already gathered
                 timed("gemm") {
-                    ds.convWeight.withUnsafeBufferPointer {
-                        Gemm.linear(gather, $0.baseAddress!, x, m: n * h * w, n: c, k: 4 * prev)
-                    }
+                    ds.convWeight.apply(gather, x, m: n * h * w, threads: kernelThreads)
                 }
                 addBias(x, rows: n * h * w, cols: c, ds.convBias)
             }
@@ -208,9 +214,7 @@ public final class ConvNeXtModel {
         layerNorm(pooled, pooled, rows: n, c: c, headNormWeight, headNormBias, numerics.headNormEps)
         var logits = [Float](repeating: 0, count: n * cfg.numClasses)
         logits.withUnsafeMutableBufferPointer { out in
-            fcWeight.withUnsafeBufferPointer {
-                Gemm.linear(pooled, $0.baseAddress!, out.baseAddress!, m: n, n: cfg.numClasses, k: c)
-            }
+            fcWeight.apply(pooled, out.baseAddress!, m: n, threads: kernelThreads)
         }
         addBias(&logits, rows: n, cols: cfg.numClasses, fcBias)
         return logits
@@ -252,7 +256,7 @@ public final class ConvNeXtModel {
             }
         }
         let hidden = ws.buffer(8, m * 4 * c)
-        timed("gemm") { blk.fc1Weight.withUnsafeBufferPointer { Gemm.linear(t, $0.baseAddress!, hidden, m: m, n: 4 * c, k: c) } }
+        timed("gemm") { blk.fc1Weight.apply(t, hidden, m: m, threads: kernelThreads) }
         let form = numerics.gelu
         timed("gelu") {
             blk.fc1Bias.withUnsafeBufferPointer { b1 in
@@ -262,7 +266,7 @@ public final class ConvNeXtModel {
                 }
             }
         }
-        timed("gemm") { blk.fc2Weight.withUnsafeBufferPointer { Gemm.linear(hidden, $0.baseAddress!, t, m: m, n: c, k: 4 * c) } }
+        timed("gemm") { blk.fc2Weight.apply(hidden, t, m: m, threads: kernelThreads) }
         timed("residual") {
             blk.fc2Bias.withUnsafeBufferPointer { b2 in
                 blk.layerScale.withUnsafeBufferPointer { ls in

@@ -34,9 +34,9 @@ public enum CheckpointParity {
     /// Runs `trips` on `weights`, recording bit-exactness and forward parity (top-1 and max diff against the
     /// original weights' logits on `inputs`).
     public static func run(weights: Checkpoint, numerics: Numerics, inputs: [Float], batch: Int, resolution: Int,
-                           threads: Int, trips: [RoundTrip], originalLogits: [Float]? = nil,
+                           threads: Int, gemm: GemmEngine = .auto, trips: [RoundTrip], originalLogits: [Float]? = nil,
                            into report: inout VerifyReport) throws {
-        let model = try ConvNeXtModel(checkpoint: weights, numerics: numerics, kernelThreads: threads)
+        let model = try ConvNeXtModel(checkpoint: weights, numerics: numerics, kernelThreads: threads, gemm: gemm)
         let before = try originalLogits ?? model.forward(inputs, batch: batch, height: resolution, width: resolution)
         let classes = model.config.numClasses
         for trip in trips {
@@ -49,7 +49,7 @@ public enum CheckpointParity {
             }
             let (same, detail) = try compare(weights, back)
             report.roundTrips.append(.init(path: trip.path, tensors: back.tensors.count, bitExact: same, detail: detail))
-            let after = try ConvNeXtModel(checkpoint: back, numerics: numerics, kernelThreads: threads)
+            let after = try ConvNeXtModel(checkpoint: back, numerics: numerics, kernelThreads: threads, gemm: gemm)
                 .forward(inputs, batch: batch, height: resolution, width: resolution)
             // Bit-identical weights through the same code must give bit-identical logits: tolerance 0.
             let fw = ReferenceParity.Framework(name: "before conversion", numerics: numerics, tolerance: 0,

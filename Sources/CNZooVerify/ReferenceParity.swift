@@ -51,7 +51,7 @@ public enum ReferenceParity {
     static func fileExists(_ path: String) -> Bool { (try? MappedFile(path: path)) != nil }
 
     /// Runs the comparison for `variant`, appending rows to `report`; returns the model and inputs for later steps.
-    public static func run(variant: String, fixtures: String, threads: Int,
+    public static func run(variant: String, fixtures: String, threads: Int, gemm: GemmEngine = .auto,
                            into report: inout VerifyReport) throws -> (Checkpoint, [Float], Int) {
         guard let spec = ConvNeXtSpec.variant(variant) else {
             throw CNZooError(.usage, "unknown variant '\(variant)' (tiny, small, base, large, xlarge)")
@@ -80,7 +80,8 @@ public enum ReferenceParity {
         }
         let x = DeterministicWeights.inputs(batch: batch, height: resolution, width: resolution, seed: seed)
         report.inputs = "\(batch) × 3×\(resolution)×\(resolution), SplitMix64 seed \(seed + 1)"
-        let model = try ConvNeXtModel(checkpoint: weights, numerics: .pytorch, kernelThreads: threads)
+        let model = try ConvNeXtModel(checkpoint: weights, numerics: .pytorch, kernelThreads: threads, gemm: gemm)
+        report.gemm = model.gemm.rawValue
         var swiftByNumerics: [Numerics: [Float]] = [:]
         for (fw, ref) in references {
             model.numerics = fw.numerics

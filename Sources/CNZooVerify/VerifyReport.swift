@@ -40,6 +40,8 @@ public struct VerifyReport: Codable, Sendable {
     public var notes: [String] = []
     public var seconds: Double = 0
     public var openblasCore: String = Gemm.coreName
+    /// The matrix-product engine used (`cnzoo` or `openblas`).
+    public var gemm: String = ""
 
     public init(variant: String, architecture: String, source: String, inputs: String) {
         self.variant = variant

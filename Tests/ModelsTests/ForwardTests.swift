@@ -70,6 +70,16 @@ import Testing
         #expect(try model.forward(input, batch: 2, height: 64, width: 96) == logits)
     }
 
+    @Test func bothGemmEnginesMatchTorchvision() throws {
+        let (ckpt, input, torch, _) = try load()
+        for engine in [GemmEngine.openblas, .auto] {
+            let model = try ConvNeXtModel(checkpoint: ckpt, numerics: .pytorch, gemm: engine)
+            let (diff, top1) = compare(try model.forward(input, batch: 2, height: 64, width: 96), torch, classes: 10)
+            #expect(diff < Self.tolerance, "\(model.gemm): max abs diff \(diff)")
+            #expect(top1)
+        }
+    }
+
     @Test func tanhForwardMatchesMindCV() throws {
         let (ckpt, input, torch, mindcv) = try load()
         let model = try ConvNeXtModel(checkpoint: ckpt, numerics: .mindcv)

@@ -165,6 +165,36 @@ import Testing
         } }
         #expect(!Gemm.coreName.isEmpty)
     }
+
+    /// cnzoo's packed AVX-512 kernel against OpenBLAS: row tails (m not a multiple of 8), column masks (n not a
+    /// multiple of 32), K blocking (k > 512) and the split over 2 threads; nothing written past the output.
+    @Test func ownKernelCoversKBlocksAndTails() throws {
+        guard GemmEngine.ownKernelAvailable else { return }
+        for (m, n, k) in [(13, 45, 600), (8, 32, 512), (1, 1000, 768), (70, 96, 1537), (3, 7, 5)] {
+            var rng = LCG(seed: UInt64(m * n + k))
+            let a = (0..<(m * k)).map { _ in rng.next() }
+            let w = (0..<(n * k)).map { _ in rng.next() }
+            var want = [Float](repeating: 0, count: m * n)
+            a.withUnsafeBufferPointer { ap in
+                w.withUnsafeBufferPointer { wp in
+                    want.withUnsafeMutableBufferPointer { Gemm.linear(ap.baseAddress!, wp.baseAddress!, $0.baseAddress!, m: m, n: n, k: k) }
+                }
+            }
+            for threads in [1, 2] {
+                // Sentinels after the output catch stores past the last column.
+                var got = [Float](repeating: .nan, count: m * n + 16)
+                got[(m * n)...].withUnsafeMutableBufferPointer { $0.update(repeating: 12345) }
+                a.withUnsafeBufferPointer { ap in
+                    got.withUnsafeMutableBufferPointer {
+                        GemmTesting.ownKernel(w, n: n, k: k, a: ap.baseAddress!, c: $0.baseAddress!, m: m, threads: threads)
+                    }
+                }
+                let worst = zip(got.prefix(m * n), want).map { abs($0 - $1) }.max() ?? .infinity
+                #expect(worst < 1e-4, "m\(m) n\(n) k\(k) threads \(threads): max diff \(worst)")
+                #expect(got[(m * n)...].allSatisfy { $0 == 12345 })
+            }
+        }
+    }
 }
 
 @Suite struct WideningTests {

@@ -60,6 +60,7 @@ struct Forward: ParsableCommand {
         let medianMs: Double
         let gflops: Double
         let openblasCore: String
+        let gemm: String
         let threads: Int
         /// Mean milliseconds per forward call by kernel family (with --profile).
         let profileMs: [String: Double]?
@@ -72,7 +73,8 @@ struct Forward: ParsableCommand {
             let (ckpt, _) = try CheckpointIO.read(path: checkpoint, options: reading.readOptions)
             let (canonical, baseNumerics) = try ForwardWeights.canonical(ckpt, convention: convention, file: checkpoint)
             let numerics = numericsOptions.resolve(baseNumerics)
-            let model = try ConvNeXtModel(checkpoint: canonical, numerics: numerics, kernelThreads: numericsOptions.threads)
+            let model = try ConvNeXtModel(checkpoint: canonical, numerics: numerics, kernelThreads: numericsOptions.threads,
+                                         gemm: numericsOptions.gemm)
             if let variant {
                 guard let spec = ConvNeXtSpec.variant(variant) else {
                     throw CNZooError(.usage, "unknown variant '\(variant)' (tiny, small, base, large, xlarge)")
@@ -111,7 +113,7 @@ struct Forward: ParsableCommand {
             let report = Report(checkpoint: checkpoint,
                                 architecture: "ConvNeXt depths \(model.config.depths) dims \(model.config.dims), \(k) classes",
                                 numerics: numerics, input: arr.shape, output: output, top5: top5, timesMs: times,
-                                medianMs: median, gflops: flops / (median * 1e6), openblasCore: Gemm.coreName,
+                                medianMs: median, gflops: flops / (median * 1e6), openblasCore: Gemm.coreName, gemm: model.gemm.rawValue,
                                 threads: numericsOptions.threads,
                                 profileMs: prof.map { $0.seconds.mapValues { $0 * 1e3 / Double(repeats) } })
             if json {
@@ -125,7 +127,7 @@ struct Forward: ParsableCommand {
             }
             if repeats > 1 || warmup > 0 {
                 print("forward: median \(median) ms over \(repeats) runs (\(warmup) warm-up), "
-                      + "\(Int(report.gflops)) GFLOP/s, OpenBLAS \(Gemm.coreName), \(numericsOptions.threads) threads")
+                      + "\(Int(report.gflops)) GFLOP/s, GEMM \(model.gemm.rawValue), OpenBLAS \(Gemm.coreName), \(numericsOptions.threads) threads")
             }
             if let p = report.profileMs {
                 print("per forward (ms): " + p.keys.sorted().map { "\($0) \(Double(Int(p[$0]! * 100)) / 100)" }.joined(separator: ", "))

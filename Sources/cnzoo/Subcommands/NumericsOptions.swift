@@ -12,8 +12,11 @@ struct NumericsOptions: ParsableArguments {
     @Option(name: .customLong("head-ln-eps"), help: "LayerNorm eps of the head norm (default: --ln-eps, or 1e-7 for MindSpore Vision).")
     var headLnEps: Float?
 
-    @Option(help: "Threads for BLAS and the depthwise convolution.")
+    @Option(help: "Threads for the matrix products and the other kernels.")
     var threads: Int = 2
+
+    @Option(help: "Matrix-product engine: auto (cnzoo's AVX-512 kernel when available), cnzoo, openblas.")
+    var gemm: GemmEngine = .auto
 
     /// `base` with the explicit choices applied.
     func resolve(_ base: Numerics) -> Numerics {
@@ -29,3 +32,4 @@ struct NumericsOptions: ParsableArguments {
 }
 
 extension Numerics.GELU: ExpressibleByArgument {}
+extension GemmEngine: ExpressibleByArgument {}

@@ -57,7 +57,7 @@ struct VerifyCommand: ParsableCommand {
                                       source: "deterministic weights (SplitMix64 seed \(ReferenceParity.seed))", inputs: "")
                 let fixtures = try ReferenceParity.locateFixtures(explicit: references, executablePath: executablePath())
                 let (weights, x, batch) = try ReferenceParity.run(variant: v, fixtures: fixtures,
-                                                                  threads: numericsOptions.threads, into: &report)
+                                                                  threads: numericsOptions.threads, gemm: numericsOptions.gemm, into: &report)
                 try CheckpointParity.run(weights: weights, numerics: .pytorch, inputs: x, batch: batch,
                                          resolution: ReferenceParity.resolution, threads: numericsOptions.threads,
                                          trips: RoundTrips.all(), into: &report)
@@ -77,7 +77,8 @@ struct VerifyCommand: ParsableCommand {
         let (ckpt, detected) = try CheckpointIO.read(path: path, options: reading.readOptions)
         let (canonical, base) = try ForwardWeights.canonical(ckpt, convention: convention, file: path)
         let numerics = numericsOptions.resolve(base)
-        let model = try ConvNeXtModel(checkpoint: canonical, numerics: numerics, kernelThreads: numericsOptions.threads)
+        let model = try ConvNeXtModel(checkpoint: canonical, numerics: numerics, kernelThreads: numericsOptions.threads,
+                                      gemm: numericsOptions.gemm)
         if let variant {
             guard let spec = ConvNeXtSpec.variant(variant), spec.depths == model.config.depths,
                   spec.dims == model.config.dims else {
@@ -97,7 +98,7 @@ struct VerifyCommand: ParsableCommand {
             report.notes.append("input \(i): top-5 \(LogitComparison.topK(logits[(i * k)..<((i + 1) * k)], 5)) (\(numerics))")
         }
         try CheckpointParity.run(weights: canonical, numerics: numerics, inputs: x, batch: batch, resolution: res,
-                                 threads: numericsOptions.threads, trips: RoundTrips.all(), originalLogits: logits,
+                                 threads: numericsOptions.threads, gemm: numericsOptions.gemm, trips: RoundTrips.all(), originalLogits: logits,
                                  into: &report)
         return report
     }
@@ -125,7 +126,7 @@ struct VerifyCommand: ParsableCommand {
         }
         for n in r.notes { print("note: \(n)") }
         print("")
-        print("\(r.passed ? "PASS" : "FAIL") in \(short(Float(r.seconds))) s (OpenBLAS \(r.openblasCore))")
+        print("\(r.passed ? "PASS" : "FAIL") in \(short(Float(r.seconds))) s (GEMM \(r.gemm), OpenBLAS \(r.openblasCore))")
     }
 
     func short(_ v: Float) -> String {
