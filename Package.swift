@@ -63,6 +63,10 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        // Fuzz harnesses (a library, so tests can replay crashers) and the libFuzzer driver scripts/fuzz.sh builds.
+        .target(name: "CNZooFuzzHarnesses", dependencies: ["CNZooCore", "CNZooFormats", "CNZooSafeTensors"]),
+        .executableTarget(name: "cnzoo-fuzz", dependencies: ["CNZooFuzzHarnesses"]),
+
         .target(name: "CNZooTestSupport", dependencies: ["CNZooCore"]),
 
         .testTarget(name: "CoreTests", dependencies: ["CNZooCore", "CNZooTestSupport"]),
@@ -70,11 +74,15 @@ let package = Package(
         .testTarget(name: "MappingTests", dependencies: [
             "CNZooMapping", "CNZooFormats", "CNZooCore", "CNZooTestSupport",
         ]),
+        .testTarget(name: "RobustnessTests", dependencies: ["CNZooFuzzHarnesses", "CNZooCore", "CNZooTestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["CNZooTestSupport", "CNZooCore"]),
         .testTarget(name: "ModelsTests", dependencies: [
             "CNZooModels", "CNZooVerify", "CNZooNumPy", "CNZooSafeTensors", "CNZooCore", "CNZooTestSupport",
         ]),
         .testTarget(name: "NumPyTests", dependencies: ["CNZooNumPy", "CNZooCore", "CNZooTestSupport"]),
+        .testTarget(name: "PyTorchTests", dependencies: [
+            "CNZooPyTorch", "CNZooFormats", "CNZooCore", "CNZooTestSupport",
+        ]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -1,4 +1,5 @@
 import CNZooCore
+import CNZooPyTorch
 import CNZooSafeTensors
 
 /// One entry point to read or write a checkpoint in any supported format.
@@ -11,6 +12,8 @@ public enum CheckpointIO {
         switch format {
         case .safetensors:
             return (try SafeTensors.read(file: file), format)
+        case .pytorchZip, .pytorchLegacy, .pickle:
+            return (try PyTorchFormat.read(file: file, options: options), format)
         case .unknown:
             throw CNZooError(.unknownFormat,
                              "not a recognised checkpoint (expected safetensors, a PyTorch .pth zip, a MindSpore .ckpt or .npy)",
@@ -26,6 +29,8 @@ public enum CheckpointIO {
         switch format {
         case .safetensors:
             try SafeTensors.write(checkpoint, to: path, options: options)
+        case .pytorch:
+            try PyTorchFormat.write(checkpoint, to: path, options: options)
         default:
             throw CNZooError(.unsupported, "writing \(format.rawValue) is not implemented yet", file: path)
         }
