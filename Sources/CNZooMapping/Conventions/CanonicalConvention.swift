@@ -1,3 +1,5 @@
+import CNZooCore
+
 /// cnzoo's neutral names (documented in `ConvNeXtSpec` / `ConvMixerSpec`): what `--to safetensors` writes and
 /// what the forward pass reads.
 public struct CanonicalConvention: NamingConvention, ConvNeXtNaming {

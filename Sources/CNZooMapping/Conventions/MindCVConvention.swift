@@ -1,3 +1,5 @@
+import CNZooCore
+
 /// MindCV `mindcv.models.convnext` (`feature.*` like torchvision's `features`, LayerNorm `gamma/beta`, layer scale
 /// `gamma_`, final `norm`, `classifier`) and the MindCV ConvMixer branch (`network.{0,2,3+i,depth+5}`, BatchNorm
 /// `gamma/beta/moving_mean/moving_variance`). MindSpore `nn.GELU()` is the tanh approximation.

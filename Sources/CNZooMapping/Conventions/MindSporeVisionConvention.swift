@@ -1,3 +1,5 @@
+import CNZooCore
+
 /// MindSpore Vision (`mindvision.classification.models.convnext`): `backbone.start_cell.{0,2}`,
 /// `backbone.block1.b.*` (stage 0), `backbone.down_sample_blocks.{2s-2: downsample s, 2s-1: stage s}`,
 /// LayerNorm `layer_norm.gamma/beta`, layer scale also `gamma` (told apart by path), `neck.layer_norm` (MindSpore's

@@ -9,32 +9,6 @@ public enum Framework: String, Sendable, Codable {
     case neutral
 }
 
-/// The numerics a framework's reference model uses; the verifier runs the forward pass with these.
-public struct Numerics: Sendable, Codable, Equatable {
-    /// How GELU is computed.
-    public enum GELU: String, Sendable, Codable {
-        /// `x/2 · (1 + erf(x/√2))` (torch `nn.GELU()` default).
-        case erf
-        /// The tanh approximation (MindSpore `nn.GELU()` default, `approximate=True`).
-        case tanh
-    }
-
-    public var gelu: GELU
-    /// LayerNorm epsilon of the stem, block and downsample norms.
-    public var layerNormEps: Double
-    /// LayerNorm epsilon of the head (final) norm.
-    public var headNormEps: Double
-    /// BatchNorm epsilon (ConvMixer).
-    public var batchNormEps: Double
-
-    public init(gelu: GELU, layerNormEps: Double = 1e-6, headNormEps: Double = 1e-6, batchNormEps: Double = 1e-5) {
-        self.gelu = gelu
-        self.layerNormEps = layerNormEps
-        self.headNormEps = headNormEps
-        self.batchNormEps = batchNormEps
-    }
-}
-
 /// One tensor a convention expects for a given architecture spec: its name in the convention, the spellings
 /// accepted on input, the canonical name it maps to, and its shape in the convention's layout.
 public struct Slot: Sendable, Equatable {

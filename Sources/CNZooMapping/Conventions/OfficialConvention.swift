@@ -1,3 +1,5 @@
+import CNZooCore
+
 /// The official facebookresearch/ConvNeXt code: `downsample_layers.{0: stem, i}`, `stages.s.b.*`, layer scale
 /// `gamma`, final `norm`, `head`. Released files wrap the state dict as `{"model": ...}`.
 public struct OfficialConvention: NamingConvention, ConvNeXtNaming {

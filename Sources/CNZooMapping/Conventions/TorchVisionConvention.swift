@@ -1,3 +1,5 @@
+import CNZooCore
+
 /// torchvision `torchvision.models.convnext_*`: `features.{0: stem, 2s+1: stage s, 2i: downsample i}`,
 /// blocks as `block.{0,2,3,5}`, layer scale `[C,1,1]`, head `classifier.{0,2}`.
 public struct TorchVisionConvention: NamingConvention, ConvNeXtNaming {

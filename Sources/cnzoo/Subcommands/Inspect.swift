@@ -7,7 +7,9 @@ import CNZooMapping
 struct Inspect: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "List the tensors, metadata and extras of a checkpoint (format detected by content).",
-        discussion: "Reads headers only: the cost grows with the number of tensors, not the file size.")
+        discussion: "Reads headers only: the cost grows with the number of tensors, not the file size (except a MindSpore "
+            + ".ckpt with a crc_num trailer, which is hashed once to verify it). --json gives each tensor a role: "
+            + "weight, ema, optimizer-state or bookkeeping (judged by name).")
 
     @Argument(help: "The checkpoint file (.safetensors, .pth, .ckpt, ...).")
     var file: String
@@ -25,6 +27,8 @@ struct Inspect: ParsableCommand {
             let shape: [Int]
             let elements: Int
             let bytes: Int
+            /// `weight`, `ema`, `optimizer-state` or `bookkeeping` (`TensorRole.classify`, by name).
+            let role: String
         }
         struct Totals: Encodable {
             let tensors: Int
@@ -77,7 +81,7 @@ struct Inspect: ParsableCommand {
                 container: detected.rawValue,
                 tensors: ckpt.tensors.map {
                     .init(name: $0.name, dtype: $0.dtype.rawValue, shape: $0.shape, elements: $0.elementCount,
-                          bytes: $0.byteCount)
+                          bytes: $0.byteCount, role: TensorRole.classify($0.name).rawValue)
                 },
                 totals: .init(tensors: ckpt.tensors.count, parameters: ckpt.parameterCount, bytes: ckpt.byteCount),
                 metadata: ckpt.metadata, extras: ckpt.extras, notes: ckpt.notes,
@@ -93,6 +97,12 @@ struct Inspect: ParsableCommand {
                                rightAligned: [3]))
             print("\(report.totals.tensors) tensors, \(Output.grouped(report.totals.parameters)) parameters, "
                   + Output.bytes(report.totals.bytes))
+            let roles = Dictionary(grouping: report.tensors, by: \.role)
+            if roles.keys.contains(where: { $0 != TensorRole.weight.rawValue }) {
+                print("roles: " + TensorRole.allCases.compactMap { r in
+                    roles[r.rawValue].map { "\($0.count) \(r.rawValue)" }
+                }.joined(separator: ", "))
+            }
             if !report.metadata.isEmpty {
                 print("metadata:")
                 for k in report.metadata.keys.sorted() { print("  \(k): \(report.metadata[k]!)") }
