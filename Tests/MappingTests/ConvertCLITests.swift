@@ -72,6 +72,27 @@ import Testing
         #expect(try TestSupport.run(["convert", tv, "--to", "safetensors", "-o", tv, "--force"]).status == 2)
     }
 
+    /// ConvMixer: timm → MindSpore .ckpt defaults to the MindCV branch names (BN moving stats, counters dropped),
+    /// and back to torch restores timm names with the counters.
+    @Test func convmixerThroughMindSpore() throws {
+        let dir = try TestSupport.makeScratchDirectory()
+        defer { TestSupport.removeScratch(dir) }
+        let src = dir + "/mixer.safetensors"
+        try write(Micro.convmixer, TimmConvention(), to: src)
+        let r = try TestSupport.run(["convert", src, "--to", "ms", "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let report = try json(r.stdout)
+        #expect((report["from"] as? [String: Any])?["convention"] as? String == "timm")
+        #expect((report["to"] as? [String: Any])?["convention"] as? String == "mindcv")
+        #expect((report["tensors"] as? [String: Int])?["dropped"] == 1 + 2 * Micro.convmixer.depth)
+        let (ms, _) = try CheckpointIO.read(path: dir + "/mixer.ckpt")
+        #expect(try Micro.identical(ms, Micro.spelled(Micro.convmixer, MindCVConvention())))
+        let back = dir + "/back.pth"
+        #expect(try TestSupport.run(["convert", dir + "/mixer.ckpt", "--to", "torch", "-o", back]).status == 0)
+        let (pt, _) = try CheckpointIO.read(path: back)
+        #expect(try Micro.identical(pt, Micro.spelled(Micro.convmixer, TimmConvention())))
+    }
+
     @Test func dtypeChangeIsReported() throws {
         let dir = try TestSupport.makeScratchDirectory()
         defer { TestSupport.removeScratch(dir) }
