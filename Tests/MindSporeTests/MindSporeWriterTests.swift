@@ -6,9 +6,11 @@ import Foundation
 import Testing
 
 @Suite struct MindSporeWriterTests {
-    /// When `CNZOO_INTEROP_OUT` is set, cnzoo-written files are copied there for `scripts/interop/mindspore.py`.
+    /// When `CNZOO_INTEROP_OUT` is set, cnzoo-written files are copied to `$CNZOO_INTEROP_OUT/mindspore/` for
+    /// `scripts/interop/check_mindspore.py`.
     private func export(_ path: String, as name: String) throws {
-        guard let dir = ProcessInfo.processInfo.environment["CNZOO_INTEROP_OUT"], !dir.isEmpty else { return }
+        guard let root = ProcessInfo.processInfo.environment["CNZOO_INTEROP_OUT"], !root.isEmpty else { return }
+        let dir = root + "/mindspore"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let target = dir + "/" + name
         try? FileManager.default.removeItem(atPath: target)

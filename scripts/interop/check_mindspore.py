@@ -1,11 +1,12 @@
 """Interop check: real MindSpore loads the .ckpt files cnzoo writes.
 
-Usage:  .venv/bin/python scripts/interop/mindspore.py CNZOO_BINARY [DIR]
+Usage:  .venv/bin/python scripts/interop/check_mindspore.py CNZOO_BINARY [DIR]
 
 DIR holds cnzoo-written .ckpt files named after the fixture in Fixtures/mindspore/ they must equal: either the same
 name, or `<variant>__<fixture name>` (e.g. `from_safetensors__micro_mindcv_f32.ckpt`). It defaults to
-$CNZOO_INTEROP_OUT; the Swift tests fill it when that variable is set:
-    CNZOO_INTEROP_OUT=/tmp/ms-interop swift test --filter MindSporeWriterTests
+$CNZOO_INTEROP_OUT/mindspore, which the Swift tests fill when CNZOO_INTEROP_OUT is set (scripts/test.sh does that,
+then scripts/interop/run-all.sh runs every check_*.py):
+    CNZOO_INTEROP_OUT=/tmp/interop swift test --filter MindSporeWriterTests
 For each file: mindspore.load_checkpoint must load it (with crc_check=True when the source had a CRC trailer) and
 every entry must equal the source fixture bit for bit; the mindcv-named weight files must load into the matching
 mindcv micro ConvNeXt with load_param_into_net(strict_load=True) leaving nothing unloaded, and the training
@@ -14,10 +15,6 @@ CNZOO_BINARY is checked to exist (the lead's CI passes it to every interop scrip
 """
 import os
 import sys
-
-# This file is named mindspore.py: keep its own folder off the import path so `import mindspore` finds the package.
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != HERE]
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 FIXTURES = os.path.join(ROOT, "Fixtures", "mindspore")
@@ -40,10 +37,11 @@ def finish(code):
 
 def main():
     if len(sys.argv) < 2:
-        print("usage: mindspore.py CNZOO_BINARY [DIR]", file=sys.stderr)
+        print("usage: check_mindspore.py CNZOO_BINARY [DIR]", file=sys.stderr)
         finish(2)
     binary = sys.argv[1]
-    out_dir = sys.argv[2] if len(sys.argv) > 2 else os.environ.get("CNZOO_INTEROP_OUT", "")
+    env_out = os.environ.get("CNZOO_INTEROP_OUT", "")
+    out_dir = sys.argv[2] if len(sys.argv) > 2 else (os.path.join(env_out, "mindspore") if env_out else "")
     if not os.path.exists(binary):
         report("FAIL", "binary", "%s does not exist" % binary)
         finish(1)
