@@ -159,4 +159,13 @@ import Testing
         #expect(tensors.first?["dtype"] as? String == "F32")
         #expect(tensors.first?["bytes"] as? Int == 384 * 4)
     }
+
+    /// End to end: the encrypted fixture is refused with the input-error exit code and a message saying why.
+    @Test func inspectRefusesEncryptedFile() throws {
+        let r = try TestSupport.run(["inspect", MindSporeFixtures.path("micro_encrypted.ckpt")])
+        #expect(r.status == 2)
+        #expect(r.stdout.isEmpty)
+        #expect(r.stderr.contains("looks encrypted"))
+        #expect(r.stderr.contains("micro_encrypted.ckpt"))
+    }
 }
