@@ -59,6 +59,9 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        // Fuzz harnesses (a library, so tests can replay crashers) and the libFuzzer driver scripts/fuzz.sh builds.
+        .target(name: "CNZooFuzzHarnesses", dependencies: ["CNZooCore", "CNZooFormats", "CNZooSafeTensors"]),
+        .executableTarget(name: "cnzoo-fuzz", dependencies: ["CNZooFuzzHarnesses"]),
         // Benchmark driver for scripts/bench/ckpt_rw.py (not a product; build with --product mindspore-bench).
         .executableTarget(name: "mindspore-bench", dependencies: ["CNZooMindSpore", "CNZooCore"],
                           path: "scripts/bench/MindSporeBench"),
@@ -70,10 +73,14 @@ let package = Package(
         .testTarget(name: "MappingTests", dependencies: [
             "CNZooMapping", "CNZooFormats", "CNZooCore", "CNZooTestSupport",
         ]),
+        .testTarget(name: "RobustnessTests", dependencies: ["CNZooFuzzHarnesses", "CNZooCore", "CNZooTestSupport"]),
         .testTarget(name: "MindSporeTests", dependencies: [
             "CNZooMindSpore", "CNZooFormats", "CNZooCore", "CNZooTestSupport",
         ]),
         .testTarget(name: "CLITests", dependencies: ["CNZooTestSupport", "CNZooCore"]),
+        .testTarget(name: "PyTorchTests", dependencies: [
+            "CNZooPyTorch", "CNZooFormats", "CNZooCore", "CNZooTestSupport",
+        ]),
     ],
     swiftLanguageModes: [.v5]
 )

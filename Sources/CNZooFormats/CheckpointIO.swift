@@ -1,5 +1,6 @@
 import CNZooCore
 import CNZooMindSpore
+import CNZooPyTorch
 import CNZooSafeTensors
 
 /// One entry point to read or write a checkpoint in any supported format.
@@ -18,6 +19,8 @@ public enum CheckpointIO {
             return (ckpt, format)
         case .mindspore:
             return (try MindSporeFormat.read(file: file), format)
+        case .pytorchZip, .pytorchLegacy, .pickle:
+            return (try PyTorchFormat.read(file: file, options: options), format)
         case .unknown:
             throw CNZooError(.unknownFormat,
                              "not a recognised checkpoint (expected safetensors, a PyTorch .pth zip, a MindSpore .ckpt or .npy)",
@@ -33,6 +36,8 @@ public enum CheckpointIO {
         switch format {
         case .safetensors:
             try SafeTensors.write(checkpoint, to: path, options: options)
+        case .pytorch:
+            try PyTorchFormat.write(checkpoint, to: path, options: options)
         case .mindspore:
             try MindSporeFormat.write(checkpoint, to: path, options: options)
         default:
