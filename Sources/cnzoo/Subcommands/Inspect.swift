@@ -1,6 +1,7 @@
 import ArgumentParser
 import CNZooCore
 import CNZooFormats
+import CNZooMapping
 
 /// `cnzoo inspect FILE [--json]`: what a checkpoint holds, from its headers only.
 struct Inspect: ParsableCommand {
@@ -42,11 +43,38 @@ struct Inspect: ParsableCommand {
         let metadata: [String: String]
         let extras: [CheckpointExtra]
         let notes: [String]
+        /// The detected naming convention (nil if the names match none).
+        let convention: String?
+        /// The detected architecture (nil if the names match none).
+        let architecture: Architecture?
+    }
+
+    /// What the detector read from names and shapes alone.
+    struct Architecture: Encodable {
+        let family: String
+        let variant: String?
+        let summary: String
+        let numClasses: Int?
+        /// Fraction of tensors that map exactly to the detected convention.
+        let confidence: Double
+        let prefix: String
+        let hints: [String]
+
+        init(_ d: Detection) {
+            family = d.family
+            variant = d.variant
+            summary = d.spec.summary
+            numClasses = (d.spec as? ConvNeXtSpec)?.numClasses ?? (d.spec as? ConvMixerSpec)?.numClasses
+            confidence = d.confidence
+            prefix = d.prefix
+            hints = d.hints
+        }
     }
 
     func run() throws {
         try reportingErrors {
             let (ckpt, detected) = try CheckpointIO.read(path: file, options: reading.readOptions)
+            let arch = Detector.detect(names: ckpt.tensors.map(\.name), shapes: ckpt.tensors.map(\.shape))
             let report = Report(
                 file: file,
                 format: detected.checkpointFormat?.rawValue ?? detected.rawValue,
@@ -56,7 +84,8 @@ struct Inspect: ParsableCommand {
                           bytes: $0.byteCount, role: TensorRole.classify($0.name).rawValue)
                 },
                 totals: .init(tensors: ckpt.tensors.count, parameters: ckpt.parameterCount, bytes: ckpt.byteCount),
-                metadata: ckpt.metadata, extras: ckpt.extras, notes: ckpt.notes)
+                metadata: ckpt.metadata, extras: ckpt.extras, notes: ckpt.notes,
+                convention: arch?.convention.name, architecture: arch.map(Architecture.init))
             if json {
                 try Output.printJSON(report)
                 return
@@ -81,6 +110,11 @@ struct Inspect: ParsableCommand {
             if !report.extras.isEmpty {
                 print("extras:")
                 for e in report.extras { print("  \(e.name) = \(e.displayValue)") }
+            }
+            if let a = report.architecture, let c = report.convention {
+                print("architecture: \(a.variant ?? a.summary) (\(c) naming, "
+                      + "\(Int((a.confidence * 100).rounded()))% of tensors match)")
+                for h in a.hints { print("  \(h)") }
             }
             for n in report.notes { print("note: \(n)") }
         }
