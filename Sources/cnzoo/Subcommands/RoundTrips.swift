@@ -7,7 +7,8 @@ import Foundation
 enum RoundTrips {
     /// Every round trip available in this build.
     static func all() -> [CheckpointParity.RoundTrip] {
-        [viaFile("canonical → safetensors → canonical", format: .safetensors, ext: "safetensors")]
+        [viaFile("canonical → safetensors → canonical", format: .safetensors, ext: "safetensors"),
+         viaFile("canonical → .pth → canonical", format: .pytorch, ext: "pth")]
     }
 
     /// Writes the canonical checkpoint in `format` to a scratch file, reads it back.

@@ -89,6 +89,7 @@ struct VerifyCommand: ParsableCommand {
         var report = VerifyReport(variant: variant ?? ConvNeXtSpec(depths: model.config.depths, dims: model.config.dims).variantName ?? "custom",
                                   architecture: "ConvNeXt depths \(model.config.depths) dims \(model.config.dims), \(model.config.numClasses) classes",
                                   source: "\(path) (\(detected.rawValue))", inputs: "")
+        report.gemm = model.gemm.rawValue
         let batch = 2, res = ReferenceParity.resolution
         let x = DeterministicWeights.inputs(batch: batch, height: res, width: res, seed: ReferenceParity.seed)
         report.inputs = "\(batch) × 3×\(res)×\(res), SplitMix64 seed \(ReferenceParity.seed + 1)"
