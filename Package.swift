@@ -66,6 +66,9 @@ let package = Package(
         // Fuzz harnesses (a library, so tests can replay crashers) and the libFuzzer driver scripts/fuzz.sh builds.
         .target(name: "CNZooFuzzHarnesses", dependencies: ["CNZooCore", "CNZooFormats", "CNZooSafeTensors"]),
         .executableTarget(name: "cnzoo-fuzz", dependencies: ["CNZooFuzzHarnesses"]),
+        // Benchmark driver for scripts/bench/ckpt_rw.py (not a product; build with --product mindspore-bench).
+        .executableTarget(name: "mindspore-bench", dependencies: ["CNZooMindSpore", "CNZooCore"],
+                          path: "scripts/bench/MindSporeBench"),
 
         .target(name: "CNZooTestSupport", dependencies: ["CNZooCore"]),
 
@@ -75,6 +78,9 @@ let package = Package(
             "CNZooMapping", "CNZooFormats", "CNZooCore", "CNZooTestSupport",
         ]),
         .testTarget(name: "RobustnessTests", dependencies: ["CNZooFuzzHarnesses", "CNZooCore", "CNZooTestSupport"]),
+        .testTarget(name: "MindSporeTests", dependencies: [
+            "CNZooMindSpore", "CNZooFormats", "CNZooCore", "CNZooTestSupport",
+        ]),
         .testTarget(name: "CLITests", dependencies: ["CNZooTestSupport", "CNZooCore"]),
         .testTarget(name: "ModelsTests", dependencies: [
             "CNZooModels", "CNZooVerify", "CNZooNumPy", "CNZooSafeTensors", "CNZooCore", "CNZooTestSupport",

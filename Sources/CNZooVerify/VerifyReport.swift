@@ -1,3 +1,4 @@
+import CNZooCore
 import CNZooModels
 
 /// What `cnzoo verify` found, as printed in its table and its `--json` output.

@@ -1,3 +1,5 @@
+import CNZooCore
+
 /// Vectorised erf, exp and the two GELU forms.
 ///
 /// erf uses a rational approximation in float32 (odd numerator of degree 13 over an even denominator of degree 8

@@ -1,3 +1,4 @@
+import CNZooCore
 import ArgumentParser
 import CNZooModels
 

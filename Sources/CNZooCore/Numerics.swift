@@ -1,4 +1,5 @@
-/// The numerical choices that differ between frameworks running the same ConvNeXt weights.
+/// The numerical choices that differ between frameworks running the same weights. Conventions (CNZooMapping) say
+/// which their framework uses; the forward pass (CNZooModels) computes with them.
 ///
 /// PyTorch (torchvision, timm, the official code) uses exact erf GELU and LayerNorm eps 1e-6. MindSpore's `nn.GELU()`
 /// defaults to the tanh approximation (MindCV and MindSpore Vision both use it), and MindSpore Vision's neck
@@ -17,11 +18,14 @@ public struct Numerics: Sendable, Equatable, Hashable, Codable, CustomStringConv
     public var layerNormEps: Float
     /// LayerNorm eps of the head norm (after global pooling).
     public var headNormEps: Float
+    /// BatchNorm eps (ConvMixer; 1e-5 in torch and MindSpore alike).
+    public var batchNormEps: Float
 
-    public init(gelu: GELU, layerNormEps: Float = 1e-6, headNormEps: Float = 1e-6) {
+    public init(gelu: GELU, layerNormEps: Float = 1e-6, headNormEps: Float = 1e-6, batchNormEps: Float = 1e-5) {
         self.gelu = gelu
         self.layerNormEps = layerNormEps
         self.headNormEps = headNormEps
+        self.batchNormEps = batchNormEps
     }
 
     /// torchvision / timm / official ConvNeXt: erf GELU, eps 1e-6 everywhere.
