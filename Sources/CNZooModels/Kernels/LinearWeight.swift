@@ -1,3 +1,4 @@
+import CNZooCore
 import CNZooKernelsC
 
 /// Which matrix-multiply engine runs the linear layers and the patch convolutions.
