@@ -80,3 +80,28 @@ import Testing
         #expect(parity.allSatisfy { ($0["maxAbsDiff"] as? Double) == 0 })
     }
 }
+
+/// `cnzoo verify --checkpoint` on the other areas' framework-written micro fixtures: every convention and dtype is
+/// detected, widened, run, round-tripped bit-exactly and re-run identically.
+@Suite struct VerifyFrameworkFixturesTests {
+    @Test(arguments: [
+        "pytorch/torchvision_micro_f32.pth", "pytorch/torchvision_micro_bf16.pth", "pytorch/torchvision_micro_f16.pth",
+        "pytorch/timm_ema.pth", "pytorch/official_wrapped.pth", "mindspore/micro_mindcv_f32.ckpt",
+        "mindspore/micro_mindcv_bf16.ckpt", "mindspore/micro_mindvision_f32.ckpt",
+    ])
+    func verifies(_ fixture: String) throws {
+        let r = try TestSupport.run(["verify", "--checkpoint", TestSupport.fixture(fixture), "--json"])
+        #expect(r.status == 0, "\(fixture): \(r.stderr)\(r.stdout.suffix(600))")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let trips = try #require(json["roundTrips"] as? [[String: Any]])
+        #expect(trips.count == 5)
+        #expect(trips.allSatisfy { $0["bitExact"] as? Bool == true })
+    }
+
+    @Test func wrongConventionIsAMappingError() throws {
+        let r = try TestSupport.run(["forward", "--checkpoint", TestSupport.fixture("pytorch/torchvision_micro_f32.pth"),
+                                     "--input", TestSupport.fixture("forward/micro_input.npy"), "--convention", "mindcv"])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("mindcv"))
+    }
+}
