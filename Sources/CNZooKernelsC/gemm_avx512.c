@@ -156,15 +156,19 @@ __attribute__((target("avx512f"))) static void kernel1(const float *a, const flo
     finish(&c00, &c01, cr, 0, m0, m1, ep);
 }
 
-__attribute__((target("avx512f"))) void cnz_gemm_packed(const float *a, const float *packed, float *c, int rows,
-                                                        int n, int k, cnz_epilogue epilogue) {
-    int panels = (n + CNZ_PANEL - 1) / CNZ_PANEL;
+void cnz_gemm_packed(const float *a, const float *packed, float *c, int rows, int n, int k, cnz_epilogue epilogue) {
+    cnz_gemm_packed_panels(a, packed, c, rows, n, k, 0, (n + CNZ_PANEL - 1) / CNZ_PANEL, epilogue);
+}
+
+__attribute__((target("avx512f"))) void cnz_gemm_packed_panels(const float *a, const float *packed, float *c,
+                                                               int rows, int n, int k, int p_begin, int p_end,
+                                                               cnz_epilogue epilogue) {
     for (int k0 = 0; k0 < k; k0 += KC) {
         int kn = k - k0 < KC ? k - k0 : KC;
         int accumulate = k0 > 0;
         for (int i0 = 0; i0 < rows; i0 += MB) {
             int iEnd = rows - i0 < MB ? rows : i0 + MB;
-            for (int p = 0; p < panels; p++) {
+            for (int p = p_begin; p < p_end; p++) {
                 int cols = n - p * CNZ_PANEL;
                 __mmask16 m0 = cols >= 16 ? 0xFFFF : (__mmask16)((1u << cols) - 1);
                 __mmask16 m1 = cols >= 32 ? 0xFFFF : (cols <= 16 ? 0 : (__mmask16)((1u << (cols - 16)) - 1));

@@ -43,6 +43,10 @@ void cnz_pack_weight(const float *w, int n, int k, float *packed);
 /// C[rows, n] = A[rows, k] · Wᵀ (A, C and residual row-major with leading dimensions k, n and n), then `epilogue`.
 void cnz_gemm_packed(const float *a, const float *packed, float *c, int rows, int n, int k, cnz_epilogue epilogue);
 
+/// The same restricted to output panels [p_begin, p_end) (columns 32·p_begin ..< min(n, 32·p_end)).
+void cnz_gemm_packed_panels(const float *a, const float *packed, float *c, int rows, int n, int k, int p_begin,
+                            int p_end, cnz_epilogue epilogue);
+
 #ifdef __cplusplus
 }
 #endif

@@ -54,11 +54,7 @@ struct LinearWeight {
         let (n, k) = (self.n, self.k)
         if let packed {
             packed.withUnsafeBufferPointer { pw in
-                // Split on whole 8-row groups so each thread keeps the full register block.
-                let groups = (m + 7) / 8
-                Parallel.split(groups, parts: threads) { g in
-                    let r0 = g.lowerBound * 8, r1 = min(m, g.upperBound * 8)
-                    guard r1 > r0 else { return }
+                func epilogueFor(rowOffset r0: Int) -> cnz_epilogue {
                     var e = cnz_epilogue(kind: CNZ_EPILOGUE_NONE, bias: nil, scale: nil, residual: nil)
                     switch epilogue {
                     case .none: break
@@ -71,7 +67,25 @@ struct LinearWeight {
                         e.scale = scale
                         e.residual = residual + r0 * n
                     }
-                    cnz_gemm_packed(a + r0 * k, pw.baseAddress!, c + r0 * n, Int32(r1 - r0), Int32(n), Int32(k), e)
+                    return e
+                }
+                let panels = (n + 31) / 32
+                if m < 128 && panels >= 2 * threads {
+                    // Few rows (late stages at small batch): split the output columns, so each thread streams only
+                    // its share of the weight.
+                    Parallel.split(panels, parts: threads) { p in
+                        cnz_gemm_packed_panels(a, pw.baseAddress!, c, Int32(m), Int32(n), Int32(k), Int32(p.lowerBound),
+                                               Int32(p.upperBound), epilogueFor(rowOffset: 0))
+                    }
+                    return
+                }
+                // Split on whole 8-row groups so each thread keeps the full register block.
+                let groups = (m + 7) / 8
+                Parallel.split(groups, parts: threads) { g in
+                    let r0 = g.lowerBound * 8, r1 = min(m, g.upperBound * 8)
+                    guard r1 > r0 else { return }
+                    cnz_gemm_packed(a + r0 * k, pw.baseAddress!, c + r0 * n, Int32(r1 - r0), Int32(n), Int32(k),
+                                    epilogueFor(rowOffset: r0))
                 }
             }
             return
