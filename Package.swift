@@ -67,6 +67,8 @@ let package = Package(
             "CNZooMapping", "CNZooFormats", "CNZooCore", "CNZooTestSupport",
         ]),
         .testTarget(name: "CLITests", dependencies: ["CNZooTestSupport", "CNZooCore"]),
+        .testTarget(name: "ZooTests", dependencies: ["CNZooZoo", "CNZooMapping", "CNZooCore", "CNZooTestSupport"],
+                    exclude: ["Goldens"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -12,7 +12,7 @@ struct CNZooCommand: ParsableCommand {
         4 network error.
         """,
         version: CNZooVersion.string,
-        subcommands: [Inspect.self]
+        subcommands: [Inspect.self, List.self, Info.self, Fetch.self]
     )
 }
 
