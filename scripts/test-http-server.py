@@ -17,6 +17,7 @@ import argparse
 import http.server
 import os
 import re
+import signal
 import sys
 import threading
 
@@ -99,6 +100,9 @@ def main():
     p.add_argument("--cut-at", type=int, default=100_000)
     p.add_argument("--lifetime", type=float, default=120)
     args = p.parse_args()
+    # A test runner may start us with SIGTERM blocked; make sure a plain kill stops us.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
+    signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
     server.daemon_threads = True
     print(f"PORT {server.server_address[1]}", flush=True)
