@@ -33,8 +33,12 @@ public final class AtomicFileWriter {
     /// Opens a temporary file next to `path`. Fails with `.exists` if `path` exists and `overwrite` is false.
     public init(path: String, overwrite: Bool, bufferSize: Int = 1 << 20) throws {
         self.path = path
-        if !overwrite, access(path, F_OK) == 0 {
-            throw CNZooError(.exists, "output exists; pass --force to overwrite it", file: path)
+        var st = stat()
+        if lstat(path, &st) == 0 {
+            guard (st.st_mode & S_IFMT) == S_IFREG else {
+                throw CNZooError(.io, "output exists and is not a regular file; refusing to replace it", file: path)
+            }
+            if !overwrite { throw CNZooError(.exists, "output exists; pass --force to overwrite it", file: path) }
         }
         let dir: String
         if let slash = path.lastIndex(of: "/") {
@@ -167,6 +171,9 @@ public final class AtomicFileWriter {
     /// Removes every temporary file still open (called from a SIGINT/SIGTERM handler before exiting).
     public static func removeAllTemporaryFiles() {
         _ = lockReady
+        pthread_mutex_lock(&liveLock)
         for p in live { unlink(p) }
+        live.removeAll()
+        pthread_mutex_unlock(&liveLock)
     }
 }

@@ -25,7 +25,9 @@ public struct CNZooError: Error, CustomStringConvertible, Sendable {
         public static let integrity = Code(rawValue: "integrity")
         /// The file is encrypted.
         public static let encrypted = Code(rawValue: "encrypted")
-        /// An I/O call failed (open, read, write, rename, fsync...).
+        /// An input file could not be opened, stat'ed or mapped.
+        public static let unreadable = Code(rawValue: "unreadable")
+        /// An output I/O call failed (create, write, fsync, rename...).
         public static let io = Code(rawValue: "io")
         /// The output already exists and overwriting was not requested.
         public static let exists = Code(rawValue: "exists")

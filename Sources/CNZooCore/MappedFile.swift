@@ -17,14 +17,17 @@ public final class MappedFile: @unchecked Sendable {
     public init(path: String) throws {
         self.path = path
         let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw CNZooError(.io, "cannot open: \(String(cString: strerror(errno)))", file: path) }
+        guard fd >= 0 else {
+            let code: CNZooError.Code = errno == ENOENT ? .notFound : .unreadable
+            throw CNZooError(code, "cannot open: \(String(cString: strerror(errno)))", file: path)
+        }
         defer { close(fd) }
         var st = stat()
         guard fstat(fd, &st) == 0 else {
-            throw CNZooError(.io, "cannot stat: \(String(cString: strerror(errno)))", file: path)
+            throw CNZooError(.unreadable, "cannot stat: \(String(cString: strerror(errno)))", file: path)
         }
         guard (st.st_mode & S_IFMT) == S_IFREG else {
-            throw CNZooError(.io, "not a regular file", file: path)
+            throw CNZooError(.unreadable, "not a regular file", file: path)
         }
         size = Int(st.st_size)
         if size == 0 {
@@ -33,7 +36,7 @@ public final class MappedFile: @unchecked Sendable {
         }
         let p = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0)
         guard let p, p != MAP_FAILED else {
-            throw CNZooError(.io, "cannot map file: \(String(cString: strerror(errno)))", file: path)
+            throw CNZooError(.unreadable, "cannot map file: \(String(cString: strerror(errno)))", file: path)
         }
         base = UnsafeRawPointer(p)
     }

@@ -1,4 +1,6 @@
 import CNZooCore
+import CNZooMindSpore
+import CNZooPyTorch
 import CNZooSafeTensors
 
 /// One entry point to read or write a checkpoint in any supported format.
@@ -10,7 +12,15 @@ public enum CheckpointIO {
         let format = FormatDetector.detect(file.bytes)
         switch format {
         case .safetensors:
-            return (try SafeTensors.read(file: file), format)
+            var ckpt = try SafeTensors.read(file: file)
+            if MindSporeFormat.isMindSporeSafeTensors(metadata: ckpt.metadata) {
+                ckpt.notes.append("written by MindSpore (safetensors __metadata__ format \"ms\"); names follow MindSpore")
+            }
+            return (ckpt, format)
+        case .mindspore:
+            return (try MindSporeFormat.read(file: file), format)
+        case .pytorchZip, .pytorchLegacy, .pickle:
+            return (try PyTorchFormat.read(file: file, options: options), format)
         case .unknown:
             throw CNZooError(.unknownFormat,
                              "not a recognised checkpoint (expected safetensors, a PyTorch .pth zip, a MindSpore .ckpt or .npy)",
@@ -26,6 +36,10 @@ public enum CheckpointIO {
         switch format {
         case .safetensors:
             try SafeTensors.write(checkpoint, to: path, options: options)
+        case .pytorch:
+            try PyTorchFormat.write(checkpoint, to: path, options: options)
+        case .mindspore:
+            try MindSporeFormat.write(checkpoint, to: path, options: options)
         default:
             throw CNZooError(.unsupported, "writing \(format.rawValue) is not implemented yet", file: path)
         }

@@ -1,4 +1,5 @@
 import CNZooCore
+import CNZooMindSpore
 
 /// What a file's first bytes say it is.
 public enum DetectedFormat: String, Sendable, Codable {
@@ -50,7 +51,9 @@ public enum FormatDetector {
             }
         }
         if n >= 2, bytes[0] == 0x80, (2...5).contains(bytes[1]) { return .pickle }
-        if looksLikeMindSporeRecord(bytes) { return .mindspore }
+        if looksLikeMindSporeRecord(bytes) || MindSporeFormat.looksEncrypted(bytes) || isBareCRCTrailer(bytes) {
+            return .mindspore  // the MindSpore reader refuses encrypted files with a specific error
+        }
         return .unknown
     }
 
@@ -58,6 +61,11 @@ public enum FormatDetector {
     public static func detect(path: String) throws -> DetectedFormat {
         let f = try MappedFile(path: path)
         return detect(f.bytes)
+    }
+
+    /// An empty MindSpore checkpoint saved with `crc_check=True` is just the 17-byte `crc_num` trailer.
+    private static func isBareCRCTrailer(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        bytes.count == 17 && zip(bytes, Array("crc_num".utf8)).allSatisfy { $0 == $1 }
     }
 
     /// A MindSpore checkpoint starts with `0A <varint len> 0A <varint taglen> <tag>`: field 1 (value) of Checkpoint,

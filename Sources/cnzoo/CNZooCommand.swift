@@ -12,8 +12,24 @@ struct CNZooCommand: ParsableCommand {
         4 network error.
         """,
         version: CNZooVersion.string,
-        subcommands: [Inspect.self, List.self, Info.self, Fetch.self]
+        subcommands: [Inspect.self, Scan.self, Convert.self, Diff.self, Forward.self, VerifyCommand.self,
+                      List.self, Info.self, Fetch.self]
     )
+
+    static func main() {
+        Signals.installCleanupHandlers()
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            // Usage errors exit 2 like every other input error (ArgumentParser's default would be 64).
+            if exitCode(for: error) == .validationFailure {
+                printError(fullMessage(for: error))
+                exit(withError: ExitCode(ExitStatus.inputError))
+            }
+            exit(withError: error)
+        }
+    }
 }
 
 /// The tool's version.

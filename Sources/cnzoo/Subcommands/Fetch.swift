@@ -2,9 +2,6 @@ import ArgumentParser
 import CNZooCore
 import CNZooZoo
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// `cnzoo fetch ID [--source S] [--dir D]`: download a release, verified, into the cache.
 struct Fetch: ParsableCommand {
@@ -63,9 +60,13 @@ struct Fetch: ParsableCommand {
                 destination = p
             }
             printError("fetching \(id) (\(chosen.id)) from \(urlString)")
-            let bar = isatty(STDERR_FILENO) == 1 ? ProgressBar() : nil
-            let result = try Fetcher().fetch(url, to: destination, expected: expected,
-                                             progress: bar.map { b in { done, total in b.update(done, total) } })
+            // The bar (drawn only on a terminal) appears once the server has said how big the file is.
+            var bar: ProgressBar?
+            let result = try Fetcher().fetch(url, to: destination, expected: expected, progress: { done, total in
+                guard let total else { return }
+                if bar == nil { bar = ProgressBar(total: Int(total), label: "fetch", quiet: false) }
+                bar?.update(Int(done))
+            })
             bar?.finish()
             if result.alreadyPresent {
                 printError("already present and verified")
@@ -79,38 +80,5 @@ struct Fetch: ParsableCommand {
             }
             print(result.path)
         }
-    }
-}
-
-/// A one-line progress bar on stderr (only drawn when stderr is a terminal).
-final class ProgressBar: @unchecked Sendable {
-    private let start = Date()
-    private var drawn = false
-    private let lock = NSLock()
-
-    func update(_ done: Int64, _ total: Int64?) {
-        lock.lock()
-        defer { lock.unlock() }
-        let elapsed = max(Date().timeIntervalSince(start), 0.001)
-        let rate = Output.bytes(Int(Double(done) / elapsed)) + "/s"
-        var line: String
-        if let total, total > 0 {
-            let fraction = min(1, Double(done) / Double(total))
-            let width = 30
-            let filled = Int(fraction * Double(width))
-            line = String(format: "%3d%% ", Int(fraction * 100)) + "[" + String(repeating: "#", count: filled)
-                + String(repeating: " ", count: width - filled) + "] "
-                + "\(Output.bytes(Int(done))) / \(Output.bytes(Int(total)))  \(rate)"
-        } else {
-            line = "\(Output.bytes(Int(done)))  \(rate)"
-        }
-        fputs("\r\u{1B}[K" + line, stderr)
-        drawn = true
-    }
-
-    func finish() {
-        lock.lock()
-        defer { lock.unlock() }
-        if drawn { fputs("\n", stderr) }
     }
 }
