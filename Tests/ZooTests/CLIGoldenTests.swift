@@ -33,6 +33,12 @@ import Testing
     @Test func infoHelp() throws { try assertGolden("info-help.txt", ["info", "--help"]) }
     @Test func fetchHelp() throws { try assertGolden("fetch-help.txt", ["fetch", "--help"]) }
     @Test func list() throws { try assertGolden("list.txt", ["list"]) }
+    @Test func infoWithoutNames() throws {
+        try assertGolden("info-convnext_tiny.txt", ["info", "convnext_tiny", "--no-names"])
+    }
+    @Test func infoConvMixerNames() throws {
+        try assertGolden("info-convmixer_768_32-mindcv.txt", ["info", "convmixer_768_32", "--convention", "mindcv"])
+    }
     @Test func listConvMixer() throws { try assertGolden("list-convmixer.txt", ["list", "--family", "convmixer"]) }
 
     @Test func listJSONIsTheManifestContract() throws {
@@ -55,7 +61,17 @@ import Testing
         let doc = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
         let params = try #require(doc["expected_parameters"] as? [[String: Any]])
         #expect(params.count == 182)
-        #expect(params.first?["canonical"] as? String == "stem.conv.weight")
+        let stem = try #require(params.first)
+        #expect(stem["canonical"] as? String == "stem.conv.weight")
+        let names = try #require(stem["names"] as? [String: String])
+        #expect(names["torchvision"] == "features.0.0.weight")
+        #expect(names["official"] == "downsample_layers.0.0.weight")
+        #expect(names["mindvision"] == "backbone.start_cell.0.weight")
+        #expect(names["mindcv"] == "feature.0.0.weight")
+        let layerScale = try #require(params.first { $0["canonical"] as? String == "stages.0.blocks.0.layer_scale" })
+        #expect((layerScale["shapes"] as? [String: [Int]])?["torchvision"] == [96, 1, 1])
+        #expect((doc["conventions"] as? [String]) == ["canonical", "torchvision", "official", "timm", "mindcv",
+                                                     "mindvision"])
         let entry = try #require(doc["entry"] as? [String: Any])
         let sources = try #require(entry["sources"] as? [[String: Any]])
         #expect(sources.first?["sha256"] is NSNull)

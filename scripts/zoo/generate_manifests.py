@@ -232,8 +232,9 @@ def convmixer_entries():
                     "architecture": {"dim": dim, "depth": depth, "kernel_size": k, "patch_size": p, "activation": act,
                                      "num_classes": 1000, "in_channels": 3},
                     "parameters": params, "macs": macs, "gflops": gflops(macs),
-                    "supported": {"convert": False, "verify": False},
-                    "notes": ["cnzoo does not convert or verify ConvMixer yet"], "sources": src})
+                    "supported": {"convert": True, "verify": False},
+                    "notes": ["cnzoo converts ConvMixer between the timm and MindCV namings but has no ConvMixer "
+                              "forward pass yet, so verify does not support it"], "sources": src})
     return out
 
 

@@ -19,6 +19,9 @@ struct Info: ParsableCommand {
     @Flag(help: "Leave out the parameter-name table.")
     var noNames = false
 
+    @Option(help: ArgumentHelp("Show only these conventions' names in the table (repeatable).", valueName: "name"))
+    var convention: [String] = []
+
     @OptionGroup var zoo: ZooOptions
 
     /// One expected parameter: canonical name, shape, role, and its name in each convention.
@@ -26,7 +29,10 @@ struct Info: ParsableCommand {
         let canonical: String
         let shape: [Int]
         let role: String
+        /// The name in each convention that knows the family.
         let names: [String: String]
+        /// The shape in conventions whose layout differs from the canonical one (torchvision layer scale `[C,1,1]`).
+        let shapes: [String: [Int]]
     }
 
     /// The `--json` report.
@@ -60,13 +66,27 @@ struct Info: ParsableCommand {
             }
             print(Info.describe(entry, cached: cached))
             if !noNames {
+                var shown = conventions.filter { $0 != "canonical" }
+                if !convention.isEmpty {
+                    let wanted = try convention.map { name -> String in
+                        guard let c = Conventions.named(name), conventions.contains(c.name) else {
+                            throw CNZooError(.usage, "no convention '\(name)' names \(entry.family) (known: "
+                                             + conventions.joined(separator: ", ") + ")")
+                        }
+                        return c.name
+                    }
+                    shown = shown.filter { wanted.contains($0) }
+                }
                 print("")
-                print("expected parameters (\(expected.count) tensors; conventions: "
+                print("expected parameters (\(expected.count) tensors; shapes canonical; named by "
                       + conventions.joined(separator: ", ") + "):")
-                let header = ["canonical", "shape"] + conventions.filter { $0 != "canonical" }
+                let header = ["canonical", "shape"] + shown
                 let rows = expected.map { p in
                     [p.canonical, "[" + p.shape.map(String.init).joined(separator: ",") + "]"]
-                        + conventions.filter { $0 != "canonical" }.map { p.names[$0] ?? "-" }
+                        + shown.map { c in
+                            let name = p.names[c] ?? "-"
+                            return p.shapes[c].map { name + " [" + $0.map(String.init).joined(separator: ",") + "]" } ?? name
+                        }
                 }
                 print(Output.table(header, rows))
             }
@@ -76,10 +96,20 @@ struct Info: ParsableCommand {
     /// The canonical parameter list of `spec` and, per naming convention that knows the family, the name each
     /// parameter has there.
     static func expectedParameters(_ spec: any ArchitectureSpec) -> (conventions: [String], [ExpectedParameter]) {
-        let params = spec.parameters()
-        return (["canonical"], params.map {
-            ExpectedParameter(canonical: $0.name, shape: $0.shape, role: $0.role.rawValue,
-                              names: ["canonical": $0.name])
+        var names: [String: [String: String]] = [:]
+        var shapes: [String: [String: [Int]]] = [:]
+        var conventions: [String] = []
+        for c in Conventions.all {
+            guard let slots = c.slots(for: spec) else { continue }
+            conventions.append(c.name)
+            for slot in slots {
+                names[slot.canonical, default: [:]][c.name] = slot.name
+                shapes[slot.canonical, default: [:]][c.name] = slot.shape
+            }
+        }
+        return (conventions, spec.parameters().map { p in
+            ExpectedParameter(canonical: p.name, shape: p.shape, role: p.role.rawValue, names: names[p.name] ?? [:],
+                              shapes: (shapes[p.name] ?? [:]).filter { $0.value != p.shape })
         })
     }
 
