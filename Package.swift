@@ -64,7 +64,9 @@ let package = Package(
         ]),
 
         // Fuzz harnesses (a library, so tests can replay crashers) and the libFuzzer driver scripts/fuzz.sh builds.
-        .target(name: "CNZooFuzzHarnesses", dependencies: ["CNZooCore", "CNZooFormats", "CNZooSafeTensors"]),
+        .target(name: "CNZooFuzzHarnesses", dependencies: [
+            "CNZooCore", "CNZooFormats", "CNZooSafeTensors", "CNZooMindSpore",
+        ]),
         .executableTarget(name: "cnzoo-fuzz", dependencies: ["CNZooFuzzHarnesses"]),
         // Benchmark driver for scripts/bench/ckpt_rw.py (not a product; build with --product mindspore-bench).
         .executableTarget(name: "mindspore-bench", dependencies: ["CNZooMindSpore", "CNZooCore"],
@@ -89,6 +91,8 @@ let package = Package(
         .testTarget(name: "PyTorchTests", dependencies: [
             "CNZooPyTorch", "CNZooFormats", "CNZooCore", "CNZooTestSupport",
         ]),
+        .testTarget(name: "ZooTests", dependencies: ["CNZooZoo", "CNZooMapping", "CNZooCore", "CNZooTestSupport"],
+                    exclude: ["Goldens"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -1,5 +1,6 @@
 import CNZooCore
 import CNZooFormats
+import CNZooMindSpore
 import CNZooSafeTensors
 
 /// The fuzz harnesses: each takes arbitrary bytes and must return normally (errors are fine; crashes, leaks and
@@ -14,5 +15,7 @@ public enum Harnesses {
             _ = try? SafeTensors.validate(header, fileSize: bytes.count)
         },
         "detect": { bytes in _ = FormatDetector.detect(bytes) },
+        // CRC not verified, so mutants reach the record parser instead of stopping at the checksum.
+        "mindspore": { bytes in _ = try? MindSporeFormat.validate(bytes, verifyCRC: false) },
     ]
 }
