@@ -84,19 +84,52 @@ public enum DTypeCast {
 
     /// Converts little-endian `bytes` of `from` elements into `to` elements.
     public static func convert(_ bytes: UnsafeRawBufferPointer, from: DType, to: DType) -> [UInt8] {
-        guard let fi = format(from), let fo = format(to) else { return [] }
+        guard let fi = format(from), let fo = format(to), let src = bytes.baseAddress else { return [] }
         let inWidth = fi.width / 8, outWidth = fo.width / 8
         let n = bytes.count / inWidth
         var out = [UInt8](repeating: 0, count: n * outWidth)
         out.withUnsafeMutableBytes { dst in
+            guard let d = dst.baseAddress else { return }
+            if from == .f32 && to == .bf16 {
+                for i in 0..<n {
+                    let bits = src.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self).littleEndian
+                    d.storeBytes(of: f32ToBF16(bits).littleEndian, toByteOffset: 2 * i, as: UInt16.self)
+                }
+                return
+            }
+            if from == .bf16 && to == .f32 {
+                for i in 0..<n {
+                    let bits = src.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self).littleEndian
+                    d.storeBytes(of: (UInt32(bits) << 16).littleEndian, toByteOffset: 4 * i, as: UInt32.self)
+                }
+                return
+            }
             for i in 0..<n {
-                var bits: UInt64 = 0
-                for k in 0..<inWidth { bits |= UInt64(bytes[i * inWidth + k]) << UInt64(8 * k) }
+                let bits: UInt64
+                switch inWidth {
+                case 2: bits = UInt64(src.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self).littleEndian)
+                case 4: bits = UInt64(src.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self).littleEndian)
+                default: bits = src.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self).littleEndian
+                }
                 let o = fromDouble(toDouble(bits, from: from), to: to)
-                for k in 0..<outWidth { dst[i * outWidth + k] = UInt8(truncatingIfNeeded: o >> UInt64(8 * k)) }
+                switch outWidth {
+                case 2: d.storeBytes(of: UInt16(truncatingIfNeeded: o).littleEndian, toByteOffset: 2 * i, as: UInt16.self)
+                case 4: d.storeBytes(of: UInt32(truncatingIfNeeded: o).littleEndian, toByteOffset: 4 * i, as: UInt32.self)
+                default: d.storeBytes(of: o.littleEndian, toByteOffset: 8 * i, as: UInt64.self)
+                }
             }
         }
         return out
+    }
+
+    /// f32 → bf16 round-to-nearest-even on the bits (bf16 is the top half of f32, same exponent range): add
+    /// 0x7FFF plus the lowest kept bit, keep the top 16 bits. Carries roll into the exponent (up to ±Inf) exactly as
+    /// rounding requires. NaN is kept quiet with its sign and top payload bits. Equal to `fromDouble` on every input.
+    @inline(__always)
+    static func f32ToBF16(_ bits: UInt32) -> UInt16 {
+        if bits & 0x7FFF_FFFF > 0x7F80_0000 { return UInt16(truncatingIfNeeded: bits >> 16) | 0x0040 }
+        let rounded = bits &+ 0x7FFF &+ ((bits >> 16) & 1)
+        return UInt16(truncatingIfNeeded: rounded >> 16)
     }
 
     /// `tensor` with its data converted lazily to `to` (floating tensors only; others are returned unchanged, as

@@ -28,6 +28,33 @@ import Testing
         #expect(bad.isEmpty, "\(bad.count) mismatches: \(bad.prefix(5))")
     }
 
+    /// The bulk converter (with its integer fast path for f32 → bf16) gives the same bits as the vectors.
+    @Test(arguments: [("f32_to_f16", DType.f32, DType.f16), ("f32_to_bf16", .f32, .bf16), ("f16_to_f32", .f16, .f32),
+                      ("bf16_to_f32", .bf16, .f32), ("f64_to_f32", .f64, .f32)])
+    func bulkConversionMatchesVectors(_ key: String, _ from: DType, _ to: DType) throws {
+        let cases = Self.pairs(key)
+        let inW = try #require(from.byteWidth), outW = try #require(to.byteWidth)
+        var input: [UInt8] = []
+        for (x, _) in cases { for k in 0..<inW { input.append(UInt8(truncatingIfNeeded: x >> UInt64(8 * k))) } }
+        let out = input.withUnsafeBytes { DTypeCast.convert($0, from: from, to: to) }
+        #expect(out.count == cases.count * outW)
+        var bad = 0
+        for (i, (_, want)) in cases.enumerated() {
+            var got: UInt64 = 0
+            for k in 0..<outW { got |= UInt64(out[i * outW + k]) << UInt64(8 * k) }
+            if got != want { bad += 1 }
+        }
+        #expect(bad == 0)
+        // NaNs through the bulk path stay NaN with their sign.
+        let nans: [UInt32] = [0x7FC0_0000, 0xFFC0_0000, 0x7F80_0001]
+        let nanBytes = nans.flatMap { v in (0..<4).map { UInt8(truncatingIfNeeded: v >> UInt32(8 * $0)) } }
+        let b = nanBytes.withUnsafeBytes { DTypeCast.convert($0, from: .f32, to: .bf16) }
+        for (i, v) in nans.enumerated() {
+            let h = UInt16(b[2 * i]) | UInt16(b[2 * i + 1]) << 8
+            #expect(h & 0x7F80 == 0x7F80 && h & 0x7F != 0 && (h >> 15) == UInt16(v >> 31))
+        }
+    }
+
     @Test func nanStaysNaN() throws {
         for hex in (Self.vectors["nan_f32"] as? [String]) ?? [] {
             let bits = try #require(UInt64(hex, radix: 16))

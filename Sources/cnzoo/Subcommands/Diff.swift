@@ -1,6 +1,9 @@
 import ArgumentParser
 import CNZooCore
 import CNZooMapping
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `cnzoo diff A B`: compare two checkpoints across formats and conventions, tensor by tensor, on canonical names.
 struct Diff: ParsableCommand {
@@ -65,7 +68,9 @@ struct Diff: ParsableCommand {
             // Unmapped tensors are carried so that a tensor on one side only is reported, not fatal.
             let la = try CanonicalLoader.load(a, reading: reading, from: from, allowUnmapped: true, keepOptimizer: true)
             let lb = try CanonicalLoader.load(b, reading: reading, from: from, allowUnmapped: true, keepOptimizer: true)
-            let entries = try compare(la.canonical, lb.canonical)
+            // Pages of both mapped inputs are handed back after each tensor, so memory stays flat.
+            let releasers = [MappedPageReleaser(la.source), MappedPageReleaser(lb.source)]
+            let entries = try compare(la.canonical, lb.canonical) { releasers.forEach { $0.release() } }
             var counts: [String: Int] = [:]
             for e in entries { counts[e.status.rawValue, default: 0] += 1 }
             let identical = entries.allSatisfy { $0.status == .equal }
@@ -97,7 +102,7 @@ struct Diff: ParsableCommand {
     }
 
     /// Compares canonical checkpoints: A's tensors in order, then B's extras.
-    func compare(_ x: Checkpoint, _ y: Checkpoint) throws -> [Entry] {
+    func compare(_ x: Checkpoint, _ y: Checkpoint, afterEach: () -> Void) throws -> [Entry] {
         var yIndex: [String: Int] = [:]
         for (i, t) in y.tensors.enumerated() { yIndex[t.name] = i }
         var seen = Set<String>()
@@ -109,6 +114,7 @@ struct Diff: ParsableCommand {
                 continue
             }
             out.append(try TensorComparison.compare(t, y.tensors[j]))
+            afterEach()
         }
         for t in y.tensors where !seen.contains(t.name) {
             out.append(Entry(name: t.name, status: .onlyB, dtype: [t.dtype.rawValue], shape: [t.shape], maxAbsDiff: nil))
@@ -127,7 +133,11 @@ enum TensorComparison {
         }
         let floating = DTypeCast.canConvert(from: a.dtype, to: .f32) && DTypeCast.canConvert(from: b.dtype, to: .f32)
         if a.dtype == b.dtype {
-            let same = try a.data.withContiguousBytes { pa in try b.data.withContiguousBytes { pb in pa.elementsEqual(pb) } }
+            let same = try a.data.withContiguousBytes { pa in
+                try b.data.withContiguousBytes { pb in
+                    pa.count == pb.count && (pa.count == 0 || memcmp(pa.baseAddress!, pb.baseAddress!, pa.count) == 0)
+                }
+            }
             if same { return .init(name: a.name, status: .equal, dtype: dtypes, shape: shapes, maxAbsDiff: 0) }
             return .init(name: a.name, status: .different, dtype: dtypes, shape: shapes,
                          maxAbsDiff: floating ? try maxAbsDiff(a, b) : nil)
@@ -143,10 +153,11 @@ enum TensorComparison {
         return try a.data.withContiguousBytes { pa in
             try b.data.withContiguousBytes { pb in
                 let n = min(pa.count / wa, pb.count / wb)
+                guard n > 0, let ba = pa.baseAddress, let bb = pb.baseAddress else { return 0 }
+                let xa = widener(a.dtype), xb = widener(b.dtype)
                 var worst = 0.0
                 for i in 0..<n {
-                    let x = DTypeCast.toDouble(load(pa, i, wa), from: a.dtype)
-                    let y = DTypeCast.toDouble(load(pb, i, wb), from: b.dtype)
+                    let x = xa(ba, i), y = xb(bb, i)
                     if x.isNaN && y.isNaN { continue }
                     let d = x == y ? 0 : abs(x - y)
                     if d.isNaN { return .infinity }
@@ -157,9 +168,15 @@ enum TensorComparison {
         }
     }
 
-    private static func load(_ p: UnsafeRawBufferPointer, _ i: Int, _ width: Int) -> UInt64 {
-        var bits: UInt64 = 0
-        for k in 0..<width { bits |= UInt64(p[i * width + k]) << UInt64(8 * k) }
-        return bits
+    /// Reads element `i` as an exact Double (typed loads; the bit-level decoder only for f16).
+    private static func widener(_ dtype: DType) -> (UnsafeRawPointer, Int) -> Double {
+        switch dtype {
+        case .f64: return { Double(bitPattern: $0.loadUnaligned(fromByteOffset: 8 * $1, as: UInt64.self).littleEndian) }
+        case .f32: return { Double(Float(bitPattern: $0.loadUnaligned(fromByteOffset: 4 * $1, as: UInt32.self).littleEndian)) }
+        case .bf16:
+            return { Double(Float(bitPattern: UInt32($0.loadUnaligned(fromByteOffset: 2 * $1, as: UInt16.self).littleEndian) << 16)) }
+        default:
+            return { DTypeCast.toDouble(UInt64($0.loadUnaligned(fromByteOffset: 2 * $1, as: UInt16.self).littleEndian), from: dtype) }
+        }
     }
 }
