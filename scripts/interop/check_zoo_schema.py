@@ -2,7 +2,7 @@
 """Outside-consumer check of the zoo manifests: every Zoo/*.json validates against Zoo/schema.json with the
 `jsonschema` package (JSON Schema draft 2020-12), and the schema itself is a valid draft 2020-12 schema.
 
-Usage: .venv/bin/python scripts/interop/zoo_schema.py [CNZOO_BINARY]
+Usage: .venv/bin/python scripts/interop/check_zoo_schema.py [CNZOO_BINARY]
 The optional binary (the interop-script convention) is used for one more check: `cnzoo list --json` names exactly the
 manifest ids. Prints PASS/FAIL/SKIP per check; exits non-zero on any failure.
 """
