@@ -95,8 +95,9 @@ public struct Fetcher: Sendable {
                     }
                     total = http.expectedContentLength >= 0 ? http.expectedContentLength : nil
                 case 416 where resumedFrom > 0:
+                    // Nothing after the bytes we have: the `.part` may already be the whole file (checked below).
                     rangeNotSatisfiable = true
-                    return .reject(CNZooError(.network, "range not satisfiable"))
+                    return .reject(CNZooError(.network, "HTTP 416 for the resume request"))
                 default:
                     return .reject(CNZooError(.network, "HTTP \(http.statusCode) "
                         + "\(HTTPURLResponse.localizedString(forStatusCode: http.statusCode)) for \(url.absoluteString)"))
@@ -112,8 +113,7 @@ public struct Fetcher: Sendable {
                     progress?(sink.size, total)
                 }
             })
-        } catch let e as CNZooError where rangeNotSatisfiable && e.message == "range not satisfiable" {
-            // The `.part` may already hold the whole file (the earlier run was cut after the last byte): check it.
+        } catch where rangeNotSatisfiable {
             total = sink.size
         } catch var e as CNZooError {
             if sink.size == 0 {

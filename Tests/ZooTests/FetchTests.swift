@@ -99,6 +99,13 @@ import Testing
         let registry = try ZooRegistry.load(directory: manifests)
         let resolved = try ZooCache(root: cache).resolve("test_tiny", source: "full", in: registry)
         #expect(resolved.path == cached("full") && resolved.source.id == "full")
+        let fromEnv = try ZooCache.resolveCached("test_tiny", environment: ["CNZOO_HOME": cache,
+                                                                            "CNZOO_ZOO_DIR": manifests])
+        #expect(fromEnv.path == cached("full"))
+        let notFetched = try #require(throws: CNZooError.self) {
+            try ZooCache(root: cache).resolve("test_tiny", source: "prefix", in: registry)
+        }
+        #expect(notFetched.message.contains("run 'cnzoo fetch test_tiny --source prefix' first"))
     }
 
     @Test func prefixVerification() throws {
@@ -136,6 +143,27 @@ import Testing
         #expect(second.stderr.contains("resumed after 300,000 bytes"))
         #expect(try TestSupport.readFile(cached("cut")) == payload)
         #expect(leftovers("cut") == ["weights.bin"])
+    }
+
+    @Test func completePartialDownloadIsVerifiedAndPlaced() throws {
+        // The earlier run was cut after the last byte: the resume request gets 416, and the .part is checked as is.
+        let dir = "\(cache)/test_tiny/full"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try TestSupport.writeFile(dir + "/weights.bin.part", payload)
+        let r = try fetch("full")
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(try TestSupport.readFile(cached("full")) == payload)
+        #expect(leftovers("full") == ["weights.bin"])
+    }
+
+    @Test func oversizedPartialDownloadIsRejectedAndDeleted() throws {
+        let dir = "\(cache)/test_tiny/full"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try TestSupport.writeFile(dir + "/weights.bin.part", payload + [1, 2, 3])
+        let r = try fetch("full")
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("sha256 mismatch") && r.stderr.contains("the download was deleted"))
+        #expect(leftovers("full") == [])
     }
 
     @Test func serverIgnoringRangeRestartsCleanly() throws {
