@@ -211,8 +211,9 @@ def convmixer_entries():
             source("timm", "pytorch", "timm", LOCUS + "timm-v1.0/" + fname, "in1k", official_acc, "MIT", TIMM_CM_PREP,
                    aliases=[f"timm {cid}"],
                    notes=["the URL timm's original pretrained cfg pointed at (tag timm-v1.0, same file names as v1.0); "
-                          "the accuracy is the one the README states for the v1.0 file of the same name; "
-                          "no hash published"]),
+                          + ("the accuracy is the one the README states for the v1.0 file of the same name; "
+                             if top1 is not None else "")
+                          + "no hash published"]),
             source("official", "pytorch", None, LOCUS + "v1.0/" + fname, "in1k", official_acc, "MIT", TIMM_CM_PREP,
                    size_mb_published=mb,
                    notes=["the authors' release linked from the locuslab/convmixer README; its wrapping and parameter "
