@@ -177,6 +177,16 @@ private final class PartialFile: @unchecked Sendable {
         self.path = path
         fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw PartialFile.error("cannot open", path) }
+        // Two fetches appending to one `.part` would interleave their bytes: the second one stops here.
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            let busy = errno == EWOULDBLOCK
+            let e = busy ? CNZooError(.io, "another cnzoo fetch is downloading into \(path); wait for it to finish",
+                                      file: path)
+                         : PartialFile.error("cannot lock", path)
+            Glibc.close(fd)
+            fd = -1
+            throw e
+        }
         let end = lseek(fd, 0, SEEK_END)
         guard end >= 0 else { throw PartialFile.error("cannot seek", path) }
         written = Int64(end)

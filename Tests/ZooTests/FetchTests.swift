@@ -3,6 +3,9 @@ import CNZooMapping
 import CNZooTestSupport
 import CNZooZoo
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Testing
 
 /// `cnzoo fetch` end to end: the built binary downloads from a real HTTP server on loopback through a test manifest.
@@ -164,6 +167,23 @@ import Testing
         #expect(r.status == 2)
         #expect(r.stderr.contains("sha256 mismatch") && r.stderr.contains("the download was deleted"))
         #expect(leftovers("full") == [])
+    }
+
+    @Test func concurrentFetchOfTheSameFileIsRefused() throws {
+        let dir = "\(cache)/test_tiny/full"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let part = dir + "/weights.bin.part"
+        try TestSupport.writeFile(part, Array(payload[0..<1000]))
+        // Hold the lock a running fetch would hold.
+        let fd = open(part, O_RDWR)
+        #expect(fd >= 0)
+        defer { close(fd) }
+        #expect(flock(fd, LOCK_EX) == 0)
+        let r = try fetch("full")
+        #expect(r.status == 3)
+        #expect(r.stderr.contains("another cnzoo fetch is downloading into \(part)"))
+        #expect(try TestSupport.readFile(part) == Array(payload[0..<1000]))
+        #expect(!exists(cached("full")))
     }
 
     @Test func serverIgnoringRangeRestartsCleanly() throws {
