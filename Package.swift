@@ -72,7 +72,9 @@ let package = Package(
         .testTarget(name: "MappingTests", dependencies: [
             "CNZooMapping", "CNZooFormats", "CNZooCore", "CNZooTestSupport",
         ]),
-        .testTarget(name: "RobustnessTests", dependencies: ["CNZooFuzzHarnesses", "CNZooCore", "CNZooTestSupport"]),
+        .testTarget(name: "RobustnessTests", dependencies: [
+            "CNZooFuzzHarnesses", "CNZooCore", "CNZooFormats", "CNZooPyTorch", "CNZooSafeTensors", "CNZooTestSupport",
+        ]),
         .testTarget(name: "CLITests", dependencies: ["CNZooTestSupport", "CNZooCore"]),
         .testTarget(name: "PyTorchTests", dependencies: [
             "CNZooPyTorch", "CNZooFormats", "CNZooCore", "CNZooTestSupport",
