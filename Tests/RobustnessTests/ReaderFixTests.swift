@@ -38,4 +38,17 @@ import Testing
             try PickleSafety.refuseCodeExecution(m, file: nil)
         }
     }
+
+    @Test func zipNamesThatEscapeTheirFolderAreRefused() {
+        #expect(ZipArchive.unsafeNameReason("archive/data.pkl") == nil)
+        #expect(ZipArchive.unsafeNameReason("archive/data/0") == nil)
+        #expect(ZipArchive.unsafeNameReason("my..model/data.pkl") == nil)
+        #expect(ZipArchive.unsafeNameReason("../data.pkl") == "has a '..' component")
+        #expect(ZipArchive.unsafeNameReason("archive/../../etc/passwd") == "has a '..' component")
+        #expect(ZipArchive.unsafeNameReason("archive\\..\\version") == "has a '..' component")
+        #expect(ZipArchive.unsafeNameReason("/archive/data.pkl") == "is absolute")
+        #expect(ZipArchive.unsafeNameReason("\\archive") == "is absolute")
+        #expect(ZipArchive.unsafeNameReason("C:/archive/data.pkl") == "is absolute (a drive letter)")
+        #expect(ZipArchive.unsafeNameReason("") == "is empty")
+    }
 }
