@@ -51,4 +51,22 @@ import Testing
         #expect(ZipArchive.unsafeNameReason("C:/archive/data.pkl") == "is absolute (a drive letter)")
         #expect(ZipArchive.unsafeNameReason("") == "is empty")
     }
+
+    @Test func protocolZeroPicklesAreDetected() {
+        func detect(_ s: String) -> DetectedFormat { Array(s.utf8).withUnsafeBytes { FormatDetector.detect($0) } }
+        #expect(detect("cos\nsystem\n(S'echo'\ntR.") == .pickle)
+        #expect(detect("(S'x'\nios\nsystem\n.") == .pickle)
+        #expect(detect("}q\u{0}.") == .pickle)
+        #expect(detect("(dp0\nS'a'\np1\nI1\ns.") == .pickle)
+        // Not pickles: no final STOP, or text that only starts like one.
+        #expect(detect("cos\nsystem\n(S'echo'\ntR") == .unknown)
+        #expect(detect("cat and dog.") == .unknown)
+        #expect(detect("( hello world.") == .unknown)
+    }
+
+    @Test func safetensorsWithAbsurdHeaderLengthReachesTheReader() {
+        var b: [UInt8] = [0, 0, 0, 0, 0, 0, 0, 0x80]
+        b += Array("{\"a\":1}".utf8)
+        #expect(b.withUnsafeBytes { FormatDetector.detect($0) } == .safetensors)
+    }
 }
