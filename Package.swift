@@ -19,7 +19,9 @@ import PackageDescription
 /// baseline SSE2 target turns SIMD FMA into libm calls (see shared/reference/swift-toolchain.md §3).
 let kernelFlags: [SwiftSetting] = [
     .unsafeFlags(["-Ounchecked", "-target-cpu", "haswell"], .when(configuration: .release)),
-    .unsafeFlags(["-target-cpu", "haswell"], .when(configuration: .debug)),
+    // Debug builds optimise the kernels too: unoptimised SIMD code is ~100× slower, which would make `swift test`
+    // and `swift run cnzoo verify` crawl.
+    .unsafeFlags(["-O", "-target-cpu", "haswell"], .when(configuration: .debug)),
 ]
 
 let package = Package(
@@ -48,11 +50,13 @@ let package = Package(
             "CNZooCore", "CNZooSafeTensors", "CNZooPyTorch", "CNZooMindSpore", "CNZooNumPy",
         ]),
         .target(name: "CNZooMapping", dependencies: ["CNZooCore"]),
-        .target(name: "CNZooModels", dependencies: ["CNZooCore", "COpenBLAS"], swiftSettings: kernelFlags),
+        // cnzoo's AVX-512 GEMM (chosen at run time; OpenBLAS otherwise). Optimised in every configuration.
+        .target(name: "CNZooKernelsC", cSettings: [.unsafeFlags(["-O3"])]),
+        .target(name: "CNZooModels", dependencies: ["CNZooCore", "COpenBLAS", "CNZooKernelsC"], swiftSettings: kernelFlags),
         .target(name: "CNZooZoo", dependencies: ["CNZooCore", "CNZooMapping"]),
         .target(name: "CNZooVerify", dependencies: [
             "CNZooCore", "CNZooFormats", "CNZooMapping", "CNZooModels", "CNZooZoo", "CNZooNumPy",
-        ]),
+        ], swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         .executableTarget(name: "cnzoo", dependencies: [
             "CNZooCore", "CNZooFormats", "CNZooMapping", "CNZooModels", "CNZooZoo", "CNZooVerify",
             "CNZooSafeTensors", "CNZooPyTorch", "CNZooMindSpore", "CNZooNumPy",
@@ -64,6 +68,9 @@ let package = Package(
             "CNZooCore", "CNZooFormats", "CNZooSafeTensors", "CNZooPyTorch", "CNZooMindSpore", "CNZooNumPy",
         ]),
         .executableTarget(name: "cnzoo-fuzz", dependencies: ["CNZooFuzzHarnesses"]),
+        // Benchmark driver for scripts/bench/ckpt_rw.py (not a product; build with --product mindspore-bench).
+        .executableTarget(name: "mindspore-bench", dependencies: ["CNZooMindSpore", "CNZooCore"],
+                          path: "scripts/bench/MindSporeBench"),
 
         .target(name: "CNZooTestSupport", dependencies: ["CNZooCore"]),
 
@@ -73,9 +80,17 @@ let package = Package(
             "CNZooMapping", "CNZooFormats", "CNZooCore", "CNZooTestSupport",
         ]),
         .testTarget(name: "RobustnessTests", dependencies: [
-            "CNZooFuzzHarnesses", "CNZooCore", "CNZooFormats", "CNZooPyTorch", "CNZooSafeTensors", "CNZooTestSupport",
+            "CNZooFuzzHarnesses", "CNZooCore", "CNZooFormats", "CNZooPyTorch", "CNZooSafeTensors", "CNZooMindSpore",
+            "CNZooNumPy", "CNZooTestSupport",
+        ]),
+        .testTarget(name: "MindSporeTests", dependencies: [
+            "CNZooMindSpore", "CNZooFormats", "CNZooCore", "CNZooTestSupport",
         ]),
         .testTarget(name: "CLITests", dependencies: ["CNZooTestSupport", "CNZooCore"]),
+        .testTarget(name: "ModelsTests", dependencies: [
+            "CNZooModels", "CNZooVerify", "CNZooNumPy", "CNZooSafeTensors", "CNZooCore", "CNZooTestSupport",
+        ]),
+        .testTarget(name: "NumPyTests", dependencies: ["CNZooNumPy", "CNZooCore", "CNZooTestSupport"]),
         .testTarget(name: "PyTorchTests", dependencies: [
             "CNZooPyTorch", "CNZooFormats", "CNZooCore", "CNZooTestSupport",
         ]),

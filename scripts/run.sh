@@ -4,4 +4,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 swift build -c release --product cnzoo
-"$(swift build -c release --show-bin-path)/cnzoo" inspect Fixtures/safetensors/dtypes.safetensors
+"$(swift build -c release --show-bin-path)/cnzoo" verify --variant tiny

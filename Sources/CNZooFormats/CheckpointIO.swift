@@ -1,4 +1,5 @@
 import CNZooCore
+import CNZooMindSpore
 import CNZooPyTorch
 import CNZooSafeTensors
 
@@ -8,10 +9,22 @@ public enum CheckpointIO {
     public static func read(path: String, options: ReadOptions = ReadOptions()) throws -> (Checkpoint, DetectedFormat) {
         let file: MappedFile
         do { file = try MappedFile(path: path) } catch { throw CNZooError.wrap(error, file: path) }
+        return try read(file: file, options: options)
+    }
+
+    /// Reads an already opened (or in-memory, `MappedFile(copying:)`) file, choosing the reader by content.
+    public static func read(file: MappedFile, options: ReadOptions = ReadOptions()) throws -> (Checkpoint, DetectedFormat) {
+        let path = file.path
         let format = FormatDetector.detect(file.bytes)
         switch format {
         case .safetensors:
-            return (try SafeTensors.read(file: file), format)
+            var ckpt = try SafeTensors.read(file: file)
+            if MindSporeFormat.isMindSporeSafeTensors(metadata: ckpt.metadata) {
+                ckpt.notes.append("written by MindSpore (safetensors __metadata__ format \"ms\"); names follow MindSpore")
+            }
+            return (ckpt, format)
+        case .mindspore:
+            return (try MindSporeFormat.read(file: file), format)
         case .pytorchZip, .pytorchLegacy, .pickle:
             return (try PyTorchFormat.read(file: file, options: options), format)
         case .unknown:
@@ -31,6 +44,8 @@ public enum CheckpointIO {
             try SafeTensors.write(checkpoint, to: path, options: options)
         case .pytorch:
             try PyTorchFormat.write(checkpoint, to: path, options: options)
+        case .mindspore:
+            try MindSporeFormat.write(checkpoint, to: path, options: options)
         default:
             throw CNZooError(.unsupported, "writing \(format.rawValue) is not implemented yet", file: path)
         }

@@ -1,4 +1,5 @@
 import CNZooCore
+import CNZooMindSpore
 
 /// What a file's first bytes say it is.
 public enum DetectedFormat: String, Sendable, Codable {
@@ -47,8 +48,10 @@ public enum FormatDetector {
         // whose length is absurd reaches the safetensors reader and gets its specific error.
         if n >= 9, bytes[8] == UInt8(ascii: "{") { return .safetensors }
         if n >= 2, bytes[0] == 0x80, (2...5).contains(bytes[1]) { return .pickle }
+        if looksLikeMindSporeRecord(bytes) || MindSporeFormat.looksEncrypted(bytes) || isBareCRCTrailer(bytes) {
+            return .mindspore  // the MindSpore reader refuses encrypted files with a specific error
+        }
         if looksLikeTextPickle(bytes) { return .pickle }
-        if looksLikeMindSporeRecord(bytes) { return .mindspore }
         return .unknown
     }
 
@@ -85,6 +88,11 @@ public enum FormatDetector {
         let openers = Set("(}])".utf8)
         let followers = Set("(}])cVSILFNdltXKJMUTGhgpqaesu.0".utf8)
         return openers.contains(bytes[0]) && followers.contains(bytes[1])
+    }
+
+    /// An empty MindSpore checkpoint saved with `crc_check=True` is just the 17-byte `crc_num` trailer.
+    private static func isBareCRCTrailer(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        bytes.count == 17 && zip(bytes, Array("crc_num".utf8)).allSatisfy { $0 == $1 }
     }
 
     /// A MindSpore checkpoint starts with `0A <varint len> 0A <varint taglen> <tag>`: field 1 (value) of Checkpoint,

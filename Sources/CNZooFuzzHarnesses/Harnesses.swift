@@ -1,5 +1,7 @@
 import CNZooCore
 import CNZooFormats
+import CNZooMindSpore
+import CNZooNumPy
 import CNZooPyTorch
 import CNZooSafeTensors
 
@@ -42,6 +44,20 @@ public enum Harnesses {
         "pth": { bytes in
             let file = MappedFile(copying: bytes, path: "<fuzz>")
             if let ckpt = try? PyTorchFormat.read(file: file) { touchAll(ckpt) }
+        },
+        "ckpt": { bytes in
+            let file = MappedFile(copying: bytes, path: "<fuzz>")
+            if let ckpt = try? MindSporeFormat.read(file: file) { touchAll(ckpt) }
+        },
+        "npy": { bytes in
+            guard let array = try? NumPyFormat.read(bytes: Array(bytes)) else { return }
+            touchAll(Checkpoint(tensors: [TensorEntry(name: "npy", dtype: array.dtype, shape: array.shape,
+                                                      data: array.data)]))
+        },
+        // Content detection plus whichever reader it picks: the path every command takes.
+        "checkpoint": { bytes in
+            let file = MappedFile(copying: bytes, path: "<fuzz>")
+            if let (ckpt, _) = try? CheckpointIO.read(file: file) { touchAll(ckpt) }
         },
     ]
 

@@ -12,7 +12,7 @@ struct CNZooCommand: ParsableCommand {
         4 network error.
         """,
         version: CNZooVersion.string,
-        subcommands: [Inspect.self, Scan.self]
+        subcommands: [Inspect.self, Scan.self, Convert.self, Diff.self, Forward.self, VerifyCommand.self]
     )
 
     static func main() {

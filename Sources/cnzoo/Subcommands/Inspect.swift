@@ -1,12 +1,15 @@
 import ArgumentParser
 import CNZooCore
 import CNZooFormats
+import CNZooMapping
 
 /// `cnzoo inspect FILE [--json]`: what a checkpoint holds, from its headers only.
 struct Inspect: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "List the tensors, metadata and extras of a checkpoint (format detected by content).",
-        discussion: "Reads headers only: the cost grows with the number of tensors, not the file size.")
+        discussion: "Reads headers only: the cost grows with the number of tensors, not the file size (except a MindSpore "
+            + ".ckpt with a crc_num trailer, which is hashed once to verify it). --json gives each tensor a role: "
+            + "weight, ema, optimizer-state or bookkeeping (judged by name).")
 
     @Argument(help: "The checkpoint file (.safetensors, .pth, .ckpt, ...).")
     var file: String
@@ -24,6 +27,8 @@ struct Inspect: ParsableCommand {
             let shape: [Int]
             let elements: Int
             let bytes: Int
+            /// `weight`, `ema`, `optimizer-state` or `bookkeeping` (`TensorRole.classify`, by name).
+            let role: String
         }
         struct Totals: Encodable {
             let tensors: Int
@@ -38,21 +43,49 @@ struct Inspect: ParsableCommand {
         let metadata: [String: String]
         let extras: [CheckpointExtra]
         let notes: [String]
+        /// The detected naming convention (nil if the names match none).
+        let convention: String?
+        /// The detected architecture (nil if the names match none).
+        let architecture: Architecture?
+    }
+
+    /// What the detector read from names and shapes alone.
+    struct Architecture: Encodable {
+        let family: String
+        let variant: String?
+        let summary: String
+        let numClasses: Int?
+        /// Fraction of tensors that map exactly to the detected convention.
+        let confidence: Double
+        let prefix: String
+        let hints: [String]
+
+        init(_ d: Detection) {
+            family = d.family
+            variant = d.variant
+            summary = d.spec.summary
+            numClasses = (d.spec as? ConvNeXtSpec)?.numClasses ?? (d.spec as? ConvMixerSpec)?.numClasses
+            confidence = d.confidence
+            prefix = d.prefix
+            hints = d.hints
+        }
     }
 
     func run() throws {
         try reportingErrors {
             let (ckpt, detected) = try CheckpointIO.read(path: file, options: reading.readOptions)
+            let arch = Detector.detect(names: ckpt.tensors.map(\.name), shapes: ckpt.tensors.map(\.shape))
             let report = Report(
                 file: file,
                 format: detected.checkpointFormat?.rawValue ?? detected.rawValue,
                 container: detected.rawValue,
                 tensors: ckpt.tensors.map {
                     .init(name: $0.name, dtype: $0.dtype.rawValue, shape: $0.shape, elements: $0.elementCount,
-                          bytes: $0.byteCount)
+                          bytes: $0.byteCount, role: TensorRole.classify($0.name).rawValue)
                 },
                 totals: .init(tensors: ckpt.tensors.count, parameters: ckpt.parameterCount, bytes: ckpt.byteCount),
-                metadata: ckpt.metadata, extras: ckpt.extras, notes: ckpt.notes)
+                metadata: ckpt.metadata, extras: ckpt.extras, notes: ckpt.notes,
+                convention: arch?.convention.name, architecture: arch.map(Architecture.init))
             if json {
                 try Output.printJSON(report)
                 return
@@ -64,6 +97,12 @@ struct Inspect: ParsableCommand {
                                rightAligned: [3]))
             print("\(report.totals.tensors) tensors, \(Output.grouped(report.totals.parameters)) parameters, "
                   + Output.bytes(report.totals.bytes))
+            let roles = Dictionary(grouping: report.tensors, by: \.role)
+            if roles.keys.contains(where: { $0 != TensorRole.weight.rawValue }) {
+                print("roles: " + TensorRole.allCases.compactMap { r in
+                    roles[r.rawValue].map { "\($0.count) \(r.rawValue)" }
+                }.joined(separator: ", "))
+            }
             if !report.metadata.isEmpty {
                 print("metadata:")
                 for k in report.metadata.keys.sorted() { print("  \(k): \(report.metadata[k]!)") }
@@ -71,6 +110,11 @@ struct Inspect: ParsableCommand {
             if !report.extras.isEmpty {
                 print("extras:")
                 for e in report.extras { print("  \(e.name) = \(e.displayValue)") }
+            }
+            if let a = report.architecture, let c = report.convention {
+                print("architecture: \(a.variant ?? a.summary) (\(c) naming, "
+                      + "\(Int((a.confidence * 100).rounded()))% of tensors match)")
+                for h in a.hints { print("  \(h)") }
             }
             for n in report.notes { print("note: \(n)") }
         }

@@ -1,0 +1,61 @@
+import CNZooCore
+import CNZooModels
+
+/// `cnzoo verify --checkpoint FILE`: run a user's checkpoint, round-trip it through other formats and names, and
+/// check that the converted weights are bit-identical and give the same logits.
+public enum CheckpointParity {
+    /// A conversion round trip: canonical weights out to some format/convention and back to canonical.
+    public struct RoundTrip {
+        public let path: String
+        public let run: (Checkpoint) throws -> Checkpoint
+        public init(path: String, run: @escaping (Checkpoint) throws -> Checkpoint) {
+            self.path = path
+            self.run = run
+        }
+    }
+
+    /// Compares two canonical checkpoints tensor by tensor (names, dtypes, shapes, bytes).
+    public static func compare(_ a: Checkpoint, _ b: Checkpoint) throws -> (Bool, String) {
+        guard a.tensors.count == b.tensors.count else {
+            return (false, "\(a.tensors.count) tensors became \(b.tensors.count)")
+        }
+        var byName: [String: TensorEntry] = [:]
+        for t in b.tensors { byName[t.name] = t }
+        for t in a.tensors {
+            guard let u = byName[t.name] else { return (false, "'\(t.name)' is missing after the round trip") }
+            guard u.dtype == t.dtype, u.shape == t.shape else {
+                return (false, "'\(t.name)' changed from \(t.dtype) \(t.shape) to \(u.dtype) \(u.shape)")
+            }
+            guard try u.data.readAll() == t.data.readAll() else { return (false, "'\(t.name)' bytes differ") }
+        }
+        return (true, "all \(a.tensors.count) tensors identical (names, dtypes, shapes, bytes)")
+    }
+
+    /// Runs `trips` on `weights`, recording bit-exactness and forward parity (top-1 and max diff against the
+    /// original weights' logits on `inputs`).
+    public static func run(weights: Checkpoint, numerics: Numerics, inputs: [Float], batch: Int, resolution: Int,
+                           threads: Int, gemm: GemmEngine = .auto, trips: [RoundTrip], originalLogits: [Float]? = nil,
+                           into report: inout VerifyReport) throws {
+        let model = try ConvNeXtModel(checkpoint: weights, numerics: numerics, kernelThreads: threads, gemm: gemm)
+        let before = try originalLogits ?? model.forward(inputs, batch: batch, height: resolution, width: resolution)
+        let classes = model.config.numClasses
+        for trip in trips {
+            let back: Checkpoint
+            do {
+                back = try trip.run(weights)
+            } catch {
+                report.roundTrips.append(.init(path: trip.path, tensors: 0, bitExact: false, detail: "failed: \(error)"))
+                continue
+            }
+            let (same, detail) = try compare(weights, back)
+            report.roundTrips.append(.init(path: trip.path, tensors: back.tensors.count, bitExact: same, detail: detail))
+            let after = try ConvNeXtModel(checkpoint: back, numerics: numerics, kernelThreads: threads, gemm: gemm)
+                .forward(inputs, batch: batch, height: resolution, width: resolution)
+            // Bit-identical weights through the same code must give bit-identical logits: tolerance 0.
+            let fw = ReferenceParity.Framework(name: "before conversion", numerics: numerics, tolerance: 0,
+                                               why: "same weights, same code: logits must be identical")
+            report.parity += ReferenceParity.rows(weights: trip.path, swift: after, reference: before, batch: batch,
+                                                  classes: classes, framework: fw)
+        }
+    }
+}

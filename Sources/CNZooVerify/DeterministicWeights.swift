@@ -1,0 +1,93 @@
+import CNZooCore
+import CNZooModels
+
+/// SplitMix64 (Steele, Lea & Flood, 2014), producing float32 values in [-1, 1).
+///
+/// `next()`: `state &+= 0x9E3779B97F4A7C15; z = state; z = (z ^ (z >> 30)) &* 0xBF58476D1CE4E5B9;
+/// z = (z ^ (z >> 27)) &* 0x94D049BB133111EB; return z ^ (z >> 31)`. A value is `((next() >> 40) - 2^23) · 2^-23`,
+/// exact in float32. `Fixtures/generate_forward.py` implements the same stream with NumPy; docs/verify.md
+/// documents both.
+public struct SplitMix64Stream {
+    public private(set) var state: UInt64
+
+    public init(seed: UInt64) { state = seed }
+
+    /// The next raw 64-bit output.
+    @inline(__always) public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// The next value in [-1, 1) on a 2^-23 grid.
+    @inline(__always) public mutating func nextSymmetric() -> Float {
+        Float(Int32(truncatingIfNeeded: next() >> 40) - (1 << 23)) * 0x1p-23
+    }
+
+    /// `count` values in [-1, 1).
+    public mutating func values(_ count: Int) -> [Float] {
+        var out = [Float](repeating: 0, count: count)
+        for i in 0..<count { out[i] = nextSymmetric() }
+        return out
+    }
+}
+
+/// Deterministic ConvNeXt weights and inputs from a seed, reproducible in NumPy (Fixtures/generate_forward.py).
+///
+/// One SplitMix64 stream seeded with `seed` runs through the canonical tensors in canonical order, row-major.
+/// Each value `v ∈ [-1, 1)` is scaled by role in float32 (one multiply, then one add):
+/// conv/linear weights `v · (1/√fan_in)`, biases `v · 0.1`, LayerNorm weights `v · 0.1 + 1`, LayerNorm biases
+/// `v · 0.1`, layer scale `v · 0.2 + 0.3` (so every block contributes visibly). Inputs come from a second stream
+/// seeded with `seed + 1`, NCHW, each value `v · 2`.
+public enum DeterministicWeights {
+    /// The weights of `config` as a canonical-named float32 checkpoint.
+    public static func checkpoint(_ config: ConvNeXtConfig, seed: UInt64) -> Checkpoint {
+        var stream = SplitMix64Stream(seed: seed)
+        var tensors: [TensorEntry] = []
+        for (name, shape) in config.expectedTensors {
+            let n = shape.reduce(1, *)
+            var values = stream.values(n)
+            let scale: Float
+            var shift: Float = 0
+            if name.hasSuffix("layer_scale") {
+                scale = 0.2
+                shift = 0.3
+            } else if name.hasSuffix("norm.weight") {
+                scale = 0.1
+                shift = 1
+            } else if name.hasSuffix(".bias") {
+                scale = 0.1
+            } else {
+                let fanIn = shape.dropFirst().reduce(1, *)
+                scale = Float(1.0 / Double(fanIn).squareRoot())
+            }
+            for i in 0..<n {
+                let scaled = values[i] * scale
+                values[i] = scaled + shift
+            }
+            tensors.append(TensorEntry(name: name, dtype: .f32, shape: shape, data: .bytes(littleEndianBytes(values))))
+        }
+        return Checkpoint(tensors: tensors, notes: ["deterministic weights, SplitMix64 seed \(seed)"])
+    }
+
+    /// `batch` NCHW inputs of `channels × height × width` from the stream seeded with `seed + 1`.
+    public static func inputs(batch: Int, channels: Int = 3, height: Int, width: Int, seed: UInt64) -> [Float] {
+        var stream = SplitMix64Stream(seed: seed &+ 1)
+        var x = stream.values(batch * channels * height * width)
+        for i in 0..<x.count { x[i] *= 2 }
+        return x
+    }
+
+    /// The raw little-endian bytes of float32 values.
+    public static func littleEndianBytes(_ values: [Float]) -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: values.count * 4)
+        bytes.withUnsafeMutableBytes { raw in
+            for (i, v) in values.enumerated() {
+                raw.storeBytes(of: v.bitPattern.littleEndian, toByteOffset: 4 * i, as: UInt32.self)
+            }
+        }
+        return bytes
+    }
+}

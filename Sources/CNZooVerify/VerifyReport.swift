@@ -1,0 +1,58 @@
+import CNZooCore
+import CNZooModels
+
+/// What `cnzoo verify` found, as printed in its table and its `--json` output.
+public struct VerifyReport: Codable, Sendable {
+    /// One comparison of Swift logits with a reference framework on one input.
+    public struct ParityRow: Codable, Sendable {
+        /// Which weights: `reference` (the deterministic weights), or a conversion path such as `torchvision → mindcv → canonical`.
+        public var weights: String
+        public var input: Int
+        /// The framework (or run) the Swift logits are compared with.
+        public var reference: String
+        /// Numerics Swift ran with.
+        public var numerics: String
+        public var swiftTop1: Int
+        public var referenceTop1: Int
+        /// How far the reference's top-1 is ahead of its second choice.
+        public var referenceTop1Gap: Float
+        public var maxAbsDiff: Float
+        public var tolerance: Float
+        public var passed: Bool
+        /// Why this tolerance (and these numerics).
+        public var why: String
+    }
+
+    /// One conversion round trip.
+    public struct RoundTripRow: Codable, Sendable {
+        public var path: String
+        public var tensors: Int
+        public var bitExact: Bool
+        public var detail: String
+    }
+
+    public var variant: String
+    public var architecture: String
+    public var source: String
+    public var inputs: String
+    public var parity: [ParityRow] = []
+    public var roundTrips: [RoundTripRow] = []
+    /// Informational: how far apart the two GELU forms put the logits (why mindcv is compared in tanh mode).
+    public var notes: [String] = []
+    public var seconds: Double = 0
+    public var openblasCore: String = Gemm.coreName
+    /// The matrix-product engine used (`cnzoo` or `openblas`).
+    public var gemm: String = ""
+
+    public init(variant: String, architecture: String, source: String, inputs: String) {
+        self.variant = variant
+        self.architecture = architecture
+        self.source = source
+        self.inputs = inputs
+    }
+
+    /// Whether every check passed.
+    public var passed: Bool {
+        !parity.isEmpty && parity.allSatisfy(\.passed) && roundTrips.allSatisfy(\.bitExact)
+    }
+}

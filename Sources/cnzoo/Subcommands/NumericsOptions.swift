@@ -1,0 +1,36 @@
+import CNZooCore
+import ArgumentParser
+import CNZooModels
+
+/// `--gelu` / `--ln-eps` / `--head-ln-eps`: explicit forward-pass numerics, overriding a convention's defaults.
+struct NumericsOptions: ParsableArguments {
+    @Option(help: "GELU form: erf (PyTorch) or tanh (MindSpore nn.GELU default). Default: the convention's.")
+    var gelu: Numerics.GELU?
+
+    @Option(name: .customLong("ln-eps"), help: "LayerNorm eps of the stem, blocks and downsampling (default 1e-6).")
+    var lnEps: Float?
+
+    @Option(name: .customLong("head-ln-eps"), help: "LayerNorm eps of the head norm (default: --ln-eps, or 1e-7 for MindSpore Vision).")
+    var headLnEps: Float?
+
+    @Option(help: "Threads for the matrix products and the other kernels.")
+    var threads: Int = 2
+
+    @Option(help: "Matrix-product engine: auto (cnzoo's AVX-512 kernel when available), cnzoo, openblas.")
+    var gemm: GemmEngine = .auto
+
+    /// `base` with the explicit choices applied.
+    func resolve(_ base: Numerics) -> Numerics {
+        var n = base
+        if let gelu { n.gelu = gelu }
+        if let lnEps {
+            n.layerNormEps = lnEps
+            if headLnEps == nil { n.headNormEps = lnEps }
+        }
+        if let headLnEps { n.headNormEps = headLnEps }
+        return n
+    }
+}
+
+extension Numerics.GELU: ExpressibleByArgument {}
+extension GemmEngine: ExpressibleByArgument {}

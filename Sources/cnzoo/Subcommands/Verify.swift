@@ -1,0 +1,142 @@
+import ArgumentParser
+import CNZooCore
+import CNZooFormats
+import CNZooMapping
+import CNZooModels
+import CNZooSafeTensors
+import CNZooVerify
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `cnzoo verify`: forward-pass parity with real frameworks, and conversion round trips.
+struct VerifyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Check cnzoo's ConvNeXt against torchvision and mindcv logits, and check conversion round trips.",
+        discussion: """
+        --variant V (no download): builds the deterministic SplitMix64 weights of convnext_V, runs them in Swift and \
+        compares with logits recorded from the real torchvision and mindcv models (Fixtures/forward). \
+        --checkpoint FILE: runs your checkpoint before and after conversion round trips. Exit code 1 if any check fails.
+        """)
+
+    @Option(help: "ConvNeXt size: tiny, small, base, large, xlarge.")
+    var variant: String?
+
+    @Option(help: "A checkpoint to verify (any readable format).")
+    var checkpoint: String?
+
+    @Option(help: "Naming convention of --checkpoint (also picks its numerics).")
+    var convention: String?
+
+    @Option(help: "Directory of the reference logits (default: Fixtures/forward of the checkout).")
+    var references: String?
+
+    @OptionGroup var numericsOptions: NumericsOptions
+
+    @Flag(help: "Print a JSON report.")
+    var json = false
+
+    @OptionGroup var reading: ReadingOptions
+
+    func run() throws {
+        try reportingErrors {
+            Gemm.setThreads(numericsOptions.threads)
+            let clock = ContinuousClock()
+            let t0 = clock.now
+            var report: VerifyReport
+            if let checkpoint {
+                report = try verifyCheckpoint(checkpoint)
+            } else {
+                let v = variant ?? "tiny"
+                guard let spec = ConvNeXtSpec.variant(v) else {
+                    throw CNZooError(.usage, "unknown variant '\(v)' (tiny, small, base, large, xlarge)")
+                }
+                report = VerifyReport(variant: v, architecture: spec.summary,
+                                      source: "deterministic weights (SplitMix64 seed \(ReferenceParity.seed))", inputs: "")
+                let fixtures = try ReferenceParity.locateFixtures(explicit: references, executablePath: executablePath())
+                let (weights, x, batch) = try ReferenceParity.run(variant: v, fixtures: fixtures,
+                                                                  threads: numericsOptions.threads, gemm: numericsOptions.gemm, into: &report)
+                try CheckpointParity.run(weights: weights, numerics: .pytorch, inputs: x, batch: batch,
+                                         resolution: ReferenceParity.resolution, threads: numericsOptions.threads,
+                                         trips: RoundTrips.all(), into: &report)
+            }
+            let d = clock.now - t0
+            report.seconds = Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+            if json {
+                try Output.printJSON(report)
+            } else {
+                printTable(report)
+            }
+            if !report.passed { throw ExitCode(ExitStatus.checkFailed) }
+        }
+    }
+
+    func verifyCheckpoint(_ path: String) throws -> VerifyReport {
+        let (ckpt, detected) = try CheckpointIO.read(path: path, options: reading.readOptions)
+        let (canonical, base) = try ForwardWeights.canonical(ckpt, convention: convention, file: path)
+        let numerics = numericsOptions.resolve(base)
+        let model = try ConvNeXtModel(checkpoint: canonical, numerics: numerics, kernelThreads: numericsOptions.threads,
+                                      gemm: numericsOptions.gemm)
+        if let variant {
+            guard let spec = ConvNeXtSpec.variant(variant), spec.depths == model.config.depths,
+                  spec.dims == model.config.dims else {
+                throw CNZooError(.mapping, "checkpoint is not convnext_\(variant) (depths \(model.config.depths) dims \(model.config.dims))",
+                                 file: path)
+            }
+        }
+        var report = VerifyReport(variant: variant ?? ConvNeXtSpec(depths: model.config.depths, dims: model.config.dims).variantName ?? "custom",
+                                  architecture: "ConvNeXt depths \(model.config.depths) dims \(model.config.dims), \(model.config.numClasses) classes",
+                                  source: "\(path) (\(detected.rawValue))", inputs: "")
+        let batch = 2, res = ReferenceParity.resolution
+        let x = DeterministicWeights.inputs(batch: batch, height: res, width: res, seed: ReferenceParity.seed)
+        report.inputs = "\(batch) × 3×\(res)×\(res), SplitMix64 seed \(ReferenceParity.seed + 1)"
+        let logits = try model.forward(x, batch: batch, height: res, width: res)
+        let k = model.config.numClasses
+        for i in 0..<batch {
+            report.notes.append("input \(i): top-5 \(LogitComparison.topK(logits[(i * k)..<((i + 1) * k)], 5)) (\(numerics))")
+        }
+        try CheckpointParity.run(weights: canonical, numerics: numerics, inputs: x, batch: batch, resolution: res,
+                                 threads: numericsOptions.threads, gemm: numericsOptions.gemm, trips: RoundTrips.all(), originalLogits: logits,
+                                 into: &report)
+        return report
+    }
+
+    func printTable(_ r: VerifyReport) {
+        print("cnzoo verify: \(r.architecture)")
+        print("weights: \(r.source); inputs: \(r.inputs)")
+        print("")
+        print(Output.table(
+            ["weights", "input", "compared with", "swift top-1", "ref top-1", "ref gap", "max |diff|", "tolerance", "result"],
+            r.parity.map { p in
+                [p.weights, String(p.input), p.reference, String(p.swiftTop1), String(p.referenceTop1),
+                 short(p.referenceTop1Gap), short(p.maxAbsDiff), short(p.tolerance), p.passed ? "ok" : "FAIL"]
+            }, rightAligned: [1, 3, 4, 5, 6, 7]))
+        var whys: [String] = []
+        for p in r.parity where !whys.contains("\(p.reference): \(p.why)") { whys.append("\(p.reference): \(p.why)") }
+        print("")
+        print("tolerances:")
+        for w in whys { print("  \(w)") }
+        if !r.roundTrips.isEmpty {
+            print("")
+            print(Output.table(["round trip", "tensors", "bit-exact", "detail"],
+                               r.roundTrips.map { [$0.path, String($0.tensors), $0.bitExact ? "yes" : "NO", $0.detail] },
+                               rightAligned: [1]))
+        }
+        for n in r.notes { print("note: \(n)") }
+        print("")
+        print("\(r.passed ? "PASS" : "FAIL") in \(short(Float(r.seconds))) s (GEMM \(r.gemm), OpenBLAS \(r.openblasCore))")
+    }
+
+    func short(_ v: Float) -> String {
+        if v == 0 { return "0" }
+        return String(format: abs(v) >= 0.01 && abs(v) < 1000 ? "%.3f" : "%.2e", Double(v))
+    }
+
+    func executablePath() -> String {
+        var buf = [CChar](repeating: 0, count: 4096)
+        let n = readlink("/proc/self/exe", &buf, buf.count - 1)
+        return n > 0 ? String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self) : CommandLine.arguments[0]
+    }
+}
