@@ -302,6 +302,62 @@ put("st_overlap.safetensors", st({"a": {"dtype": "F32", "shape": [4], "data_offs
                                   "b": {"dtype": "F32", "shape": [4], "data_offsets": [0, 16]}}, STORAGE),
     "malformed", "overlaps the previous tensor", "two tensors share one byte range")
 
+# ---------------------------------------------------------------- MindSpore .ckpt traps (protobuf records by hand)
+
+def varint(v):
+    out = bytearray()
+    while True:
+        b = v & 0x7F
+        v >>= 7
+        out.append(b | (0x80 if v else 0))
+        if not v:
+            return bytes(out)
+
+
+def field(num, payload):
+    return bytes([num << 3 | 2]) + varint(len(payload)) + payload
+
+
+def ckpt_record(tag, dims, dtype="Float32", content=STORAGE, tensor=None):
+    t = tensor if tensor is not None else (b"".join(b"\x08" + varint(d & (2 ** 64 - 1)) for d in dims)
+                                          + field(2, dtype.encode()) + field(3, content))
+    return field(1, field(1, tag.encode()) + field(2, t))
+
+
+GOOD_RECORD = ckpt_record("v", [4])
+put("ckpt_huge_record_len.ckpt", GOOD_RECORD + b"\x0a" + varint(2 ** 62) + b"\x0a\x01w\x12\x00", "truncated", "declares 4611686018427387904 bytes",
+    "a valid record, then a record length varint of 2^62")
+put("ckpt_varint_overlong.ckpt", GOOD_RECORD + b"\x0a" + b"\xff" * 11 + b"\x01" + b"\x0a\x01w", "truncated", "record length",
+    "a valid record, then an 11-byte varint (more than 64 bits)")
+put("ckpt_huge_content_len.ckpt", field(1, field(1, b"w") + b"\x12" + varint(12) + b"\x08\x04" + field(2, b"Float32")[:9]
+                                           + b"\x1a" + varint(2 ** 40)), "truncated", "tensor_content length",
+    "tensor_content length varint 2^40 inside a 30-byte record")
+put("ckpt_shape_overflow.ckpt", ckpt_record("w", [2 ** 32, 2 ** 32, 2 ** 32]), "malformed", "overflow",
+    "dims 2^32 x 2^32 x 2^32")
+put("ckpt_negative_dim.ckpt", ckpt_record("w", [-1, 4]), "malformed", "negative", "dims (-1, 4) as a 10-byte varint")
+put("ckpt_numel_beyond_content.ckpt", ckpt_record("w", [1_000_000_000]), "malformed", "4000000000",
+    "dims claim 10^9 float32 elements; tensor_content holds 16 bytes")
+put("ckpt_huge_rank.ckpt", ckpt_record("w", [1] * 100), "limit-exceeded", "maxRank", "100 dims")
+
+# ---------------------------------------------------------------- .npy traps
+
+def npy(header, data=b""):
+    h = header.encode()
+    h += b" " * ((64 - (10 + len(h) + 1) % 64) % 64) + b"\n"
+    return b"\x93NUMPY\x01\x00" + struct.pack("<H", len(h)) + h + data
+
+
+put("npy_shape_overflow.npy", npy("{'descr': '<f4', 'fortran_order': False, 'shape': (4294967296, 4294967296, 4294967296), }",
+                                  STORAGE), "malformed", "overflow", "shape product overflows Int64")
+put("npy_negative_dim.npy", npy("{'descr': '<f4', 'fortran_order': False, 'shape': (-1, 4), }", STORAGE), "malformed",
+    "negative", "shape (-1, 4)")
+put("npy_billion_elems.npy", npy("{'descr': '<f4', 'fortran_order': False, 'shape': (1000000000,), }", STORAGE),
+    "truncated", "expected 4000000000", "shape claims 10^9 float32 elements; 16 bytes follow")
+put("npy_huge_header_len.npy", b"\x93NUMPY\x02\x00" + struct.pack("<I", 0xFFFFFFF0) + b"{", "limit-exceeded",
+    "maxNpyHeaderBytes", "version 2.0 header length 4 GiB")
+put("npy_object_dtype.npy", npy("{'descr': '|O', 'fortran_order': False, 'shape': (1,), }", b"\x80\x02cos\nsystem\n."),
+    "unsupported", "dtype '|O'", "object dtype (would be unpickled by numpy.load(allow_pickle=True))")
+
 # ---------------------------------------------------------------- protocol 0 (no PROTO opcode) in a file
 
 put("proto0_os_system.pkl", b"cos\nsystem\n(S'" + CMD.encode() + b"'\ntR.", "unsafe", "os.system",

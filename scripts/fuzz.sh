@@ -9,21 +9,34 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 harness="$1"; runs="${2:-1000000}"; secs="${3:-900}"
 scratch=.build-fuzz
-nice -n 10 swift build -c release --scratch-path "$scratch" --product cnzoo-fuzz \
+# FUZZ_NO_BUILD=1 reuses the last build (to keep fuzzing one binary while the sources change).
+[ -n "${FUZZ_NO_BUILD:-}" ] || nice -n 10 swift build -c release --scratch-path "$scratch" --product cnzoo-fuzz \
   -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library -Xswiftc -D -Xswiftc CNZOO_FUZZING >&2
 bin="$(swift build -c release --scratch-path "$scratch" --show-bin-path)/cnzoo-fuzz"
 corpus="$scratch/corpus/$harness"; crashers="Fixtures/fuzz-crashers/$harness"
 mkdir -p "$corpus" "$crashers"
-small() { find "$@" -type f -size -1M ! -name '*.py' ! -name '*.json' 2>/dev/null || true; }
+small() { find "$@" -type f -size -1024k ! -name '*.py' ! -name '*.json' 2>/dev/null || true; }
 case "$harness" in
   safetensors|safetensors-read) seeds=$(small Fixtures/safetensors Fixtures/hostile -name '*.safetensors') ;;
-  json) seeds=$(find Fixtures -type f -name '*.json' -size -1M) ;;
-  detect|checkpoint) seeds=$(small Fixtures/pytorch Fixtures/safetensors Fixtures/mindspore Fixtures/numpy) ;;
+  json) seeds=$(find Fixtures -type f -name '*.json' -size -1024k) ;;
+  detect|checkpoint) seeds=$(small Fixtures/pytorch Fixtures/safetensors Fixtures/mindspore Fixtures/forward Fixtures/hostile) ;;
   pth|zip) seeds=$(small Fixtures/pytorch Fixtures/hostile \( -name '*.pth' -o -name '*.pt' \)) ;;
-  pickle) seeds="$(small Fixtures/pytorch Fixtures/hostile -name '*.pkl')
-$(find .build-fuzz/corpus/pickle-seeds -type f 2>/dev/null || true)" ;;
+  pickle)
+    # Bare pickles, plus every data.pkl inside the .pth fixtures.
+    mkdir -p "$scratch/pickle-seeds"
+    python3 -c 'import sys, zipfile, os
+for p in sys.argv[2:]:
+    try:
+        z = zipfile.ZipFile(p)
+    except Exception:
+        continue
+    for n in z.namelist():
+        if n.endswith(".pkl"):
+            open(os.path.join(sys.argv[1], os.path.basename(p) + "." + n.replace("/", "_")), "wb").write(z.read(n))' \
+      "$scratch/pickle-seeds" $(small Fixtures/pytorch Fixtures/hostile -name '*.pth') || true
+    seeds="$(small Fixtures/pytorch Fixtures/hostile -name '*.pkl') $(small "$scratch/pickle-seeds")" ;;
   ckpt) seeds=$(small Fixtures/mindspore Fixtures/hostile -name '*.ckpt') ;;
-  npy) seeds=$(small Fixtures/numpy Fixtures/hostile -name '*.npy') ;;
+  npy) seeds=$(small Fixtures/forward Fixtures/hostile -name '*.npy') ;;
   *) seeds=$(small Fixtures -path "*/$harness/*") ;;
 esac
 for s in $seeds; do cp -n "$s" "$corpus/" 2>/dev/null || true; done
