@@ -81,7 +81,7 @@ let package = Package(
         ]),
         .testTarget(name: "RobustnessTests", dependencies: [
             "CNZooFuzzHarnesses", "CNZooCore", "CNZooFormats", "CNZooPyTorch", "CNZooSafeTensors", "CNZooMindSpore",
-            "CNZooNumPy", "CNZooTestSupport",
+            "CNZooNumPy", "CNZooMapping", "CNZooTestSupport",
         ]),
         .testTarget(name: "MindSporeTests", dependencies: [
             "CNZooMindSpore", "CNZooFormats", "CNZooCore", "CNZooTestSupport",
