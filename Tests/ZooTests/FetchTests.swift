@@ -65,6 +65,7 @@ import Testing
             source("no-range", "no-range/weights.bin", sha256: sha),
             source("missing", "files/absent.bin", sha256: sha),
             source("unverified", "files/weights.bin"),
+            source("redirected", "redirect/weights.bin", sha256: sha),
         ]
         let json = """
         {"version": 1, "family": "convnext", "entries": [{"id": "test_tiny", "family": "convnext", "title": "test",
@@ -109,6 +110,27 @@ import Testing
             try ZooCache(root: cache).resolve("test_tiny", source: "prefix", in: registry)
         }
         #expect(notFetched.message.contains("run 'cnzoo fetch test_tiny --source prefix' first"))
+    }
+
+    @Test func redirectsAreFollowed() throws {
+        let r = try fetch("redirected")
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(try TestSupport.readFile(cached("redirected")) == payload)
+    }
+
+    @Test func listAndInfoShowWhatIsCached() throws {
+        #expect(try fetch("prefix").status == 0)
+        let env = ["CNZOO_HOME": cache]
+        let list = try TestSupport.run(["list", "--json", "--manifest-dir", manifests], environment: env)
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [[String: Any]])
+        #expect(rows.first?["cached"] as? [String] == ["prefix"])
+        let table = try TestSupport.run(["list", "--manifest-dir", manifests], environment: env)
+        #expect(table.stdout.contains("  prefix  "))
+        let info = try TestSupport.run(["info", "test_tiny", "--json", "--manifest-dir", manifests], environment: env)
+        let doc = try #require(try JSONSerialization.jsonObject(with: Data(info.stdout.utf8)) as? [String: Any])
+        let cachedPaths = try #require(doc["cached"] as? [String: Any])
+        #expect(cachedPaths["prefix"] as? String == cached("prefix"))
+        #expect(cachedPaths["full"] is NSNull)
     }
 
     @Test func prefixVerification() throws {
