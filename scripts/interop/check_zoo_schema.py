@@ -11,6 +11,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 ZOO = os.path.join(ROOT, "Zoo")
@@ -59,6 +60,15 @@ n_bad = len(list(validator.iter_errors(bad)))
 report(n_bad >= 2, "a corrupted manifest is rejected", f"{n_bad} errors")
 
 report(len(ids) == len(set(ids)), "entry ids are unique across manifests")
+
+# The manifests are generated: a hand edit that the generator would undo is a failure.
+with tempfile.TemporaryDirectory() as out:
+    gen = subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "zoo", "generate_manifests.py"), out],
+                         capture_output=True, text=True, timeout=60)
+    same = gen.returncode == 0 and all(
+        open(os.path.join(out, n)).read() == open(os.path.join(ZOO, n)).read() for n in ("convnext.json", "convmixer.json"))
+report(same, "Zoo/*.json are what scripts/zoo/generate_manifests.py writes",
+       "" if same else "rerun the generator (or edit its tables, not the JSON)")
 
 # The example reader in docs/zoo.md must keep working: one line per source.
 with open(os.path.join(ROOT, "docs", "zoo.md")) as f:
