@@ -41,7 +41,10 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
                        providers: [.apt(["libopenblas-dev"])]),
 
-        .target(name: "CNZooCore"),
+        .systemLibrary(name: "CLibCrypto", path: "Sources/CLibCrypto", pkgConfig: "libcrypto",
+                       providers: [.apt(["libssl-dev"])]),
+
+        .target(name: "CNZooCore", dependencies: ["CLibCrypto"]),
         .target(name: "CNZooSafeTensors", dependencies: ["CNZooCore"]),
         .target(name: "CNZooPyTorch", dependencies: ["CNZooCore"]),
         .target(name: "CNZooMindSpore", dependencies: ["CNZooCore"]),
@@ -65,7 +68,7 @@ let package = Package(
 
         // Fuzz harnesses (a library, so tests can replay crashers) and the libFuzzer driver scripts/fuzz.sh builds.
         .target(name: "CNZooFuzzHarnesses", dependencies: [
-            "CNZooCore", "CNZooFormats", "CNZooSafeTensors", "CNZooMindSpore",
+            "CNZooCore", "CNZooFormats", "CNZooSafeTensors", "CNZooPyTorch", "CNZooMindSpore", "CNZooNumPy",
         ]),
         .executableTarget(name: "cnzoo-fuzz", dependencies: ["CNZooFuzzHarnesses"]),
         // Benchmark driver for scripts/bench/ckpt_rw.py (not a product; build with --product mindspore-bench).
@@ -79,7 +82,10 @@ let package = Package(
         .testTarget(name: "MappingTests", dependencies: [
             "CNZooMapping", "CNZooFormats", "CNZooCore", "CNZooTestSupport",
         ]),
-        .testTarget(name: "RobustnessTests", dependencies: ["CNZooFuzzHarnesses", "CNZooCore", "CNZooTestSupport"]),
+        .testTarget(name: "RobustnessTests", dependencies: [
+            "CNZooFuzzHarnesses", "CNZooCore", "CNZooFormats", "CNZooPyTorch", "CNZooSafeTensors", "CNZooMindSpore",
+            "CNZooNumPy", "CNZooMapping", "CNZooTestSupport",
+        ]),
         .testTarget(name: "MindSporeTests", dependencies: [
             "CNZooMindSpore", "CNZooFormats", "CNZooCore", "CNZooTestSupport",
         ]),

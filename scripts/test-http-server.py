@@ -7,6 +7,7 @@ misbehaviours the tests need:
   /cut-once/NAME   the first full (non-Range) request sends the headers with the full Content-Length, then only
                    --cut-at bytes, then drops the connection; later requests behave like /files/NAME
   /no-range/NAME   the file, ignoring Range (always 200 + the whole body)
+  /redirect/NAME   302 to /files/NAME (release hosts such as GitHub redirect to a storage host)
   anything else    404
 The chosen port is printed as 'PORT <n>' on the first line of stdout. The server exits by itself after --lifetime
 seconds so a crashed test cannot leave it running.
@@ -33,7 +34,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         pass
 
     def do_GET(self):
-        m = re.fullmatch(r"/(files|cut-once|no-range)/([A-Za-z0-9._-]+)", self.path)
+        m = re.fullmatch(r"/(files|cut-once|no-range|redirect)/([A-Za-z0-9._-]+)", self.path)
         path = os.path.join(args.root, m.group(2)) if m else None
         if not m or not os.path.isfile(path):
             body = b"not found\n"
@@ -44,6 +45,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.wfile.write(body)
             return
         mode = m.group(1)
+        if mode == "redirect":
+            self.send_response(302)
+            self.send_header("Location", f"/files/{m.group(2)}")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         with open(path, "rb") as f:
             data = f.read()
         size = len(data)

@@ -12,10 +12,13 @@ public final class MappedFile: @unchecked Sendable {
     /// The file's size in bytes.
     public let size: Int
     private let base: UnsafeRawPointer?
+    /// Whether `base` is a heap copy (from `init(copying:path:)`) rather than a mapping.
+    private let ownsHeapCopy: Bool
 
     /// Maps `path`. Empty files map to an empty buffer.
     public init(path: String) throws {
         self.path = path
+        ownsHeapCopy = false
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
             let code: CNZooError.Code = errno == ENOENT ? .notFound : .unreadable
@@ -41,8 +44,28 @@ public final class MappedFile: @unchecked Sendable {
         base = UnsafeRawPointer(p)
     }
 
+    /// Wraps a copy of in-memory `bytes` as if it were a file at `path` (for fuzz harnesses and tests that build
+    /// inputs in memory). The copy is an exactly-sized heap block, so AddressSanitizer sees any read past its end.
+    public init(copying bytes: UnsafeRawBufferPointer, path: String = "<memory>") {
+        self.path = path
+        size = bytes.count
+        ownsHeapCopy = true
+        if bytes.isEmpty {
+            base = nil
+            return
+        }
+        let copy = UnsafeMutableRawPointer.allocate(byteCount: bytes.count, alignment: 64)
+        copy.copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
+        base = UnsafeRawPointer(copy)
+    }
+
     deinit {
-        if let base { munmap(UnsafeMutableRawPointer(mutating: base), size) }
+        guard let base else { return }
+        if ownsHeapCopy {
+            UnsafeMutableRawPointer(mutating: base).deallocate()
+        } else {
+            munmap(UnsafeMutableRawPointer(mutating: base), size)
+        }
     }
 
     /// All bytes of the file.
@@ -56,7 +79,7 @@ public final class MappedFile: @unchecked Sendable {
 
     /// Hints the kernel that `range` will be read sequentially soon.
     public func adviseSequential(_ range: Range<Int>) {
-        guard let base, !range.isEmpty, range.lowerBound >= 0, range.upperBound <= size else { return }
+        guard let base, !ownsHeapCopy, !range.isEmpty, range.lowerBound >= 0, range.upperBound <= size else { return }
         let page = Int(sysconf(Int32(_SC_PAGESIZE)))
         let start = range.lowerBound / page * page
         _ = madvise(UnsafeMutableRawPointer(mutating: base + start), range.upperBound - start, MADV_SEQUENTIAL)

@@ -9,6 +9,12 @@ public enum CheckpointIO {
     public static func read(path: String, options: ReadOptions = ReadOptions()) throws -> (Checkpoint, DetectedFormat) {
         let file: MappedFile
         do { file = try MappedFile(path: path) } catch { throw CNZooError.wrap(error, file: path) }
+        return try read(file: file, options: options)
+    }
+
+    /// Reads an already opened (or in-memory, `MappedFile(copying:)`) file, choosing the reader by content.
+    public static func read(file: MappedFile, options: ReadOptions = ReadOptions()) throws -> (Checkpoint, DetectedFormat) {
+        let path = file.path
         let format = FormatDetector.detect(file.bytes)
         switch format {
         case .safetensors:

@@ -44,16 +44,14 @@ public enum FormatDetector {
         if starts(legacyTorchMagic) { return .pytorchLegacy }
         if starts([0x93] + Array("NUMPY".utf8)) { return .numpy }
         if starts([0x89, 0x48, 0x44, 0x46, 0x0D, 0x0A, 0x1A, 0x0A]) { return .hdf5 }
-        if n >= 9 {
-            var c = ByteCursor(bytes)
-            if let len = c.readLE(UInt64.self), len <= UInt64(n - 8), bytes[8] == UInt8(ascii: "{") {
-                return .safetensors
-            }
-        }
+        // safetensors: an 8-byte header length, then the JSON object. The length is not checked here, so a file
+        // whose length is absurd reaches the safetensors reader and gets its specific error.
+        if n >= 9, bytes[8] == UInt8(ascii: "{") { return .safetensors }
         if n >= 2, bytes[0] == 0x80, (2...5).contains(bytes[1]) { return .pickle }
         if looksLikeMindSporeRecord(bytes) || MindSporeFormat.looksEncrypted(bytes) || isBareCRCTrailer(bytes) {
             return .mindspore  // the MindSpore reader refuses encrypted files with a specific error
         }
+        if looksLikeTextPickle(bytes) { return .pickle }
         return .unknown
     }
 
@@ -61,6 +59,35 @@ public enum FormatDetector {
     public static func detect(path: String) throws -> DetectedFormat {
         let f = try MappedFile(path: path)
         return detect(f.bytes)
+    }
+
+    /// A protocol 0/1 pickle has no PROTO opcode. It is recognised only where unambiguous: it ends with STOP (`.`)
+    /// and opens with GLOBAL `c<module>\n<name>\n` (identifiers only), or with MARK / EMPTY_DICT / EMPTY_LIST /
+    /// EMPTY_TUPLE followed by another opcode byte that protocols 0–1 use.
+    static func looksLikeTextPickle(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        let n = bytes.count
+        guard n >= 3, bytes[n - 1] == UInt8(ascii: ".") else { return false }
+        func isIdentifier(_ b: UInt8) -> Bool {
+            (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x5F || b == 0x2E
+        }
+        if bytes[0] == UInt8(ascii: "c") {
+            var i = 1
+            var lines = 0
+            while i < min(n, 512), lines < 2 {
+                let b = bytes[i]
+                if b == 0x0A {
+                    guard i > 1, bytes[i - 1] != 0x0A else { return false }
+                    lines += 1
+                } else if !isIdentifier(b) {
+                    return false
+                }
+                i += 1
+            }
+            return lines == 2
+        }
+        let openers = Set("(}])".utf8)
+        let followers = Set("(}])cVSILFNdltXKJMUTGhgpqaesu.0".utf8)
+        return openers.contains(bytes[0]) && followers.contains(bytes[1])
     }
 
     /// An empty MindSpore checkpoint saved with `crc_check=True` is just the 17-byte `crc_num` trailer.

@@ -92,10 +92,8 @@ public enum PickleSafety {
         let arena = machine.arena
         for states in arena.dictStates.values {
             for s in states {
-                for (k, _) in arena.dictEntries(s) ?? [] {
-                    if case let .string(key) = k, key.hasPrefix("__") {
-                        throw CNZooError(.unsafe, "pickle BUILD sets '\(key)' on a dict; refused (see `cnzoo scan`)", file: file)
-                    }
+                if let key = dunderKey(set: s, arena: arena) {
+                    throw CNZooError(.unsafe, "pickle BUILD sets '\(key)' on a dict; refused (see `cnzoo scan`)", file: file)
                 }
             }
         }
@@ -111,13 +109,24 @@ public enum PickleSafety {
                                  file: file, offset: o.offset)
             }
             for s in o.states {
-                for (k, _) in arena.dictEntries(s) ?? [] {
-                    if case let .string(key) = k, key.hasPrefix("__") {
-                        throw CNZooError(.unsafe, "pickle BUILD sets '\(key)' on a \(q) object; refused (see `cnzoo scan`)",
-                                         file: file, offset: o.offset)
-                    }
+                if let key = dunderKey(set: s, arena: arena) {
+                    throw CNZooError(.unsafe, "pickle BUILD sets '\(key)' on a \(q) object; refused (see `cnzoo scan`)",
+                                     file: file, offset: o.offset)
                 }
             }
         }
+    }
+
+    /// The first dunder attribute a BUILD state would set: a state dict's keys, or, for the `(state, slotstate)`
+    /// tuple form (Python setattr's every slot-state item), the keys of both dicts.
+    static func dunderKey(set state: PickleValue, arena: PickleArena) -> String? {
+        var dicts = [state]
+        if let items = arena.tupleItems(state), items.count == 2 { dicts = items }
+        for d in dicts {
+            for (k, _) in arena.dictEntries(d) ?? [] {
+                if case let .string(key) = k, key.hasPrefix("__") { return key }
+            }
+        }
+        return nil
     }
 }

@@ -148,6 +148,9 @@ public struct ZipArchive: @unchecked Sendable {
             guard let name = String(validating: nameBytes, as: UTF8.self) else {
                 throw fail(.malformed, "zip entry name is not valid UTF-8", at)
             }
+            if let why = ZipArchive.unsafeNameReason(name) {
+                throw fail(.malformed, "zip entry name '\(name)' \(why); torch.save writes only relative names", at)
+            }
             var csize = UInt64(csize32), usize = UInt64(usize32), local = UInt64(local32)
             // Zip64 extended information: only the fields whose 32-bit value is saturated, in this order.
             var e = ByteCursor(extra, baseOffset: at + 46 + Int(nameLength))
@@ -197,6 +200,22 @@ public struct ZipArchive: @unchecked Sendable {
         }
         self.entries = entries
         self.index = index
+    }
+
+    /// Why `name` is a path trick (absolute, a `..` component with `/` or `\\` separators, a NUL), or nil if it is a
+    /// plain relative name. cnzoo never extracts members, but a name that escapes its folder is never written by
+    /// torch.save and only serves to confuse tools that do.
+    static func unsafeNameReason(_ name: String) -> String? {
+        if name.isEmpty { return "is empty" }
+        if name.utf8.contains(0) { return "contains a NUL byte" }
+        if name.hasPrefix("/") || name.hasPrefix("\\") { return "is absolute" }
+        let u = Array(name.utf8)
+        if u.count >= 2, u[1] == UInt8(ascii: ":"), (UInt8(ascii: "A")...UInt8(ascii: "z")).contains(u[0]) {
+            return "is absolute (a drive letter)"
+        }
+        let components = name.split(omittingEmptySubsequences: false) { $0 == "/" || $0 == "\\" }
+        if components.contains("..") { return "has a '..' component" }
+        return nil
     }
 
     /// The entry named exactly `name`.

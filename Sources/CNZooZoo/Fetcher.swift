@@ -95,12 +95,14 @@ public struct Fetcher: Sendable {
                     }
                     total = http.expectedContentLength >= 0 ? http.expectedContentLength : nil
                 case 416 where resumedFrom > 0:
+                    // Nothing after the bytes we have: the `.part` may already be the whole file (checked below).
                     rangeNotSatisfiable = true
-                    return .reject(CNZooError(.network, "range not satisfiable"))
+                    return .reject(CNZooError(.network, "HTTP 416 for the resume request"))
                 default:
                     return .reject(CNZooError(.network, "HTTP \(http.statusCode) "
                         + "\(HTTPURLResponse.localizedString(forStatusCode: http.statusCode)) for \(url.absoluteString)"))
                 }
+                sink.startHashing()
                 progress?(sink.size, total)
                 return .accept
             }, onChunk: { data in
@@ -111,8 +113,7 @@ public struct Fetcher: Sendable {
                     progress?(sink.size, total)
                 }
             })
-        } catch let e as CNZooError where rangeNotSatisfiable && e.message == "range not satisfiable" {
-            // The `.part` may already hold the whole file (the earlier run was cut after the last byte): check it.
+        } catch where rangeNotSatisfiable {
             total = sink.size
         } catch var e as CNZooError {
             if sink.size == 0 {
@@ -128,7 +129,7 @@ public struct Fetcher: Sendable {
             throw CNZooError(.network, "the server sent \(sink.size) of \(total) bytes; the partial download is kept "
                              + "in \(part), run the same command again to resume", file: url.absoluteString)
         }
-        let digest = sink.finalizeDigest()
+        let digest = try sink.finalizeDigest()
         guard expected.isSatisfied(by: digest) else {
             keepPart = false
             throw CNZooError(.integrity, "sha256 mismatch for \(url.absoluteString): expected \(expected.description), "
@@ -153,36 +154,102 @@ public struct Fetcher: Sendable {
     }
 }
 
-/// The `.part` file: append-only, hashed as it grows, renamed into place when verified.
-private final class PartialFile {
+/// The `.part` file: appended to by the transfer, hashed by a background thread that follows it as it grows.
+///
+/// The transfer's delegate only writes (fast), and the hasher reads the bytes back from the file (page cache): the
+/// network is never held up by hashing, and no downloaded bytes wait in memory for the hasher — memory stays
+/// bounded whatever the relative speeds. (Foundation's URLSession has no flow control on Linux: a delegate slower
+/// than the network makes it queue chunks in memory.)
+private final class PartialFile: @unchecked Sendable {
     let path: String
     private var fd: Int32
-    private var hasher = SHA256()
-    private(set) var size: Int64 = 0
+    private let state = NSCondition()
+    /// Bytes in the file (guarded by `state`).
+    private var written: Int64 = 0
+    private var finished = false
+    private var hashing = false
+    private var digest: String?
+    private var hashError: CNZooError?
+    private let hasherDone = DispatchSemaphore(value: 0)
 
-    /// Opens (creating) `path`; existing bytes are hashed so a resumed download verifies the whole file.
+    /// Opens (creating) `path`, positioned at its end: existing bytes are an earlier partial download.
     init(path: String) throws {
         self.path = path
         fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw PartialFile.error("cannot open", path) }
-        var buf = [UInt8](repeating: 0, count: 1 << 20)
-        while true {
-            let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw PartialFile.error("cannot read", path)
-            }
-            if n == 0 { break }
-            buf.withUnsafeBytes { hasher.update(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
-            size += Int64(n)
+        // Two fetches appending to one `.part` would interleave their bytes: the second one stops here.
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            let busy = errno == EWOULDBLOCK
+            let e = busy ? CNZooError(.io, "another cnzoo fetch is downloading into \(path); wait for it to finish",
+                                      file: path)
+                         : PartialFile.error("cannot lock", path)
+            Glibc.close(fd)
+            fd = -1
+            throw e
         }
+        let end = lseek(fd, 0, SEEK_END)
+        guard end >= 0 else { throw PartialFile.error("cannot seek", path) }
+        written = Int64(end)
     }
 
-    /// Drops what was there (the server sent the whole file instead of the asked range).
+    /// Bytes in the file.
+    var size: Int64 {
+        state.lock()
+        defer { state.unlock() }
+        return written
+    }
+
+    /// Drops what was there (the server sent the whole file instead of the asked range). Only before `startHashing`.
     func restart() throws {
         guard ftruncate(fd, 0) == 0, lseek(fd, 0, SEEK_SET) == 0 else { throw PartialFile.error("cannot truncate", path) }
-        hasher = SHA256()
-        size = 0
+        state.lock()
+        written = 0
+        state.unlock()
+    }
+
+    /// Starts hashing from the first byte, following the file as it grows, until `finalizeDigest`.
+    func startHashing() {
+        state.lock()
+        defer { state.unlock() }
+        guard !hashing else { return }
+        hashing = true
+        let t = Thread { [self] in hashLoop() }
+        t.name = "cnzoo-sha256"
+        t.start()
+    }
+
+    private func hashLoop() {
+        var hasher = SHA256()
+        var offset: Int64 = 0
+        let chunk = 4 << 20
+        let buf = UnsafeMutableRawBufferPointer.allocate(byteCount: chunk, alignment: 64)
+        defer {
+            buf.deallocate()
+            hasherDone.signal()
+        }
+        while true {
+            state.lock()
+            while offset == written && !finished { state.wait() }
+            let available = written - offset
+            let done = finished && available == 0
+            state.unlock()
+            if done { break }
+            let want = Int(min(Int64(chunk), available))
+            let n = pread(fd, buf.baseAddress, want, off_t(offset))
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else {
+                state.lock()
+                hashError = PartialFile.error("cannot read back", path)
+                state.unlock()
+                return
+            }
+            hasher.update(UnsafeRawBufferPointer(rebasing: buf[0..<n]))
+            offset += Int64(n)
+        }
+        let hex = hasher.finalizeHex()
+        state.lock()
+        digest = hex
+        state.unlock()
     }
 
     func append(_ data: Data) throws {
@@ -196,12 +263,31 @@ private final class PartialFile {
                 }
                 off += n
             }
-            hasher.update(buf)
         }
-        size += Int64(data.count)
+        state.lock()
+        written += Int64(data.count)
+        state.signal()
+        state.unlock()
     }
 
-    func finalizeDigest() -> String { hasher.finalizeHex() }
+    /// Waits for the hasher to reach the end of the file and returns the SHA-256 of all of it.
+    func finalizeDigest() throws -> String {
+        startHashing()
+        stopHasher()
+        state.lock()
+        defer { state.unlock() }
+        if let hashError { throw hashError }
+        return digest ?? ""
+    }
+
+    private func stopHasher() {
+        state.lock()
+        let wasHashing = hashing && !finished
+        finished = true
+        state.signal()
+        state.unlock()
+        if wasHashing { hasherDone.wait() }
+    }
 
     /// fsyncs, renames onto `destination` and fsyncs the directory.
     func commit(to destination: String) throws {
@@ -215,7 +301,9 @@ private final class PartialFile {
         }
     }
 
+    /// Stops the hasher and closes the file (kept on disk for a later resume unless the caller removes it).
     func close() {
+        stopHasher()
         if fd >= 0 {
             fsync(fd)
             Glibc.close(fd)

@@ -116,10 +116,10 @@ public struct ZooEntry: Codable, Sendable {
 
     /// The best published top-1 over all sources, with the source that published it.
     public var bestTop1: (top1: Double, source: ZooSource)? {
-        var best: (Double, ZooSource)?
+        var best: (top1: Double, source: ZooSource)?
         for s in sources {
             guard let t = s.accuracy?.top1 else { continue }
-            if best == nil || t > best!.0 { best = (t, s) }
+            if t > best?.top1 ?? -1 { best = (t, s) }
         }
         return best
     }

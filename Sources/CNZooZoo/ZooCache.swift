@@ -65,6 +65,18 @@ public struct ZooCache: Sendable {
     }
 }
 
+extension ZooCache {
+    /// `resolve` with the registry and cache the environment chooses (`--manifest-dir` / `$CNZOO_ZOO_DIR` / bundled
+    /// `Zoo/`, and `$CNZOO_HOME` / XDG cache): the one call `verify` and `convert` need to accept a zoo id.
+    public static func resolveCached(_ id: String, source: String? = nil, manifestDirectory: String? = nil,
+                                     environment: [String: String] = ProcessInfo.processInfo.environment) throws
+        -> Resolved
+    {
+        let dir = try ZooRegistry.locateDirectory(override: manifestDirectory, environment: environment)
+        return try ZooCache.fromEnvironment(environment).resolve(id, source: source, in: try ZooRegistry.load(directory: dir))
+    }
+}
+
 extension ZooEntry {
     /// The source called `name` (a source id, else the first source whose convention is `name`).
     public func source(matching name: String) throws -> ZooSource {

@@ -17,7 +17,7 @@ import Testing
     }
 
     @Test func harnessesExistForEveryReader() {
-        for name in ["json", "safetensors", "detect"] {
+        for name in ["json", "safetensors", "safetensors-read", "detect", "pickle", "zip", "pth", "ckpt", "npy", "checkpoint"] {
             #expect(Harnesses.all[name] != nil, "missing harness \(name)")
         }
     }

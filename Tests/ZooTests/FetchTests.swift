@@ -3,6 +3,9 @@ import CNZooMapping
 import CNZooTestSupport
 import CNZooZoo
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Testing
 
 /// `cnzoo fetch` end to end: the built binary downloads from a real HTTP server on loopback through a test manifest.
@@ -62,6 +65,7 @@ import Testing
             source("no-range", "no-range/weights.bin", sha256: sha),
             source("missing", "files/absent.bin", sha256: sha),
             source("unverified", "files/weights.bin"),
+            source("redirected", "redirect/weights.bin", sha256: sha),
         ]
         let json = """
         {"version": 1, "family": "convnext", "entries": [{"id": "test_tiny", "family": "convnext", "title": "test",
@@ -99,6 +103,34 @@ import Testing
         let registry = try ZooRegistry.load(directory: manifests)
         let resolved = try ZooCache(root: cache).resolve("test_tiny", source: "full", in: registry)
         #expect(resolved.path == cached("full") && resolved.source.id == "full")
+        let fromEnv = try ZooCache.resolveCached("test_tiny", environment: ["CNZOO_HOME": cache,
+                                                                            "CNZOO_ZOO_DIR": manifests])
+        #expect(fromEnv.path == cached("full"))
+        let notFetched = try #require(throws: CNZooError.self) {
+            try ZooCache(root: cache).resolve("test_tiny", source: "prefix", in: registry)
+        }
+        #expect(notFetched.message.contains("run 'cnzoo fetch test_tiny --source prefix' first"))
+    }
+
+    @Test func redirectsAreFollowed() throws {
+        let r = try fetch("redirected")
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(try TestSupport.readFile(cached("redirected")) == payload)
+    }
+
+    @Test func listAndInfoShowWhatIsCached() throws {
+        #expect(try fetch("prefix").status == 0)
+        let env = ["CNZOO_HOME": cache]
+        let list = try TestSupport.run(["list", "--json", "--manifest-dir", manifests], environment: env)
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [[String: Any]])
+        #expect(rows.first?["cached"] as? [String] == ["prefix"])
+        let table = try TestSupport.run(["list", "--manifest-dir", manifests], environment: env)
+        #expect(table.stdout.contains("  prefix  "))
+        let info = try TestSupport.run(["info", "test_tiny", "--json", "--manifest-dir", manifests], environment: env)
+        let doc = try #require(try JSONSerialization.jsonObject(with: Data(info.stdout.utf8)) as? [String: Any])
+        let cachedPaths = try #require(doc["cached"] as? [String: Any])
+        #expect(cachedPaths["prefix"] as? String == cached("prefix"))
+        #expect(cachedPaths["full"] is NSNull)
     }
 
     @Test func prefixVerification() throws {
@@ -136,6 +168,44 @@ import Testing
         #expect(second.stderr.contains("resumed after 300,000 bytes"))
         #expect(try TestSupport.readFile(cached("cut")) == payload)
         #expect(leftovers("cut") == ["weights.bin"])
+    }
+
+    @Test func completePartialDownloadIsVerifiedAndPlaced() throws {
+        // The earlier run was cut after the last byte: the resume request gets 416, and the .part is checked as is.
+        let dir = "\(cache)/test_tiny/full"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try TestSupport.writeFile(dir + "/weights.bin.part", payload)
+        let r = try fetch("full")
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(try TestSupport.readFile(cached("full")) == payload)
+        #expect(leftovers("full") == ["weights.bin"])
+    }
+
+    @Test func oversizedPartialDownloadIsRejectedAndDeleted() throws {
+        let dir = "\(cache)/test_tiny/full"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try TestSupport.writeFile(dir + "/weights.bin.part", payload + [1, 2, 3])
+        let r = try fetch("full")
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("sha256 mismatch") && r.stderr.contains("the download was deleted"))
+        #expect(leftovers("full") == [])
+    }
+
+    @Test func concurrentFetchOfTheSameFileIsRefused() throws {
+        let dir = "\(cache)/test_tiny/full"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let part = dir + "/weights.bin.part"
+        try TestSupport.writeFile(part, Array(payload[0..<1000]))
+        // Hold the lock a running fetch would hold.
+        let fd = open(part, O_RDWR)
+        #expect(fd >= 0)
+        defer { close(fd) }
+        #expect(flock(fd, LOCK_EX) == 0)
+        let r = try fetch("full")
+        #expect(r.status == 3)
+        #expect(r.stderr.contains("another cnzoo fetch is downloading into \(part)"))
+        #expect(try TestSupport.readFile(part) == Array(payload[0..<1000]))
+        #expect(!exists(cached("full")))
     }
 
     @Test func serverIgnoringRangeRestartsCleanly() throws {

@@ -4,7 +4,7 @@ import Foundation
 /// A small JSON Schema (draft 2020-12) checker for the keywords `Zoo/schema.json` uses: `type`, `const`, `enum`,
 /// `required`, `properties`, `items`, `oneOf`, `$ref` (local `#/$defs/...`), `minimum`, `maximum`,
 /// `exclusiveMinimum`, `minItems`, `maxItems`, `pattern`. Any other keyword in the schema is reported, so the
-/// schema cannot silently outgrow this checker. (The full check is `scripts/interop/zoo_schema.py` with Python
+/// schema cannot silently outgrow this checker. (The full check is `scripts/interop/check_zoo_schema.py` with Python
 /// `jsonschema`.)
 struct SchemaSubset {
     let root: JSONValue

@@ -6,11 +6,12 @@ URLs, 003 paper table, 004 MindSpore ConvMixer card), the facebookresearch/ConvN
 README; `published_in` says which. Parameter counts and MACs are computed here from the architecture (an independent
 re-statement of ConvNeXtSpec / ConvMixerSpec); the Swift tests check every stored number against the Swift specs.
 
-Usage: python3 scripts/zoo/generate_manifests.py   (from the repository root; stdlib only)
+Usage: python3 scripts/zoo/generate_manifests.py [OUT_DIR]   (stdlib only; OUT_DIR defaults to the repository's Zoo/)
 """
 import json
 import math
 import os
+import sys
 
 VERSION = 1
 MEAN = [0.485, 0.456, 0.406]
@@ -211,7 +212,9 @@ def convmixer_entries():
             source("timm", "pytorch", "timm", LOCUS + "timm-v1.0/" + fname, "in1k", official_acc, "MIT", TIMM_CM_PREP,
                    aliases=[f"timm {cid}"],
                    notes=["the URL timm's original pretrained cfg pointed at (tag timm-v1.0, same file names as v1.0); "
-                          "no hash published"]),
+                          + ("the accuracy is the one the README states for the v1.0 file of the same name; "
+                             if top1 is not None else "")
+                          + "no hash published"]),
             source("official", "pytorch", None, LOCUS + "v1.0/" + fname, "in1k", official_acc, "MIT", TIMM_CM_PREP,
                    size_mb_published=mb,
                    notes=["the authors' release linked from the locuslab/convmixer README; its wrapping and parameter "
@@ -246,11 +249,11 @@ def write(path, family, description, entries):
 
 
 if __name__ == "__main__":
-    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "Zoo")
+    root = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "Zoo")
     write(os.path.join(root, "convnext.json"), "convnext",
           "ConvNeXt (Liu et al., CVPR 2022): T/S/B/L/XL at 224 and 384, ImageNet-1k and ImageNet-22k heads, with "
           "every published release (torchvision, official, MindSpore Vision, MindCV).", convnext_entries())
     write(os.path.join(root, "convmixer.json"), "convmixer",
           "ConvMixer (Trockman & Kolter, 'Patches Are All You Need?'): the three released variants.",
           convmixer_entries())
-    print("wrote Zoo/convnext.json and Zoo/convmixer.json")
+    print(f"wrote convnext.json and convmixer.json in {root}")

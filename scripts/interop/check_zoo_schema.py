@@ -2,8 +2,8 @@
 """Outside-consumer check of the zoo manifests: every Zoo/*.json validates against Zoo/schema.json with the
 `jsonschema` package (JSON Schema draft 2020-12), and the schema itself is a valid draft 2020-12 schema.
 
-Usage: .venv/bin/python scripts/interop/zoo_schema.py [CNZOO_BINARY]
-The optional binary (the interop-script convention) is used for one more check: `cnzoo list --json` names exactly the
+Usage: .venv/bin/python scripts/interop/check_zoo_schema.py [CNZOO_BINARY]
+Also runs the Python example in docs/zoo.md. The optional binary (the interop-script convention) is used for one more check: `cnzoo list --json` names exactly the
 manifest ids. Prints PASS/FAIL/SKIP per check; exits non-zero on any failure.
 """
 import glob
@@ -11,6 +11,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 ZOO = os.path.join(ROOT, "Zoo")
@@ -59,6 +60,26 @@ n_bad = len(list(validator.iter_errors(bad)))
 report(n_bad >= 2, "a corrupted manifest is rejected", f"{n_bad} errors")
 
 report(len(ids) == len(set(ids)), "entry ids are unique across manifests")
+
+# The manifests are generated: a hand edit that the generator would undo is a failure.
+with tempfile.TemporaryDirectory() as out:
+    gen = subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "zoo", "generate_manifests.py"), out],
+                         capture_output=True, text=True, timeout=60)
+    same = gen.returncode == 0 and all(
+        open(os.path.join(out, n)).read() == open(os.path.join(ZOO, n)).read() for n in ("convnext.json", "convmixer.json"))
+report(same, "Zoo/*.json are what scripts/zoo/generate_manifests.py writes",
+       "" if same else "rerun the generator (or edit its tables, not the JSON)")
+
+# The example reader in docs/zoo.md must keep working: one line per source.
+with open(os.path.join(ROOT, "docs", "zoo.md")) as f:
+    doc = f.read()
+example = doc.split("## Reading the manifests from another tool", 1)[-1].split("```python\n", 1)[-1].split("```", 1)[0]
+n_sources = sum(len(e["sources"]) for p in glob.glob(os.path.join(ZOO, "*.json")) if not p.endswith("schema.json")
+                for e in json.load(open(p))["entries"])
+run = subprocess.run([sys.executable, "-c", example], cwd=ROOT, capture_output=True, text=True, timeout=60)
+lines = run.stdout.splitlines()
+report(run.returncode == 0 and len(lines) == n_sources, "the docs/zoo.md example reads every source",
+       f"exit {run.returncode}, {len(lines)} lines for {n_sources} sources" + (f"; {run.stderr.strip()[-200:]}" if run.stderr.strip() else ""))
 
 if len(sys.argv) > 1:
     binary = sys.argv[1]
