@@ -21,7 +21,7 @@ public enum Detector {
     /// Wrapper prefixes training code adds to every name, and what adds them.
     static let wrapperPrefixes: [(prefix: String, source: String)] = [
         ("module.", "DDP/DataParallel"), ("_orig_mod.", "torch.compile"), ("ema.", "an EMA wrapper"),
-        ("model_ema.", "an EMA wrapper"), ("model.", "a model wrapper"), ("network.", "a MindSpore TrainOneStep wrapper"),
+        ("model_ema.", "an EMA wrapper"), ("model.", "a model wrapper"),
     ]
     /// Upper bound on block indices considered (bounds the work on hostile names).
     static let maxIndex = 1024
