@@ -238,7 +238,10 @@ public final class ConvNeXtModel {
                         blk.normBias.withUnsafeBufferPointer { nb in
                             for b in 0..<n {
                                 let src = UnsafePointer(x + b * hw * c), dst = t + b * hw * c
-                                DepthwiseConv.pad(input: src, padded: padded, height: h, width: w, channels: c, kernel: k)
+                                Parallel.split(h + k - 1, parts: parts) { rows in
+                                    DepthwiseConv.pad(input: src, padded: padded, height: h, width: w, channels: c,
+                                                      kernel: k, paddedRows: rows)
+                                }
                                 Parallel.split(h, parts: parts) { rows in
                                     for y in rows {
                                         DepthwiseConv.apply(input: src, output: dst, height: h, width: w, channels: c,
