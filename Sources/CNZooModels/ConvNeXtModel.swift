@@ -54,6 +54,7 @@ public final class ConvNeXtModel {
     /// exact shape, and no other tensor may be present (a stray name means the mapping is wrong).
     public init(checkpoint: Checkpoint, numerics: Numerics, kernelThreads: Int = 2, gemm: GemmEngine = .auto) throws {
         let config = try ConvNeXtConfig(inferringFrom: checkpoint)
+        try config.validate()
         if gemm == .cnzoo && !GemmEngine.ownKernelAvailable {
             throw CNZooError(.unsupported, "cnzoo's GEMM kernel needs AVX-512; use --gemm openblas")
         }

@@ -132,6 +132,13 @@ import Testing
         var missing = ckpt
         missing.tensors.removeAll { $0.name == "stages.2.blocks.1.pwconv1.bias" }
         #expect(throws: CNZooError.self) { try ConvNeXtModel(checkpoint: missing, numerics: .pytorch) }
+        // Zero-sized layers (hostile shapes) are refused, not run.
+        var empty = ckpt
+        for i in empty.tensors.indices where empty.tensors[i].name == "head.fc.weight" || empty.tensors[i].name == "head.fc.bias" {
+            empty.tensors[i].shape[0] = 0
+            empty.tensors[i].data = .bytes([])
+        }
+        #expect(throws: CNZooError.self) { try ConvNeXtModel(checkpoint: empty, numerics: .pytorch) }
         var stray = ckpt
         stray.tensors.append(TensorEntry(name: "features.0.0.weight", dtype: .f32, shape: [1], data: .bytes([0, 0, 0, 0])))
         #expect(throws: CNZooError.self) { try ConvNeXtModel(checkpoint: stray, numerics: .pytorch) }
