@@ -73,10 +73,13 @@ import Testing
     @Test func bothGemmEnginesMatchTorchvision() throws {
         let (ckpt, input, torch, _) = try load()
         for engine in [GemmEngine.openblas, .auto] {
-            let model = try ConvNeXtModel(checkpoint: ckpt, numerics: .pytorch, gemm: engine)
-            let (diff, top1) = compare(try model.forward(input, batch: 2, height: 64, width: 96), torch, classes: 10)
-            #expect(diff < Self.tolerance, "\(model.gemm): max abs diff \(diff)")
-            #expect(top1)
+            for fuse in [true, false] {
+                let model = try ConvNeXtModel(checkpoint: ckpt, numerics: .pytorch, gemm: engine)
+                model.fuseEpilogues = fuse
+                let (diff, top1) = compare(try model.forward(input, batch: 2, height: 64, width: 96), torch, classes: 10)
+                #expect(diff < Self.tolerance, "\(model.gemm) fused \(fuse): max abs diff \(diff)")
+                #expect(top1)
+            }
         }
     }
 
