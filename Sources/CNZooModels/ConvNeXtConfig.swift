@@ -66,6 +66,19 @@ public struct ConvNeXtConfig: Sendable, Equatable, Codable {
         }
         self.init(depths: depths, dims: dims, kernelSize: kernel, patchSize: stem.shape[2], inChannels: stem.shape[1],
                   numClasses: fc.shape[0], layerScale: byName["stages.0.blocks.0.layer_scale"] != nil)
+        try validate()
+    }
+
+    /// Refuses configurations the forward pass cannot run (empty layers, absurd depth).
+    public func validate() throws {
+        guard (1...8).contains(depths.count), depths.count == dims.count else {
+            throw CNZooError(.unsupported, "a ConvNeXt with \(depths.count) stages (the forward pass runs 1 to 8)")
+        }
+        guard dims.allSatisfy({ $0 >= 1 }), depths.allSatisfy({ $0 >= 1 }), numClasses >= 1, inChannels >= 1,
+              patchSize >= 1, kernelSize >= 1, kernelSize % 2 == 1 else {
+            throw CNZooError(.mapping, "empty or invalid layer sizes: depths \(depths) dims \(dims), \(numClasses) classes, "
+                             + "\(inChannels) input channels, patch \(patchSize), kernel \(kernelSize)")
+        }
     }
 
     /// Every canonical tensor name with its expected shape, in torchvision's order.

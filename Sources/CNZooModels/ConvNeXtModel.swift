@@ -46,6 +46,9 @@ public final class ConvNeXtModel {
     public let gemm: GemmEngine
     let fcBias: [Float]
     private let workspace = Workspace()
+    /// Fuse bias + GELU and bias + layer scale + residual into the GEMM output stage (cnzoo's kernel only); off runs
+    /// them as separate SIMD passes (for measuring what fusion buys).
+    public var fuseEpilogues = true
     /// When set, each forward call adds the time spent per kernel family (`gemm`, `dwconv`, `layernorm`, `gelu`,
     /// `residual`, `other`) to it.
     public var profile: ForwardProfile?
@@ -54,6 +57,7 @@ public final class ConvNeXtModel {
     /// exact shape, and no other tensor may be present (a stray name means the mapping is wrong).
     public init(checkpoint: Checkpoint, numerics: Numerics, kernelThreads: Int = 2, gemm: GemmEngine = .auto) throws {
         let config = try ConvNeXtConfig(inferringFrom: checkpoint)
+        try config.validate()
         if gemm == .cnzoo && !GemmEngine.ownKernelAvailable {
             throw CNZooError(.unsupported, "cnzoo's GEMM kernel needs AVX-512; use --gemm openblas")
         }
@@ -238,7 +242,10 @@ public final class ConvNeXtModel {
                         blk.normBias.withUnsafeBufferPointer { nb in
                             for b in 0..<n {
                                 let src = UnsafePointer(x + b * hw * c), dst = t + b * hw * c
-                                DepthwiseConv.pad(input: src, padded: padded, height: h, width: w, channels: c, kernel: k)
+                                Parallel.split(h + k - 1, parts: parts) { rows in
+                                    DepthwiseConv.pad(input: src, padded: padded, height: h, width: w, channels: c,
+                                                      kernel: k, paddedRows: rows)
+                                }
                                 Parallel.split(h, parts: parts) { rows in
                                     for y in rows {
                                         DepthwiseConv.apply(input: src, output: dst, height: h, width: w, channels: c,
@@ -261,13 +268,21 @@ public final class ConvNeXtModel {
         // the GEMM's output stage with cnzoo's kernel; separate SIMD passes with OpenBLAS).
         timed("mlp") {
             blk.fc1Bias.withUnsafeBufferPointer { b1 in
-                blk.fc1Weight.apply(t, hidden, m: m, threads: kernelThreads,
-                                    epilogue: .biasGELU(bias: b1.baseAddress!, form: form))
-            }
-            blk.fc2Bias.withUnsafeBufferPointer { b2 in
-                blk.layerScale.withUnsafeBufferPointer { ls in
-                    blk.fc2Weight.apply(hidden, t, m: m, threads: kernelThreads,
-                                        epilogue: .scaledResidual(bias: b2.baseAddress!, scale: ls.baseAddress!, residual: x))
+                blk.fc2Bias.withUnsafeBufferPointer { b2 in
+                    blk.layerScale.withUnsafeBufferPointer { ls in
+                        let gelu = LinearWeight.Epilogue.biasGELU(bias: b1.baseAddress!, form: form)
+                        let residual = LinearWeight.Epilogue.scaledResidual(bias: b2.baseAddress!, scale: ls.baseAddress!,
+                                                                             residual: x)
+                        if fuseEpilogues {
+                            blk.fc1Weight.apply(t, hidden, m: m, threads: kernelThreads, epilogue: gelu)
+                            blk.fc2Weight.apply(hidden, t, m: m, threads: kernelThreads, epilogue: residual)
+                        } else {
+                            blk.fc1Weight.apply(t, hidden, m: m, threads: kernelThreads)
+                            LinearWeight.unfused(gelu, hidden, m: m, n: 4 * c, threads: kernelThreads)
+                            blk.fc2Weight.apply(hidden, t, m: m, threads: kernelThreads)
+                            LinearWeight.unfused(residual, t, m: m, n: c, threads: kernelThreads)
+                        }
+                    }
                 }
             }
         }

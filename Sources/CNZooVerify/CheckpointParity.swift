@@ -4,11 +4,13 @@ import CNZooModels
 /// `cnzoo verify --checkpoint FILE`: run a user's checkpoint, round-trip it through other formats and names, and
 /// check that the converted weights are bit-identical and give the same logits.
 public enum CheckpointParity {
-    /// A conversion round trip: canonical weights out to some format/convention and back to canonical.
+    /// A conversion path: canonical weights out through one or more formats/conventions. After each hop the
+    /// weights are mapped back to canonical names and handed to `check` (labelled with the path so far), so every
+    /// stage is checked while only one copy is alive.
     public struct RoundTrip {
         public let path: String
-        public let run: (Checkpoint) throws -> Checkpoint
-        public init(path: String, run: @escaping (Checkpoint) throws -> Checkpoint) {
+        public let run: (Checkpoint, _ check: (String, Checkpoint) throws -> Void) throws -> Void
+        public init(path: String, run: @escaping (Checkpoint, (String, Checkpoint) throws -> Void) throws -> Void) {
             self.path = path
             self.run = run
         }
@@ -40,22 +42,21 @@ public enum CheckpointParity {
         let before = try originalLogits ?? model.forward(inputs, batch: batch, height: resolution, width: resolution)
         let classes = model.config.numClasses
         for trip in trips {
-            let back: Checkpoint
             do {
-                back = try trip.run(weights)
+                try trip.run(weights) { label, back in
+                    let (same, detail) = try compare(weights, back)
+                    report.roundTrips.append(.init(path: label, tensors: back.tensors.count, bitExact: same, detail: detail))
+                    let after = try ConvNeXtModel(checkpoint: back, numerics: numerics, kernelThreads: threads, gemm: gemm)
+                        .forward(inputs, batch: batch, height: resolution, width: resolution)
+                    // Bit-identical weights through the same code must give bit-identical logits: tolerance 0.
+                    let fw = ReferenceParity.Framework(name: "before conversion", numerics: numerics, tolerance: 0,
+                                                       why: "same weights, same code: logits must be identical")
+                    report.parity += ReferenceParity.rows(weights: label, swift: after, reference: before, batch: batch,
+                                                          classes: classes, framework: fw)
+                }
             } catch {
                 report.roundTrips.append(.init(path: trip.path, tensors: 0, bitExact: false, detail: "failed: \(error)"))
-                continue
             }
-            let (same, detail) = try compare(weights, back)
-            report.roundTrips.append(.init(path: trip.path, tensors: back.tensors.count, bitExact: same, detail: detail))
-            let after = try ConvNeXtModel(checkpoint: back, numerics: numerics, kernelThreads: threads, gemm: gemm)
-                .forward(inputs, batch: batch, height: resolution, width: resolution)
-            // Bit-identical weights through the same code must give bit-identical logits: tolerance 0.
-            let fw = ReferenceParity.Framework(name: "before conversion", numerics: numerics, tolerance: 0,
-                                               why: "same weights, same code: logits must be identical")
-            report.parity += ReferenceParity.rows(weights: trip.path, swift: after, reference: before, batch: batch,
-                                                  classes: classes, framework: fw)
         }
     }
 }

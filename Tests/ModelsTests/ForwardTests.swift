@@ -73,10 +73,13 @@ import Testing
     @Test func bothGemmEnginesMatchTorchvision() throws {
         let (ckpt, input, torch, _) = try load()
         for engine in [GemmEngine.openblas, .auto] {
-            let model = try ConvNeXtModel(checkpoint: ckpt, numerics: .pytorch, gemm: engine)
-            let (diff, top1) = compare(try model.forward(input, batch: 2, height: 64, width: 96), torch, classes: 10)
-            #expect(diff < Self.tolerance, "\(model.gemm): max abs diff \(diff)")
-            #expect(top1)
+            for fuse in [true, false] {
+                let model = try ConvNeXtModel(checkpoint: ckpt, numerics: .pytorch, gemm: engine)
+                model.fuseEpilogues = fuse
+                let (diff, top1) = compare(try model.forward(input, batch: 2, height: 64, width: 96), torch, classes: 10)
+                #expect(diff < Self.tolerance, "\(model.gemm) fused \(fuse): max abs diff \(diff)")
+                #expect(top1)
+            }
         }
     }
 
@@ -132,6 +135,13 @@ import Testing
         var missing = ckpt
         missing.tensors.removeAll { $0.name == "stages.2.blocks.1.pwconv1.bias" }
         #expect(throws: CNZooError.self) { try ConvNeXtModel(checkpoint: missing, numerics: .pytorch) }
+        // Zero-sized layers (hostile shapes) are refused, not run.
+        var empty = ckpt
+        for i in empty.tensors.indices where empty.tensors[i].name == "head.fc.weight" || empty.tensors[i].name == "head.fc.bias" {
+            empty.tensors[i].shape[0] = 0
+            empty.tensors[i].data = .bytes([])
+        }
+        #expect(throws: CNZooError.self) { try ConvNeXtModel(checkpoint: empty, numerics: .pytorch) }
         var stray = ckpt
         stray.tensors.append(TensorEntry(name: "features.0.0.weight", dtype: .f32, shape: [1], data: .bytes([0, 0, 0, 0])))
         #expect(throws: CNZooError.self) { try ConvNeXtModel(checkpoint: stray, numerics: .pytorch) }

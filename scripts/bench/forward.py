@@ -1,8 +1,8 @@
-"""Forward-pass benchmark: cnzoo vs torch eager vs onnxruntime on the same ConvNeXt weights, 2 threads.
+"""Forward-pass benchmark: cnzoo vs torch eager vs onnxruntime on the same ConvNeXt weights, 2 threads by default.
 
 Usage (from the repository root, after `swift build -c release`):
     .venv/bin/python scripts/bench/forward.py [.build/release/cnzoo] [--runs 10] [--warmup 3]
-        [--variants tiny,base] [--batches 1,8]
+        [--variants tiny,base] [--batches 1,8] [--threads 2]
 
 Weights are the deterministic SplitMix64 weights of Fixtures/generate_forward.py (seed 2022), written as a
 canonical-named safetensors file for cnzoo and loaded into torchvision's ConvNeXt; onnxruntime runs the torch
@@ -45,9 +45,9 @@ def median_ms(fn, runs, warmup):
     return statistics.median(times), min(times), max(times)
 
 
-def cnzoo_run(binary, ckpt, x_path, out_path, runs, warmup, extra, env):
+def cnzoo_run(binary, ckpt, x_path, out_path, runs, warmup, threads, extra, env):
     cmd = [binary, "forward", "--checkpoint", ckpt, "--input", x_path, "--output", out_path, "--force", "--json",
-           "--threads", "2", "--repeats", str(runs), "--warmup", str(warmup)] + extra
+           "--threads", str(threads), "--repeats", str(runs), "--warmup", str(warmup)] + extra
     r = subprocess.run(cmd, capture_output=True, text=True, env=env)
     if r.returncode != 0:
         raise SystemExit(f"cnzoo failed: {r.stderr}")
@@ -62,13 +62,15 @@ def main():
     ap.add_argument("--warmup", type=int, default=3)
     ap.add_argument("--variants", default="tiny,base")
     ap.add_argument("--batches", default="1,8")
+    ap.add_argument("--threads", type=int, default=2)
     args = ap.parse_args()
 
     torch, torchvision = import_torchvision()
     import onnxruntime as ort
     from torchvision.models.convnext import CNBlockConfig, ConvNeXt
-    torch.set_num_threads(2)
-    print(f"torch {torch.__version__}, onnxruntime {ort.__version__}, runs {args.runs} after {args.warmup} warm-up, "
+    torch.set_num_threads(args.threads)
+    print(f"torch {torch.__version__}, onnxruntime {ort.__version__}, {args.threads} threads, "
+          f"runs {args.runs} after {args.warmup} warm-up, "
           f"load average at start {load_avg()}", flush=True)
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -87,7 +89,7 @@ def main():
             torch.onnx.export(model, torch.zeros(1, 3, 224, 224), onnx_path, dynamo=False, opset_version=17,
                               input_names=["x"], output_names=["y"], dynamic_axes={"x": {0: "n"}, "y": {0: "n"}})
             so = ort.SessionOptions()
-            so.intra_op_num_threads = 2
+            so.intra_op_num_threads = args.threads
             so.inter_op_num_threads = 1
             sess = ort.InferenceSession(onnx_path, so, providers=["CPUExecutionProvider"])
             del weights
@@ -107,7 +109,7 @@ def main():
                 runs = {}
                 for label, extra, e in [("cnzoo", [], env), ("cnzoo+openblas", ["--gemm", "openblas"], env),
                                         ("cnzoo+openblas, CORETYPE unset", ["--gemm", "openblas"], env_unset)]:
-                    rep, y = cnzoo_run(args.binary, ckpt, x_path, out, args.runs, args.warmup, extra, e)
+                    rep, y = cnzoo_run(args.binary, ckpt, x_path, out, args.runs, args.warmup, args.threads, extra, e)
                     ts = rep["timesMs"]
                     runs[label] = (statistics.median(ts), min(ts), max(ts), rep["gflops"], rep["openblasCore"],
                                    rep["gemm"], float(np.abs(y - ref).max()))

@@ -84,16 +84,19 @@ public enum DepthwiseConv {
         }
     }
 
-    /// Copies `input` (`h×w×c`) into the middle of `padded` and zeroes the border.
+    /// Copies `input` (`h×w×c`) into the middle of `padded` and zeroes the border; `paddedRows` limits the work to
+    /// those rows of the padded buffer (so several threads can share it).
     public static func pad(input: UnsafePointer<Float>, padded: UnsafeMutablePointer<Float>,
-                           height h: Int, width w: Int, channels c: Int, kernel k: Int) {
+                           height h: Int, width w: Int, channels c: Int, kernel k: Int, paddedRows: Range<Int>? = nil) {
         let p = k / 2
         let wp = w + 2 * p
-        let hp = h + 2 * p
-        padded.update(repeating: 0, count: p * wp * c)
-        (padded + (p + h) * wp * c).update(repeating: 0, count: (hp - p - h) * wp * c)
-        for y in 0..<h {
-            let dst = padded + ((y + p) * wp) * c
+        for py in paddedRows ?? 0..<(h + 2 * p) {
+            let dst = padded + py * wp * c
+            let y = py - p
+            if y < 0 || y >= h {
+                dst.update(repeating: 0, count: wp * c)
+                continue
+            }
             dst.update(repeating: 0, count: p * c)
             (dst + p * c).update(from: input + y * w * c, count: w * c)
             (dst + (p + w) * c).update(repeating: 0, count: p * c)

@@ -91,6 +91,11 @@ struct LinearWeight {
             return
         }
         plain.withUnsafeBufferPointer { Gemm.linear(a, $0.baseAddress!, c, m: m, n: n, k: k) }
+        LinearWeight.unfused(epilogue, c, m: m, n: n, threads: threads)
+    }
+
+    /// Applies `epilogue` to a finished `[m, n]` product `c` as a separate SIMD pass.
+    static func unfused(_ epilogue: Epilogue, _ c: UnsafeMutablePointer<Float>, m: Int, n: Int, threads: Int) {
         switch epilogue {
         case .none: break
         case let .biasGELU(bias, form):

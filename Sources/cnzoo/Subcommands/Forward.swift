@@ -45,7 +45,10 @@ struct Forward: ParsableCommand {
     @Option(help: "Benchmark: untimed runs before the timed ones.")
     var warmup: Int = 0
 
-    @Flag(help: "Benchmark: also report the time per kernel family (median run's share).")
+    @Flag(help: "Benchmark: run bias/GELU and layer scale/residual as separate passes instead of inside the GEMM.")
+    var noFusion = false
+
+    @Flag(help: "Benchmark: also report the time per kernel family (mean per run).")
     var profile = false
 
     @OptionGroup var reading: ReadingOptions
@@ -92,6 +95,7 @@ struct Forward: ParsableCommand {
             let x = try arr.floats()
             let (n, h, w) = (arr.shape[0], arr.shape[2], arr.shape[3])
             for _ in 0..<warmup { _ = try model.forward(x, batch: n, height: h, width: w) }
+            model.fuseEpilogues = !noFusion
             let prof = profile ? ForwardProfile() : nil
             model.profile = prof
             var times: [Double] = []

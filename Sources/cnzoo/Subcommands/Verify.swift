@@ -3,7 +3,6 @@ import CNZooCore
 import CNZooFormats
 import CNZooMapping
 import CNZooModels
-import CNZooSafeTensors
 import CNZooVerify
 import Foundation
 #if canImport(Glibc)
@@ -18,7 +17,10 @@ struct VerifyCommand: ParsableCommand {
         discussion: """
         --variant V (no download): builds the deterministic SplitMix64 weights of convnext_V, runs them in Swift and \
         compares with logits recorded from the real torchvision and mindcv models (Fixtures/forward). \
-        --checkpoint FILE: runs your checkpoint before and after conversion round trips. Exit code 1 if any check fails.
+        Then round-trips the weights through safetensors and torchvision .pth → MindCV .ckpt → MindSpore Vision .ckpt \
+        → torchvision .pth, checking bit-exactness and identical logits after every hop. \
+        --checkpoint FILE: the same round trips and forward checks for your checkpoint (any format and convention). \
+        Exit code 1 if any check fails.
         """)
 
     @Option(help: "ConvNeXt size: tiny, small, base, large, xlarge.")
@@ -57,10 +59,11 @@ struct VerifyCommand: ParsableCommand {
                                       source: "deterministic weights (SplitMix64 seed \(ReferenceParity.seed))", inputs: "")
                 let fixtures = try ReferenceParity.locateFixtures(explicit: references, executablePath: executablePath())
                 let (weights, x, batch) = try ReferenceParity.run(variant: v, fixtures: fixtures,
-                                                                  threads: numericsOptions.threads, gemm: numericsOptions.gemm, into: &report)
+                                                                  threads: numericsOptions.threads,
+                                                                  gemm: numericsOptions.gemm, into: &report)
                 try CheckpointParity.run(weights: weights, numerics: .pytorch, inputs: x, batch: batch,
                                          resolution: ReferenceParity.resolution, threads: numericsOptions.threads,
-                                         trips: RoundTrips.all(spec: ConvNeXtSpec.variant(v) ?? spec), into: &report)
+                                         gemm: numericsOptions.gemm, trips: RoundTrips.all(spec: spec), into: &report)
             }
             let d = clock.now - t0
             report.seconds = Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
@@ -99,8 +102,8 @@ struct VerifyCommand: ParsableCommand {
             report.notes.append("input \(i): top-5 \(LogitComparison.topK(logits[(i * k)..<((i + 1) * k)], 5)) (\(numerics))")
         }
         try CheckpointParity.run(weights: canonical, numerics: numerics, inputs: x, batch: batch, resolution: res,
-                                 threads: numericsOptions.threads, gemm: numericsOptions.gemm, trips: RoundTrips.all(spec: loaded.spec), originalLogits: logits,
-                                 into: &report)
+                                 threads: numericsOptions.threads, gemm: numericsOptions.gemm,
+                                 trips: RoundTrips.all(spec: loaded.spec), originalLogits: logits, into: &report)
         return report
     }
 
