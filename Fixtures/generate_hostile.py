@@ -254,6 +254,9 @@ put("numel_beyond_entry.pth", pth(state_dict([("w", tensor_call(numel=1_000_000_
     "malformed", "claims 1000000000", "storage claims 10^9 float32 elements; its record holds 16 bytes")
 put("stride_past_storage.pth", pth(state_dict([("w", tensor_call(shape=(2, 2), stride=(1000, 1)))])), "malformed",
     "storage", "stride 1000 walks past a 4-element storage")
+put("view_stride0_bomb.pth", pth(state_dict([("w", tensor_call(numel=1, shape=(2 ** 30,), stride=(0,)))]),
+                                 storages=(("0", STORAGE[:4]),)), "limit-exceeded", "maxViewAmplification",
+    "a 1-element storage viewed with stride 0 as 2^30 elements (4 GiB from 4 bytes when materialised)")
 put("huge_rank.pth", pth(state_dict([("w", tensor_call(shape=(1,) * 100, stride=(1,) * 100))])), "limit-exceeded",
     "maxRank", "rank 100")
 

@@ -342,6 +342,14 @@ struct StateDictDecoder {
             throw Limits.exceeded("maxMaterializedTensorBytes", Limits.maxMaterializedTensorBytes,
                                   "non-contiguous view of \(byteCount) bytes", file: file, tensor: name)
         }
+        let storageBytes = Checked.multiply(spec.storage.numel, w) ?? Int.max
+        let allowed = max(Limits.viewAmplificationFloorBytes,
+                          Checked.multiply(storageBytes, Limits.maxViewAmplification) ?? Int.max)
+        guard byteCount <= allowed else {
+            throw Limits.exceeded("maxViewAmplification", Limits.maxViewAmplification,
+                                  "non-contiguous view of \(byteCount) bytes over a storage of \(storageBytes) bytes (size \(spec.shape), stride \(spec.stride))",
+                                  file: file, tensor: name)
+        }
         let shape = spec.shape, stride = spec.stride, offset = spec.offset
         return TensorEntry(name: name, dtype: dtype, shape: shape, data: TensorData(.computed({
             guard let region = mapped.region(storageRange) else {
