@@ -72,8 +72,8 @@ import Testing
     }
 }
 
-/// A strided view may not expand its storage without bound when materialised (found by fuzzing the `pth` harness's
-/// byte touching with a malloc limit: a 4-byte storage viewed with stride 0 as 2^30 elements took 4 GiB and 70 s).
+/// A strided view may not expand its storage without bound when materialised (found while reviewing what the `pth`
+/// harness's malloc limit would catch: a 4-byte storage viewed with stride 0 as 2^30 elements took 4 GiB and 70 s).
 @Suite struct ViewAmplificationTests {
     @Test func zeroStrideViewBombIsRefused() throws {
         let path = TestSupport.fixture("hostile/view_stride0_bomb.pth")
