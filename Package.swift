@@ -94,6 +94,8 @@ let package = Package(
         .testTarget(name: "PyTorchTests", dependencies: [
             "CNZooPyTorch", "CNZooFormats", "CNZooCore", "CNZooTestSupport",
         ]),
+        .testTarget(name: "ZooTests", dependencies: ["CNZooZoo", "CNZooMapping", "CNZooCore", "CNZooTestSupport"],
+                    exclude: ["Goldens"]),
     ],
     swiftLanguageModes: [.v5]
 )

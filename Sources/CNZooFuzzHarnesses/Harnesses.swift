@@ -25,6 +25,8 @@ public enum Harnesses {
             if let ckpt = try? SafeTensors.read(file: file) { touchAll(ckpt) }
         },
         "detect": { bytes in _ = FormatDetector.detect(bytes) },
+        // CRC not verified, so mutants reach the record parser instead of stopping at the checksum.
+        "mindspore": { bytes in _ = try? MindSporeFormat.validate(bytes, verifyCRC: false) },
         "pickle": { bytes in
             let file = MappedFile(copying: bytes, path: "<fuzz>")
             let machine = PickleMachine(file.bytes, file: file.path)

@@ -27,8 +27,6 @@ struct CheckpointStream: Sendable {
     var extras: [CheckpointExtra] = []
     var notes: [String] = []
     var trailer: Trailer?
-    /// Number of wire records (slices count separately).
-    var recordCount = 0
 
     /// Length of the `crc_num` trailer: the 7 ASCII bytes `crc_num` and the CRC as a 10-byte big-endian integer.
     static let trailerLength = 17
@@ -81,7 +79,6 @@ struct CheckpointStream: Sendable {
             stream.trailer = trailer
         }
         let records = try CheckpointWire.records(in: UnsafeRawBufferPointer(rebasing: bytes[0..<end]), path: path)
-        stream.recordCount = records.count
         try stream.assemble(records, bytes: bytes, path: path)
         if let t = stream.trailer {
             stream.notes.append(t.computed == nil

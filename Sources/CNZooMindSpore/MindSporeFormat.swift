@@ -40,6 +40,14 @@ public enum MindSporeFormat {
         }
     }
 
+    /// Parses and validates a whole `.ckpt` image held in memory, building no checkpoint: the same checks `read` makes
+    /// (for fuzz harnesses and quick checks). Returns the number of tensors and extras found.
+    @discardableResult
+    public static func validate(_ bytes: UnsafeRawBufferPointer, verifyCRC: Bool = true) throws -> (tensors: Int, extras: Int) {
+        let stream = try CheckpointStream.parse(bytes, path: nil, verifyCRC: verifyCRC)
+        return (stream.parameters.count, stream.extras.count)
+    }
+
     /// Whether `bytes` start with MindSpore's encryption header (then `read` refuses the file as `.encrypted`).
     public static func looksEncrypted(_ bytes: UnsafeRawBufferPointer) -> Bool {
         CheckpointStream.encryptionMode(bytes) != nil

@@ -1,27 +1,30 @@
 import CNZooCore
+import CNZooMapping
 import CNZooModels
 
-/// Turns a checkpoint as read into canonical ConvNeXt weights for the forward pass, with the numerics of the
-/// convention it came from.
+/// Glue between the mapping layer and the forward pass.
 public enum ForwardWeights {
-    /// The canonical checkpoint and default numerics. Canonical-named checkpoints are used as they are (PyTorch
-    /// numerics unless `convention` says otherwise).
-    public static func canonical(_ checkpoint: Checkpoint, convention: String?, file: String) throws -> (Checkpoint, Numerics) {
-        let numerics = try numerics(forConvention: convention)
-        if checkpoint.tensor(named: "stem.conv.weight") != nil {
-            return (checkpoint, numerics)
-        }
-        throw CNZooError(.mapping, "tensor names are not canonical ConvNeXt names (no 'stem.conv.weight'); "
-                         + "this build reads canonical-named checkpoints only", file: file)
+    /// The forward-pass numerics of a convention's framework (PyTorch's when it names none for ConvNeXt).
+    public static func numerics(_ convention: any NamingConvention) -> Numerics {
+        convention.numerics(family: "convnext") ?? .pytorch
     }
 
-    /// Default numerics for a convention name.
-    public static func numerics(forConvention convention: String?) throws -> Numerics {
-        switch convention?.lowercased() {
-        case nil, "canonical", "torchvision", "timm", "official", "facebook": return .pytorch
-        case "mindcv": return .mindcv
-        case "mindspore-vision", "mindvision", "mv": return .mindsporeVision
-        case let other?: throw CNZooError(.usage, "unknown convention '\(other)'")
+    /// Only the ConvNeXt parameters of a canonical checkpoint (drops carried extras), or a mapping error naming a
+    /// non-ConvNeXt architecture.
+    public static func parameters(_ canonical: Checkpoint, spec: any ArchitectureSpec, file: String) throws -> (Checkpoint, ConvNeXtSpec) {
+        guard let convnext = spec as? ConvNeXtSpec else {
+            throw CNZooError(.unsupported, "the forward pass runs ConvNeXt only; this checkpoint is \(spec.summary)",
+                             file: file)
         }
+        let wanted = Set(convnext.parameters().map(\.name))
+        var out = canonical
+        out.tensors = canonical.tensors.filter { wanted.contains($0.name) }
+        return (out, convnext)
+    }
+
+    /// The forward pass's view of a spec.
+    public static func config(_ spec: ConvNeXtSpec) -> ConvNeXtConfig {
+        ConvNeXtConfig(depths: spec.depths, dims: spec.dims, kernelSize: spec.kernelSize, patchSize: spec.patchSize,
+                       inChannels: spec.inChannels, numClasses: spec.numClasses, layerScale: spec.layerScale)
     }
 }

@@ -12,7 +12,8 @@ struct CNZooCommand: ParsableCommand {
         4 network error.
         """,
         version: CNZooVersion.string,
-        subcommands: [Inspect.self, Scan.self, Convert.self, Diff.self, Forward.self, VerifyCommand.self]
+        subcommands: [Inspect.self, Scan.self, Convert.self, Diff.self, Forward.self, VerifyCommand.self,
+                      List.self, Info.self, Fetch.self]
     )
 
     static func main() {

@@ -6,9 +6,11 @@ import Foundation
 import Testing
 
 @Suite struct MindSporeWriterTests {
-    /// When `CNZOO_INTEROP_OUT` is set, cnzoo-written files are copied there for `scripts/interop/check_mindspore.py`.
+    /// When `CNZOO_INTEROP_OUT` is set, cnzoo-written files are copied to `$CNZOO_INTEROP_OUT/mindspore/` for
+    /// `scripts/interop/check_mindspore.py`.
     private func export(_ path: String, as name: String) throws {
-        guard let dir = ProcessInfo.processInfo.environment["CNZOO_INTEROP_OUT"], !dir.isEmpty else { return }
+        guard let root = ProcessInfo.processInfo.environment["CNZOO_INTEROP_OUT"], !root.isEmpty else { return }
+        let dir = root + "/mindspore"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let target = dir + "/" + name
         try? FileManager.default.removeItem(atPath: target)
@@ -156,5 +158,14 @@ import Testing
         #expect(roles == ["weight": 67, "optimizer-state": 130, "bookkeeping": 4])
         #expect(tensors.first?["dtype"] as? String == "F32")
         #expect(tensors.first?["bytes"] as? Int == 384 * 4)
+    }
+
+    /// End to end: the encrypted fixture is refused with the input-error exit code and a message saying why.
+    @Test func inspectRefusesEncryptedFile() throws {
+        let r = try TestSupport.run(["inspect", MindSporeFixtures.path("micro_encrypted.ckpt")])
+        #expect(r.status == 2)
+        #expect(r.stdout.isEmpty)
+        #expect(r.stderr.contains("looks encrypted"))
+        #expect(r.stderr.contains("micro_encrypted.ckpt"))
     }
 }

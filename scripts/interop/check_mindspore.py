@@ -4,24 +4,35 @@ Usage:  .venv/bin/python scripts/interop/check_mindspore.py CNZOO_BINARY [DIR]
 
 DIR holds cnzoo-written .ckpt files named after the fixture in Fixtures/mindspore/ they must equal: either the same
 name, or `<variant>__<fixture name>` (e.g. `from_safetensors__micro_mindcv_f32.ckpt`). It defaults to
-$CNZOO_INTEROP_OUT; the Swift tests fill it when that variable is set:
-    CNZOO_INTEROP_OUT=/tmp/ms-interop swift test --filter MindSporeWriterTests
+$CNZOO_INTEROP_OUT/mindspore, which the Swift tests fill when CNZOO_INTEROP_OUT is set (scripts/test.sh does that,
+then scripts/interop/run-all.sh runs every check_*.py):
+    CNZOO_INTEROP_OUT=/tmp/interop swift test --filter MindSporeWriterTests
 For each file: mindspore.load_checkpoint must load it (with crc_check=True when the source had a CRC trailer) and
 every entry must equal the source fixture bit for bit; the mindcv-named weight files must load into the matching
 mindcv micro ConvNeXt with load_param_into_net(strict_load=True) leaving nothing unloaded, and the training
 checkpoint into the matching TrainOneStepCell. Prints PASS / FAIL / SKIP per check; exits 1 on any FAIL.
-CNZOO_BINARY is checked to exist (the lead's CI passes it to every interop script); it is not run.
+
+When CNZOO_BINARY has a `convert` subcommand, the script also makes files with it (into a temporary folder) and checks
+them the same way: MindSpore Vision names → MindCV, MindSpore safetensors → .ckpt with --crc, f32 → bf16 / f16
+(which must equal MindSpore's own astype), MindCV → MindSpore Vision names.
 """
 import os
+import shutil
+import subprocess
 import sys
-
-# Keep its own folder off the import path so `import mindspore` finds the package.
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != HERE]
+import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 FIXTURES = os.path.join(ROOT, "Fixtures", "mindspore")
 CRC_FILES = {"micro_crc.ckpt", "sliced.ckpt"}
+# (output name `<variant>__<fixture it must equal>`, input fixture, extra `cnzoo convert` arguments)
+CONVERSIONS = [
+    ("convert_mindvision__micro_mindcv_f32.ckpt", "micro_mindvision_f32.ckpt", ["--convention", "mindcv"]),
+    ("convert_mssafetensors_crc__micro_crc.ckpt", "micro_mindcv_f32.safetensors", ["--convention", "mindcv", "--crc"]),
+    ("convert_bf16__micro_mindcv_bf16.ckpt", "micro_mindcv_f32.safetensors", ["--convention", "mindcv", "--dtype", "bf16"]),
+    ("convert_f16__micro_mindcv_f16.ckpt", "micro_mindcv_f32.ckpt", ["--convention", "mindcv", "--dtype", "f16"]),
+    ("convert_tomindvision__micro_mindvision_f32.ckpt", "micro_mindcv_f32.ckpt", ["--convention", "mindvision"]),
+]
 failures = 0
 
 
@@ -38,18 +49,42 @@ def finish(code):
     os._exit(code)
 
 
+def convert_with_binary(binary, work):
+    """Makes the CONVERSIONS with `cnzoo convert`; returns [(name, path)] (empty if the binary has no convert)."""
+    try:
+        if subprocess.run([binary, "convert", "--help"], capture_output=True).returncode != 0:
+            return []
+    except OSError:
+        return []
+    made = []
+    for name, source, args in CONVERSIONS:
+        out = os.path.join(work, name)
+        res = subprocess.run([binary, "convert", os.path.join(FIXTURES, source), "--to", "ms", "-o", out, "--quiet"]
+                             + args, capture_output=True, text=True)
+        if res.returncode != 0:
+            report("FAIL", name + " cnzoo convert", (res.stderr.strip().splitlines() or ["exit %d" % res.returncode])[-1])
+            continue
+        made.append((name, out))
+    return made
+
+
 def main():
     if len(sys.argv) < 2:
         print("usage: check_mindspore.py CNZOO_BINARY [DIR]", file=sys.stderr)
         finish(2)
     binary = sys.argv[1]
-    out_dir = sys.argv[2] if len(sys.argv) > 2 else os.environ.get("CNZOO_INTEROP_OUT", "")
+    env_out = os.environ.get("CNZOO_INTEROP_OUT", "")
+    out_dir = sys.argv[2] if len(sys.argv) > 2 else (os.path.join(env_out, "mindspore") if env_out else "")
     if not os.path.exists(binary):
         report("FAIL", "binary", "%s does not exist" % binary)
         finish(1)
-    if not out_dir or not os.path.isdir(out_dir):
-        report("SKIP", "all", "no directory of cnzoo-written .ckpt files (pass DIR or set CNZOO_INTEROP_OUT and run "
-                              "`swift test --filter MindSporeWriterTests`)")
+    work = tempfile.mkdtemp(prefix="cnzoo-ms-interop-")
+    files = convert_with_binary(binary, work)
+    if out_dir and os.path.isdir(out_dir):
+        files += [(n, os.path.join(out_dir, n)) for n in sorted(os.listdir(out_dir)) if n.endswith(".ckpt")]
+    if not files:
+        report("SKIP", "all", "no cnzoo-written .ckpt files: the binary has no convert, and no DIR / "
+                              "$CNZOO_INTEROP_OUT/mindspore (run `swift test --filter MindSporeWriterTests` with it set)")
         finish(0)
     try:
         import numpy as np
@@ -75,12 +110,7 @@ def main():
         leftover = sorted(set(ckpt_not_loaded) - set(allowed_leftover))
         return not_loaded, leftover
 
-    names = sorted(n for n in os.listdir(out_dir) if n.endswith(".ckpt"))
-    if not names:
-        report("SKIP", "all", "%s holds no .ckpt files" % out_dir)
-        finish(0)
-    for name in names:
-        written = os.path.join(out_dir, name)
+    for name, written in files:
         base = name.split("__", 1)[1] if "__" in name else name
         source = os.path.join(FIXTURES, base)
         if not os.path.exists(source):
@@ -132,6 +162,7 @@ def main():
         else:
             report("PASS", name + " strict load", "load_param_into_net(strict_load=True): nothing unloaded, "
                                                   "values bit-exact")
+    shutil.rmtree(work, ignore_errors=True)
     finish(1 if failures else 0)
 
 

@@ -10,6 +10,21 @@ public enum DepthwiseConv {
                              height h: Int, width w: Int, channels c: Int, kernel k: Int,
                              weight: UnsafePointer<Float>, bias: UnsafePointer<Float>,
                              padded: UnsafeMutablePointer<Float>, rows: Range<Int>? = nil, pad doPad: Bool = true) {
+        // A literal 7 lets the compiler unroll the tap loops for ConvNeXt's kernel size.
+        if k == 7 {
+            convolve(input: input, output: output, height: h, width: w, channels: c, kernel: 7, weight: weight,
+                     bias: bias, padded: padded, rows: rows, pad: doPad)
+        } else {
+            convolve(input: input, output: output, height: h, width: w, channels: c, kernel: k, weight: weight,
+                     bias: bias, padded: padded, rows: rows, pad: doPad)
+        }
+    }
+
+    @inline(__always)
+    static func convolve(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
+                         height h: Int, width w: Int, channels c: Int, kernel k: Int,
+                         weight: UnsafePointer<Float>, bias: UnsafePointer<Float>,
+                         padded: UnsafeMutablePointer<Float>, rows: Range<Int>?, pad doPad: Bool) {
         let p = k / 2
         let wp = w + 2 * p
         if doPad { Self.pad(input: input, padded: padded, height: h, width: w, channels: c, kernel: k) }

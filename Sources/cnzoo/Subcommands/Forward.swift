@@ -11,8 +11,9 @@ struct Forward: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the ConvNeXt forward pass on an NCHW float32 .npy batch and write the logits as .npy.",
         discussion: """
-        The checkpoint may be in any readable format; its tensor names must be canonical ConvNeXt names \
-        (see `ConvNeXtSpec`). Prints the top-5 classes of each row. Input height and width must be multiples of 32.
+        The checkpoint may be in any readable format and naming convention (detected from names and shapes, or \
+        --convention); the numerics follow the convention unless --gelu / --ln-eps say otherwise. Prints the top-5 \
+        classes of each row. Input height and width must be multiples of 32.
         """)
 
     @Option(help: "The checkpoint (.safetensors, .pth, .ckpt).")
@@ -52,6 +53,7 @@ struct Forward: ParsableCommand {
     struct Report: Encodable {
         let checkpoint: String
         let architecture: String
+        let convention: String
         let numerics: Numerics
         let input: [Int]
         let output: String?
@@ -70,10 +72,9 @@ struct Forward: ParsableCommand {
         try reportingErrors {
             guard repeats >= 1, warmup >= 0 else { throw CNZooError(.usage, "--repeats must be ≥ 1 and --warmup ≥ 0") }
             Gemm.setThreads(numericsOptions.threads)
-            let (ckpt, _) = try CheckpointIO.read(path: checkpoint, options: reading.readOptions)
-            let (canonical, baseNumerics) = try ForwardWeights.canonical(ckpt, convention: convention, file: checkpoint)
-            let numerics = numericsOptions.resolve(baseNumerics)
-            let model = try ConvNeXtModel(checkpoint: canonical, numerics: numerics, kernelThreads: numericsOptions.threads,
+            let loaded = try ForwardLoading.load(checkpoint, reading: reading, convention: convention)
+            let numerics = numericsOptions.resolve(loaded.numerics)
+            let model = try ConvNeXtModel(checkpoint: loaded.canonical, numerics: numerics, kernelThreads: numericsOptions.threads,
                                          gemm: numericsOptions.gemm)
             if let variant {
                 guard let spec = ConvNeXtSpec.variant(variant) else {
@@ -112,7 +113,7 @@ struct Forward: ParsableCommand {
             let flops = 2.0 * Double(model.config.macs(height: h, width: w)) * Double(n)
             let report = Report(checkpoint: checkpoint,
                                 architecture: "ConvNeXt depths \(model.config.depths) dims \(model.config.dims), \(k) classes",
-                                numerics: numerics, input: arr.shape, output: output, top5: top5, timesMs: times,
+                                convention: loaded.convention, numerics: numerics, input: arr.shape, output: output, top5: top5, timesMs: times,
                                 medianMs: median, gflops: flops / (median * 1e6), openblasCore: Gemm.coreName, gemm: model.gemm.rawValue,
                                 threads: numericsOptions.threads,
                                 profileMs: prof.map { $0.seconds.mapValues { $0 * 1e3 / Double(repeats) } })
@@ -120,7 +121,7 @@ struct Forward: ParsableCommand {
                 try Output.printJSON(report)
                 return
             }
-            print("\(report.architecture); \(numerics)")
+            print("\(report.architecture); \(loaded.convention) names; \(numerics)")
             for (i, row) in top5.enumerated() {
                 let cells = row.map { "\($0) (\(logits[i * k + $0]))" }
                 print("row \(i): top-5 " + cells.joined(separator: ", "))

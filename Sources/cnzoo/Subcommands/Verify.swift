@@ -60,7 +60,7 @@ struct VerifyCommand: ParsableCommand {
                                                                   threads: numericsOptions.threads, gemm: numericsOptions.gemm, into: &report)
                 try CheckpointParity.run(weights: weights, numerics: .pytorch, inputs: x, batch: batch,
                                          resolution: ReferenceParity.resolution, threads: numericsOptions.threads,
-                                         trips: RoundTrips.all(), into: &report)
+                                         trips: RoundTrips.all(spec: ConvNeXtSpec.variant(v) ?? spec), into: &report)
             }
             let d = clock.now - t0
             report.seconds = Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
@@ -74,9 +74,9 @@ struct VerifyCommand: ParsableCommand {
     }
 
     func verifyCheckpoint(_ path: String) throws -> VerifyReport {
-        let (ckpt, detected) = try CheckpointIO.read(path: path, options: reading.readOptions)
-        let (canonical, base) = try ForwardWeights.canonical(ckpt, convention: convention, file: path)
-        let numerics = numericsOptions.resolve(base)
+        let loaded = try ForwardLoading.load(path, reading: reading, convention: convention)
+        let canonical = loaded.canonical
+        let numerics = numericsOptions.resolve(loaded.numerics)
         let model = try ConvNeXtModel(checkpoint: canonical, numerics: numerics, kernelThreads: numericsOptions.threads,
                                       gemm: numericsOptions.gemm)
         if let variant {
@@ -88,7 +88,8 @@ struct VerifyCommand: ParsableCommand {
         }
         var report = VerifyReport(variant: variant ?? ConvNeXtSpec(depths: model.config.depths, dims: model.config.dims).variantName ?? "custom",
                                   architecture: "ConvNeXt depths \(model.config.depths) dims \(model.config.dims), \(model.config.numClasses) classes",
-                                  source: "\(path) (\(detected.rawValue))", inputs: "")
+                                  source: "\(path) (\(loaded.format), \(loaded.convention) names)", inputs: "")
+        report.gemm = model.gemm.rawValue
         let batch = 2, res = ReferenceParity.resolution
         let x = DeterministicWeights.inputs(batch: batch, height: res, width: res, seed: ReferenceParity.seed)
         report.inputs = "\(batch) × 3×\(res)×\(res), SplitMix64 seed \(ReferenceParity.seed + 1)"
@@ -98,7 +99,7 @@ struct VerifyCommand: ParsableCommand {
             report.notes.append("input \(i): top-5 \(LogitComparison.topK(logits[(i * k)..<((i + 1) * k)], 5)) (\(numerics))")
         }
         try CheckpointParity.run(weights: canonical, numerics: numerics, inputs: x, batch: batch, resolution: res,
-                                 threads: numericsOptions.threads, gemm: numericsOptions.gemm, trips: RoundTrips.all(), originalLogits: logits,
+                                 threads: numericsOptions.threads, gemm: numericsOptions.gemm, trips: RoundTrips.all(spec: loaded.spec), originalLogits: logits,
                                  into: &report)
         return report
     }
@@ -106,23 +107,32 @@ struct VerifyCommand: ParsableCommand {
     func printTable(_ r: VerifyReport) {
         print("cnzoo verify: \(r.architecture)")
         print("weights: \(r.source); inputs: \(r.inputs)")
-        print("")
-        print(Output.table(
-            ["weights", "input", "compared with", "swift top-1", "ref top-1", "ref gap", "max |diff|", "tolerance", "result"],
-            r.parity.map { p in
-                [p.weights, String(p.input), p.reference, String(p.swiftTop1), String(p.referenceTop1),
-                 short(p.referenceTop1Gap), short(p.maxAbsDiff), short(p.tolerance), p.passed ? "ok" : "FAIL"]
-            }, rightAligned: [1, 3, 4, 5, 6, 7]))
-        var whys: [String] = []
-        for p in r.parity where !whys.contains("\(p.reference): \(p.why)") { whys.append("\(p.reference): \(p.why)") }
-        print("")
-        print("tolerances:")
-        for w in whys { print("  \(w)") }
+        let reference = r.parity.filter { $0.weights == "reference" }
+        if !reference.isEmpty {
+            print("")
+            print(Output.table(
+                ["input", "framework", "swift numerics", "swift top-1", "ref top-1", "ref margin", "max |diff|", "tolerance", "result"],
+                reference.map { p in
+                    [String(p.input), p.reference, p.numerics, String(p.swiftTop1), String(p.referenceTop1),
+                     short(p.referenceTop1Gap), short(p.maxAbsDiff), short(p.tolerance), p.passed ? "ok" : "FAIL"]
+                }, rightAligned: [0, 3, 4, 5, 6, 7]))
+            var whys: [String] = []
+            for p in reference where !whys.contains("  \(p.reference): \(p.why)") { whys.append("  \(p.reference): \(p.why)") }
+            print("tolerance: float32 reassociation only, each framework compared under its own numerics:")
+            whys.forEach { print($0) }
+        }
         if !r.roundTrips.isEmpty {
             print("")
-            print(Output.table(["round trip", "tensors", "bit-exact", "detail"],
-                               r.roundTrips.map { [$0.path, String($0.tensors), $0.bitExact ? "yes" : "NO", $0.detail] },
-                               rightAligned: [1]))
+            print("round trips (canonical → each format and naming → back to canonical), then the forward pass again:")
+            print(Output.table(["path", "tensors", "bit-exact", "top-1 same", "max |diff|", "result"],
+                               r.roundTrips.map { t in
+                                   let rows = r.parity.filter { $0.weights == t.path }
+                                   let same = rows.filter { $0.swiftTop1 == $0.referenceTop1 }.count
+                                   let diff = rows.map(\.maxAbsDiff).max() ?? 0
+                                   let ok = t.bitExact && !rows.isEmpty && rows.allSatisfy(\.passed)
+                                   return [t.path, String(t.tensors), t.bitExact ? "yes" : "NO: \(t.detail)",
+                                           "\(same)/\(rows.count)", short(diff), ok ? "ok" : "FAIL"]
+                               }, rightAligned: [1, 3, 4]))
         }
         for n in r.notes { print("note: \(n)") }
         print("")

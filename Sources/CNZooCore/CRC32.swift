@@ -1,14 +1,15 @@
-/// The zlib CRC-32 (reflected polynomial 0xEDB88320, initial and final XOR 0xFFFFFFFF), chainable like
-/// `zlib.crc32(data, previous)`: MindSpore's `crc_num` trailer is this CRC chained over every serialized record.
+/// The zlib / zip CRC-32 (reflected polynomial 0xEDB88320, initial and final XOR 0xFFFFFFFF), chainable like
+/// `zlib.crc32(data, previous)`: zip entries carry it, and MindSpore's `crc_num` trailer is this CRC chained over
+/// every serialized record.
 ///
 /// Slicing-by-8 tables: eight bytes per step, a few GB/s, so verifying a large checkpoint costs about as much as
 /// reading it.
-struct CRC32 {
+public struct CRC32 {
     /// The CRC of everything fed so far (what `zlib.crc32` would return).
-    private(set) var value: UInt32
+    public private(set) var value: UInt32
 
     /// Starts a CRC, optionally continuing from a previous value.
-    init(continuing previous: UInt32 = 0) { value = previous }
+    public init(continuing previous: UInt32 = 0) { value = previous }
 
     /// Eight 256-entry tables, flattened: entry `k * 256 + i`.
     private static let table: [UInt32] = {
@@ -29,7 +30,7 @@ struct CRC32 {
     }()
 
     /// Feeds bytes.
-    mutating func update(_ bytes: UnsafeRawBufferPointer) {
+    public mutating func update(_ bytes: UnsafeRawBufferPointer) {
         guard let base = bytes.baseAddress, bytes.count > 0 else { return }
         var crc = ~value
         let n = bytes.count
@@ -54,14 +55,19 @@ struct CRC32 {
     }
 
     /// Feeds bytes.
-    mutating func update(_ bytes: [UInt8]) {
+    public mutating func update(_ bytes: [UInt8]) {
         bytes.withUnsafeBytes { update($0) }
     }
 
     /// The CRC of `bytes`.
-    static func checksum(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
+    public static func checksum(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
         var c = CRC32()
         c.update(bytes)
         return c.value
+    }
+
+    /// The CRC of `bytes`.
+    public static func checksum(_ bytes: [UInt8]) -> UInt32 {
+        bytes.withUnsafeBytes { checksum($0) }
     }
 }

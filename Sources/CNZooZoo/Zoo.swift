@@ -1,4 +1,0 @@
-import CNZooCore
-
-/// Zoo manifests. (Lands with the zoo issue.)
-public enum Zoo {}

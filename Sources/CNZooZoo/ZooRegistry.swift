@@ -1,0 +1,147 @@
+import CNZooCore
+import CNZooMapping
+import Foundation
+
+/// The zoo: every entry of every `*.json` manifest in one directory (`Zoo/` in the repository), decoded, version
+/// checked and validated.
+public struct ZooRegistry: Sendable {
+    /// The directory the manifests were read from.
+    public let directory: String
+    /// The manifests, by file path, in file-name order.
+    public let manifests: [(path: String, manifest: ZooManifest)]
+
+    /// Every entry, in manifest order.
+    public var entries: [ZooEntry] { manifests.flatMap(\.manifest.entries) }
+
+    /// The environment variable that points cnzoo at another manifest directory (tests, private zoos).
+    public static let directoryEnvironmentKey = "CNZOO_ZOO_DIR"
+
+    /// Loads every `*.json` file in `directory` except `schema.json`.
+    public static func load(directory: String, highestSupportedVersion: Int = ManifestVersion.highestSupported)
+        throws -> ZooRegistry
+    {
+        let names: [String]
+        do {
+            names = try FileManager.default.contentsOfDirectory(atPath: directory)
+        } catch {
+            throw CNZooError(.io, "cannot list the zoo manifest directory", file: directory, cause: error)
+        }
+        let files = names.filter { $0.hasSuffix(".json") && $0 != "schema.json" }.sorted()
+        guard !files.isEmpty else {
+            throw CNZooError(.notFound, "no zoo manifests (*.json) in this directory", file: directory)
+        }
+        var loaded: [(String, ZooManifest)] = []
+        for f in files {
+            let path = (directory as NSString).appendingPathComponent(f)
+            loaded.append((path, try loadManifest(path: path, highestSupportedVersion: highestSupportedVersion)))
+        }
+        let registry = ZooRegistry(directory: directory, manifests: loaded)
+        try registry.validateAcrossManifests()
+        return registry
+    }
+
+    /// Reads, version-checks, decodes and validates one manifest file.
+    public static func loadManifest(path: String, highestSupportedVersion: Int = ManifestVersion.highestSupported)
+        throws -> ZooManifest
+    {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw CNZooError(.io, "cannot read the zoo manifest", file: path, cause: error)
+        }
+        return try decodeManifest(data, file: path, highestSupportedVersion: highestSupportedVersion)
+    }
+
+    /// Decodes a manifest from JSON bytes: the version is read and checked first, so a newer file is refused with a
+    /// version message rather than a confusing field error.
+    public static func decodeManifest(_ data: Data, file: String,
+                                      highestSupportedVersion: Int = ManifestVersion.highestSupported) throws
+        -> ZooManifest
+    {
+        struct VersionProbe: Decodable { let version: Int? }
+        let decoder = JSONDecoder()
+        let probe: VersionProbe
+        do {
+            probe = try decoder.decode(VersionProbe.self, from: data)
+        } catch {
+            throw CNZooError(.malformed, "not a zoo manifest: \(describe(error))", file: file)
+        }
+        guard let version = probe.version else {
+            throw CNZooError(.malformed, "zoo manifest has no integer 'version' field", file: file)
+        }
+        try ManifestVersion.check(version, file: file, highest: highestSupportedVersion)
+        let manifest: ZooManifest
+        do {
+            manifest = try decoder.decode(ZooManifest.self, from: data)
+        } catch {
+            throw CNZooError(.malformed, "invalid zoo manifest: \(describe(error))", file: file)
+        }
+        try ZooValidator.validate(manifest, file: file)
+        return manifest
+    }
+
+    /// The entry called `id`; an unknown id fails with the closest known ids.
+    public func entry(_ id: String) throws -> ZooEntry {
+        if let e = entries.first(where: { $0.id == id }) { return e }
+        let near = entries.map(\.id).filter { $0.hasPrefix(id) || id.hasPrefix($0) || $0.contains(id) }
+        let hint = near.isEmpty ? "run 'cnzoo list' for the ids" : "did you mean: " + near.prefix(5).joined(separator: ", ")
+        throw CNZooError(.notFound, "no zoo entry '\(id)' (\(hint))")
+    }
+
+    /// Entries of one family (all when `family` is nil).
+    public func entries(family: String?) -> [ZooEntry] {
+        guard let family else { return entries }
+        return entries.filter { $0.family == family.lowercased() }
+    }
+
+    private func validateAcrossManifests() throws {
+        var seen: [String: String] = [:]
+        for (path, m) in manifests {
+            for e in m.entries {
+                if let other = seen[e.id] {
+                    throw CNZooError(.malformed, "entry id '\(e.id)' is also defined in \(other)", file: path)
+                }
+                seen[e.id] = path
+            }
+        }
+    }
+
+    /// Where the manifests are: `override` (`--manifest-dir`), else `$CNZOO_ZOO_DIR`, else a `Zoo/` directory holding
+    /// `schema.json` found by walking up from the executable (a build inside the repository), else
+    /// `<prefix>/share/cnzoo/Zoo` next to an installed executable, else `./Zoo`.
+    public static func locateDirectory(override: String?, environment: [String: String] =
+                                       ProcessInfo.processInfo.environment) throws -> String {
+        if let override { return override }
+        if let env = environment[directoryEnvironmentKey], !env.isEmpty { return env }
+        var candidates: [String] = []
+        if let exe = Bundle.main.executableURL?.resolvingSymlinksInPath() {
+            var dir = exe.deletingLastPathComponent()
+            candidates.append(dir.appendingPathComponent("../share/cnzoo/Zoo").standardized.path)
+            for _ in 0..<8 {
+                candidates.append(dir.appendingPathComponent("Zoo").path)
+                dir.deleteLastPathComponent()
+            }
+        }
+        candidates.append(FileManager.default.currentDirectoryPath + "/Zoo")
+        for c in candidates where FileManager.default.fileExists(atPath: c + "/schema.json") { return c }
+        throw CNZooError(.notFound, "cannot find the zoo manifests (looked for Zoo/schema.json above the executable, "
+                         + "in <prefix>/share/cnzoo/Zoo and in ./Zoo); pass --manifest-dir or set \(directoryEnvironmentKey)")
+    }
+
+    private static func describe(_ error: any Error) -> String {
+        guard let e = error as? DecodingError else { return "\(error)" }
+        func path(_ ctx: DecodingError.Context) -> String {
+            let p = ctx.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+            return p.isEmpty ? "" : " at \(p.hasPrefix(".") ? String(p.dropFirst()) : p)"
+        }
+        switch e {
+        case .keyNotFound(let key, let ctx): return "missing required field '\(key.stringValue)'\(path(ctx))"
+        case .typeMismatch(let type, let ctx): return "wrong type\(path(ctx)): expected \(type)"
+        case .valueNotFound(let type, let ctx): return "null where \(type) is required\(path(ctx))"
+        case .dataCorrupted(let ctx):
+            return ctx.debugDescription + path(ctx)
+        @unknown default: return "\(error)"
+        }
+    }
+}

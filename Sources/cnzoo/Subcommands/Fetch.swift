@@ -1,0 +1,84 @@
+import ArgumentParser
+import CNZooCore
+import CNZooZoo
+import Foundation
+
+/// `cnzoo fetch ID [--source S] [--dir D]`: download a release, verified, into the cache.
+struct Fetch: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Download a zoo release into the cache, resuming an interrupted download and verifying its sha256.",
+        discussion: """
+        The file streams into '<file>.part' and through SHA-256; it is renamed into place only once it matches the \
+        published hash (the full sha256, or the prefix a release such as torchvision's puts in its file name). A \
+        mismatch deletes the download and prints both hashes. An interrupted download keeps its .part and the same \
+        command resumes it with a Range request. On success the final path is printed on stdout.
+        """)
+
+    @Argument(help: "The zoo id (see 'cnzoo list').")
+    var id: String
+
+    @Option(help: ArgumentHelp(
+        "Which release: a source id from 'cnzoo info ID' or a convention (torchvision, official, mindvision, mindcv, "
+            + "timm). Default: the first release with a published hash.", valueName: "source"))
+    var source: String?
+
+    @Option(help: ArgumentHelp("Download into this directory instead of the cache.", valueName: "dir"))
+    var dir: String?
+
+    @Flag(help: "Download a release that publishes no hash (its sha256 is printed, not checked).")
+    var allowUnverified = false
+
+    @OptionGroup var zoo: ZooOptions
+
+    func run() throws {
+        try reportingErrors {
+            let registry = try zoo.registry()
+            let entry = try registry.entry(id)
+            let chosen: ZooSource
+            if let source {
+                chosen = try entry.source(matching: source)
+            } else if let s = entry.defaultDownloadSource {
+                chosen = s
+            } else {
+                throw CNZooError(.notFound, "\(id) has no downloadable release")
+            }
+            guard let urlString = chosen.url, let url = URL(string: urlString), let fileName = chosen.fileName else {
+                throw CNZooError(.notFound, "\(id) source \(chosen.id) publishes no download link")
+            }
+            let expected = chosen.hashExpectation
+            if expected == .none && !allowUnverified {
+                throw CNZooError(.usage, "\(id) source \(chosen.id) publishes no hash, so the download cannot be "
+                                 + "verified; pass --allow-unverified to fetch it anyway")
+            }
+            let destination: String
+            if let dir {
+                destination = (dir as NSString).appendingPathComponent(fileName)
+            } else {
+                guard let p = zoo.cache.path(entry: entry, source: chosen) else {
+                    throw CNZooError(.notFound, "\(id) source \(chosen.id) has no file name")
+                }
+                destination = p
+            }
+            printError("fetching \(id) (\(chosen.id)) from \(urlString)")
+            // The bar (drawn only on a terminal) appears once the server has said how big the file is.
+            var bar: ProgressBar?
+            let result = try Fetcher().fetch(url, to: destination, expected: expected, progress: { done, total in
+                guard let total else { return }
+                if bar == nil { bar = ProgressBar(total: Int(total), label: "fetch", quiet: false) }
+                bar?.update(Int(done))
+            })
+            bar?.finish()
+            if result.alreadyPresent {
+                printError("already present and verified")
+            } else if result.resumedFrom > 0 {
+                printError("resumed after \(Output.grouped(Int(result.resumedFrom))) bytes")
+            }
+            switch expected {
+            case .full: printError("verified sha256 \(result.sha256)")
+            case .prefix(let p): printError("verified sha256 prefix \(p) (sha256 \(result.sha256))")
+            case .none: printError("not verified (no published hash); sha256 \(result.sha256)")
+            }
+            print(result.path)
+        }
+    }
+}

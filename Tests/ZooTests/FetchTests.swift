@@ -1,0 +1,201 @@
+import CNZooCore
+import CNZooMapping
+import CNZooTestSupport
+import CNZooZoo
+import Foundation
+import Testing
+
+/// `cnzoo fetch` end to end: the built binary downloads from a real HTTP server on loopback through a test manifest.
+@Suite(.serialized) final class FetchTests {
+    let scratch: String
+    let served: String
+    let manifests: String
+    let cache: String
+    let server: LoopbackServer
+    /// 1 MB of deterministic bytes (a linear congruential sequence), and its sha256.
+    let payload: [UInt8]
+    let sha: String
+    static let cutAt = 300_000
+
+    init() throws {
+        scratch = try TestSupport.makeScratchDirectory("cnzoo-fetch")
+        served = scratch + "/served"
+        manifests = scratch + "/zoo"
+        cache = scratch + "/cache"
+        for d in [served, manifests] { try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true) }
+        var x: UInt32 = 12345
+        payload = (0..<1_000_000).map { _ in
+            x = x &* 1_664_525 &+ 1_013_904_223
+            return UInt8(truncatingIfNeeded: x >> 24)
+        }
+        try TestSupport.writeFile(served + "/weights.bin", payload)
+        var h = SHA256()
+        h.update(payload)
+        sha = h.finalizeHex()
+        server = try LoopbackServer(root: served, cutAt: FetchTests.cutAt)
+        try writeManifest(base: server.base)
+    }
+
+    deinit {
+        server.stop()
+        TestSupport.removeScratch(scratch)
+    }
+
+    /// One entry, `test_tiny`, with one source per server behaviour.
+    func writeManifest(base: String) throws {
+        let spec = ConvNeXtSpec.variant("tiny")!
+        let macs = spec.macs(resolution: 224)
+        func source(_ id: String, _ path: String, sha256: String? = nil, prefix: String? = nil) -> String {
+            func q(_ s: String?) -> String { s.map { "\"\($0)\"" } ?? "null" }
+            return """
+            {"id": "\(id)", "framework": "pytorch", "convention": "torchvision", "url": "\(base)/\(path)",
+             "file_name": "weights.bin", "sha256": \(q(sha256)), "sha256_prefix": \(q(prefix)), "dataset": "in1k",
+             "accuracy": null, "license": null, "preprocessing": null}
+            """
+        }
+        let sources = [
+            source("full", "files/weights.bin", sha256: sha),
+            source("prefix", "files/weights.bin", prefix: String(sha.prefix(8))),
+            source("wrong", "files/weights.bin", sha256: String(repeating: "0", count: 64)),
+            source("wrong-prefix", "files/weights.bin", prefix: "00000000"),
+            source("cut", "cut-once/weights.bin", sha256: sha),
+            source("no-range", "no-range/weights.bin", sha256: sha),
+            source("missing", "files/absent.bin", sha256: sha),
+            source("unverified", "files/weights.bin"),
+        ]
+        let json = """
+        {"version": 1, "family": "convnext", "entries": [{"id": "test_tiny", "family": "convnext", "title": "test",
+          "resolution": 224, "architecture": {"depths": [3,3,9,3], "dims": [96,192,384,768], "kernel_size": 7,
+          "patch_size": 4, "layer_scale": true, "num_classes": 1000, "in_channels": 3},
+          "parameters": \(spec.parameterCount), "macs": \(macs), "gflops": \(ZooValidator.roundedGFLOPs(macs)),
+          "supported": {"convert": true, "verify": true}, "sources": [\(sources.joined(separator: ",\n"))]}]}
+        """
+        try TestSupport.writeFile(manifests + "/test.json", Array(json.utf8))
+    }
+
+    func fetch(_ source: String, _ extra: [String] = []) throws -> TestSupport.RunResult {
+        try TestSupport.run(["fetch", "test_tiny", "--source", source, "--manifest-dir", manifests] + extra,
+                            environment: ["CNZOO_HOME": cache])
+    }
+
+    func cached(_ source: String) -> String { "\(cache)/test_tiny/\(source)/weights.bin" }
+    func exists(_ p: String) -> Bool { FileManager.default.fileExists(atPath: p) }
+
+    /// Files left in a source's cache directory.
+    func leftovers(_ source: String) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: "\(cache)/test_tiny/\(source)")) ?? []).sorted()
+    }
+
+    @Test func fullHashSuccessPlacesTheVerifiedFile() throws {
+        let r = try fetch("full")
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout == cached("full") + "\n")
+        #expect(r.stderr.contains("verified sha256 \(sha)"))
+        #expect(try TestSupport.readFile(cached("full")) == payload)
+        #expect(leftovers("full") == ["weights.bin"])
+        // A second fetch finds it in place and verified, and the cache resolves the id to it.
+        let again = try fetch("full")
+        #expect(again.status == 0 && again.stderr.contains("already present and verified"))
+        let registry = try ZooRegistry.load(directory: manifests)
+        let resolved = try ZooCache(root: cache).resolve("test_tiny", source: "full", in: registry)
+        #expect(resolved.path == cached("full") && resolved.source.id == "full")
+    }
+
+    @Test func prefixVerification() throws {
+        let r = try fetch("prefix")
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr.contains("verified sha256 prefix \(sha.prefix(8))"))
+        #expect(try TestSupport.readFile(cached("prefix")) == payload)
+    }
+
+    @Test func hashMismatchLeavesNothing() throws {
+        for source in ["wrong", "wrong-prefix"] {
+            let r = try fetch(source)
+            #expect(r.status == 2, "\(r.stderr)")
+            #expect(r.stderr.contains("sha256 mismatch"))
+            #expect(r.stderr.contains("got \(sha)"))
+            #expect(r.stderr.contains(source == "wrong" ? "expected " + String(repeating: "0", count: 64)
+                                                        : "expected 00000000… (published prefix)"))
+            #expect(r.stderr.contains("the download was deleted"))
+            #expect(leftovers(source) == [], "\(source): \(leftovers(source))")
+        }
+        let registry = try ZooRegistry.load(directory: manifests)
+        #expect(throws: CNZooError.self) { try ZooCache(root: cache).resolve("test_tiny", source: "wrong", in: registry) }
+    }
+
+    @Test func resumeAfterACutConnection() throws {
+        let first = try fetch("cut")
+        #expect(first.status == 4, "\(first.stderr)")
+        #expect(first.stderr.contains("\(FetchTests.cutAt) bytes kept in \(cached("cut")).part"))
+        #expect(first.stderr.contains("run the same command again to resume"))
+        #expect(!exists(cached("cut")))
+        #expect(try TestSupport.readFile(cached("cut") + ".part") == Array(payload[0..<FetchTests.cutAt]))
+
+        let second = try fetch("cut")
+        #expect(second.status == 0, "\(second.stderr)")
+        #expect(second.stderr.contains("resumed after 300,000 bytes"))
+        #expect(try TestSupport.readFile(cached("cut")) == payload)
+        #expect(leftovers("cut") == ["weights.bin"])
+    }
+
+    @Test func serverIgnoringRangeRestartsCleanly() throws {
+        let dir = "\(cache)/test_tiny/no-range"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        // A stale partial download whose bytes are wrong: the server answers 200, so it must be discarded.
+        try TestSupport.writeFile(dir + "/weights.bin.part", [UInt8](repeating: 0xAB, count: 1234))
+        let r = try fetch("no-range")
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(try TestSupport.readFile(cached("no-range")) == payload)
+        #expect(leftovers("no-range") == ["weights.bin"])
+    }
+
+    @Test func notFoundIsANetworkErrorAndLeavesNothing() throws {
+        let r = try fetch("missing")
+        #expect(r.status == 4)
+        #expect(r.stderr.contains("HTTP 404 Not Found for \(server.base)/files/absent.bin"))
+        #expect(leftovers("missing") == [])
+    }
+
+    @Test func serverDownIsANetworkErrorAndLeavesNothing() throws {
+        // Start a second server only to learn a free port, then stop it: nothing listens there any more.
+        let other = try LoopbackServer(root: served, cutAt: 1)
+        let deadBase = other.base
+        other.stop()
+        let downDir = scratch + "/zoo-down"
+        try FileManager.default.createDirectory(atPath: downDir, withIntermediateDirectories: true)
+        let text = try String(contentsOfFile: manifests + "/test.json", encoding: .utf8)
+            .replacingOccurrences(of: server.base, with: deadBase)
+        try TestSupport.writeFile(downDir + "/test.json", Array(text.utf8))
+        let r = try TestSupport.run(["fetch", "test_tiny", "--source", "full", "--manifest-dir", downDir],
+                                    environment: ["CNZOO_HOME": cache])
+        #expect(r.status == 4)
+        #expect(r.stderr.contains("cannot connect to \(deadBase)"), "\(r.stderr)")
+        #expect(leftovers("full") == [])
+    }
+
+    @Test func unverifiableSourceNeedsConsent() throws {
+        let refused = try fetch("unverified")
+        #expect(refused.status == 2)
+        #expect(refused.stderr.contains("publishes no hash") && refused.stderr.contains("--allow-unverified"))
+        #expect(leftovers("unverified") == [])
+        let allowed = try fetch("unverified", ["--allow-unverified"])
+        #expect(allowed.status == 0, "\(allowed.stderr)")
+        #expect(allowed.stderr.contains("not verified (no published hash); sha256 \(sha)"))
+    }
+
+    @Test func dirOptionDownloadsOutsideTheCache() throws {
+        let out = scratch + "/elsewhere"
+        let r = try fetch("full", ["--dir", out])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(try TestSupport.readFile(out + "/weights.bin") == payload)
+        #expect(!exists(cached("full")))
+    }
+
+    @Test func unknownIdAndSourceAreClear() throws {
+        let r = try TestSupport.run(["fetch", "convnext_tinyy", "--manifest-dir", manifests],
+                                    environment: ["CNZOO_HOME": cache])
+        #expect(r.status == 2 && r.stderr.contains("no zoo entry 'convnext_tinyy'"))
+        let s = try fetch("nope")
+        #expect(s.status == 2 && s.stderr.contains("has no source 'nope'"))
+    }
+}
