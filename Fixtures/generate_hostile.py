@@ -28,6 +28,7 @@ os.makedirs(OUT, exist_ok=True)
 
 
 def put(name, data, code, fragment, what):
+    """code/fragment: the CNZooError cnzoo must give, or None/None when the file must be read (in bounded time)."""
     with open(os.path.join(OUT, name), "wb") as f:
         f.write(data)
     expected[name] = {"code": code, "fragment": fragment, "what": what}
@@ -254,6 +255,9 @@ put("numel_beyond_entry.pth", pth(state_dict([("w", tensor_call(numel=1_000_000_
     "malformed", "claims 1000000000", "storage claims 10^9 float32 elements; its record holds 16 bytes")
 put("stride_past_storage.pth", pth(state_dict([("w", tensor_call(shape=(2, 2), stride=(1000, 1)))])), "malformed",
     "storage", "stride 1000 walks past a 4-element storage")
+put("view_stride0_bomb.pth", pth(state_dict([("w", tensor_call(numel=1, shape=(2 ** 30,), stride=(0,)))]),
+                                 storages=(("0", STORAGE[:4]),)), "limit-exceeded", "maxViewAmplification",
+    "a 1-element storage viewed with stride 0 as 2^30 elements (4 GiB from 4 bytes when materialised)")
 put("huge_rank.pth", pth(state_dict([("w", tensor_call(shape=(1,) * 100, stride=(1,) * 100))])), "limit-exceeded",
     "maxRank", "rank 100")
 
@@ -275,6 +279,16 @@ put("huge_long4.pkl", b"\x80\x02\x8b" + struct.pack("<i", 2 ** 31 - 1) + b"\x00.
 put("memo_get_unset.pkl", b"\x80\x02j\xff\xff\xff\x7f.", "malformed", "memo", "LONG_BINGET of an unset slot")
 put("many_items_list.pkl", b"\x80\x02](" + b"N" * 200_000 + b"e.", "unsupported", "holds a list, not a state dict",
     "200,000 None items in one list: a valid pickle the pickle machine must run (limits not too tight)")
+
+# Memo fan-out: one dict of N entries referenced (BINGET) from N keys / N BUILDs. Anything that walks each
+# reference separately costs N^2 (12,000^2 here: seconds; a 3 MB file: hours). Each dict must be visited once.
+FAN = 12_000
+fan_dict = b"}q\x00(" + b"".join(uni("a%d" % i) + b"N" for i in range(FAN)) + b"u0"
+put("memo_fanout_dict.pkl", b"\x80\x02" + fan_dict + b"}(" + b"".join(uni("k%d" % i) + b"h\x00" for i in range(FAN))
+    + b"u.", None, None, "12,000 top-level keys all pointing at one 12,000-entry dict: read (no tensors) in linear time")
+put("memo_fanout_build.pkl", b"\x80\x02" + fan_dict + b"](" + (glob("argparse", "Namespace") + b")\x81h\x00b") * FAN
+    + b"e.", "unsupported", "holds a list, not a state dict",
+    "12,000 objects BUILT with one shared 12,000-entry state dict: the dunder check must scan it once")
 
 # ---------------------------------------------------------------- safetensors traps
 

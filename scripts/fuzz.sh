@@ -41,5 +41,6 @@ for p in sys.argv[2:]:
 esac
 for s in $seeds; do cp -n "$s" "$corpus/" 2>/dev/null || true; done
 CNZOO_FUZZ_HARNESS="$harness" nice -n 10 "$bin" "$corpus" -runs="$runs" -max_total_time="$secs" -timeout=5 \
-  -rss_limit_mb=2048 -malloc_limit_mb=2048 -max_len=65536 -artifact_prefix="$crashers/" -print_final_stats=1 \
+  -rss_limit_mb=2048 -malloc_limit_mb=2048 -max_len=65536 -dict=scripts/fuzz.dict -artifact_prefix="$crashers/" -print_final_stats=1 \
   2>&1 | tail -25
+echo "corpus: $(ls "$corpus" | wc -l) files in $corpus; crashers: $(ls "$crashers" | wc -l) files in $crashers"

@@ -25,6 +25,12 @@ public enum Limits {
     public static let maxNpyHeaderBytes = 1 << 20
     /// Bytes cnzoo will materialise in memory for one tensor that cannot be read in place (strided views, etc.).
     public static let maxMaterializedTensorBytes = 8 << 30
+    /// How many times its storage's size a non-contiguous view may grow to when materialised. A zero or overlapping
+    /// stride repeats elements, so without this a 4-byte storage could claim gigabytes (a "view bomb"). Views up to
+    /// `viewAmplificationFloorBytes` are always allowed.
+    public static let maxViewAmplification = 16
+    /// Materialised views up to this size are allowed whatever their storage size.
+    public static let viewAmplificationFloorBytes = 16 << 20
 
     /// The error thrown when `name` (whose value is `value`) is exceeded.
     public static func exceeded(_ name: String, _ value: Int, _ what: String, file: String? = nil,

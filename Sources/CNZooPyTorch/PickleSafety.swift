@@ -90,9 +90,10 @@ public enum PickleSafety {
                              file: file, offset: g.offset)
         }
         let arena = machine.arena
+        var clean = Set<Int>()  // dicts already checked: one dict may be the state of many BUILDs (memo)
         for states in arena.dictStates.values {
             for s in states {
-                if let key = dunderKey(set: s, arena: arena) {
+                if let key = dunderKey(set: s, arena: arena, clean: &clean) {
                     throw CNZooError(.unsafe, "pickle BUILD sets '\(key)' on a dict; refused (see `cnzoo scan`)", file: file)
                 }
             }
@@ -109,7 +110,7 @@ public enum PickleSafety {
                                  file: file, offset: o.offset)
             }
             for s in o.states {
-                if let key = dunderKey(set: s, arena: arena) {
+                if let key = dunderKey(set: s, arena: arena, clean: &clean) {
                     throw CNZooError(.unsafe, "pickle BUILD sets '\(key)' on a \(q) object; refused (see `cnzoo scan`)",
                                      file: file, offset: o.offset)
                 }
@@ -119,13 +120,16 @@ public enum PickleSafety {
 
     /// The first dunder attribute a BUILD state would set: a state dict's keys, or, for the `(state, slotstate)`
     /// tuple form (Python setattr's every slot-state item), the keys of both dicts.
-    static func dunderKey(set state: PickleValue, arena: PickleArena) -> String? {
+    /// `clean` holds the arena indices of dicts already found free of dunders, so each dict is scanned once.
+    static func dunderKey(set state: PickleValue, arena: PickleArena, clean: inout Set<Int>) -> String? {
         var dicts = [state]
         if let items = arena.tupleItems(state), items.count == 2 { dicts = items }
         for d in dicts {
-            for (k, _) in arena.dictEntries(d) ?? [] {
+            guard case let .dict(i) = d, !clean.contains(i) else { continue }
+            for (k, _) in arena.dicts[i] {
                 if case let .string(key) = k, key.hasPrefix("__") { return key }
             }
+            clean.insert(i)
         }
         return nil
     }

@@ -22,6 +22,22 @@ struct StateDictDecoder {
     let swapBytes: Bool
     let resolve: StorageResolver
 
+    /// Tensor counts of nested dicts, by arena index. The memo lets one dict be referenced from many keys, so
+    /// without this a small file (N keys → one dict of N entries) costs N² to describe.
+    private let tensorCounts = TensorCountCache()
+
+    private final class TensorCountCache {
+        var byDict: [Int: Int] = [:]
+    }
+
+    /// How many tensor rebuild calls dict `i` holds directly (computed once per dict).
+    private func tensorCount(inDict i: Int) -> Int {
+        if let n = tensorCounts.byDict[i] { return n }
+        let n = arena.dicts[i].reduce(0) { $0 + (isTensorCall($1.1) ? 1 : 0) }
+        tensorCounts.byDict[i] = n
+        return n
+    }
+
     /// timm's `load_state_dict` order for wrapped checkpoints.
     static let wrapperOrder = ["state_dict_ema", "model_ema", "state_dict", "model"]
 
@@ -80,7 +96,10 @@ struct StateDictDecoder {
             }
         } else {
             try readStateDict(root, into: &ckpt)
-            let holders = keyed.filter { _, v in (arena.dictEntries(v) ?? []).contains { isTensorCall($0.1) } }
+            let holders = keyed.filter { _, v in
+                if case let .dict(i) = v { return tensorCount(inDict: i) > 0 }
+                return false
+            }
             if ckpt.tensors.isEmpty, !holders.isEmpty {
                 ckpt.notes.append("no tensors at the top level; tensors are under "
                                   + holders.map { "'\($0.0)'" }.joined(separator: ", ") + " — choose with --key")
@@ -103,7 +122,7 @@ struct StateDictDecoder {
         case let .string(s): ckpt.extras.append(.init(name: name, value: .string(s)))
         case .none: ckpt.extras.append(.init(name: name, value: .opaque("None")))
         case let .dict(i):
-            let tensors = arena.dicts[i].filter { isTensorCall($0.1) }.count
+            let tensors = tensorCount(inDict: i)
             ckpt.extras.append(.init(name: name, value: .opaque("dict with \(arena.dicts[i].count) entries"
                                                                  + (tensors > 0 ? " (\(tensors) tensors)" : ""))))
         case let .object(i):
@@ -341,6 +360,14 @@ struct StateDictDecoder {
         guard byteCount <= Limits.maxMaterializedTensorBytes else {
             throw Limits.exceeded("maxMaterializedTensorBytes", Limits.maxMaterializedTensorBytes,
                                   "non-contiguous view of \(byteCount) bytes", file: file, tensor: name)
+        }
+        let storageBytes = Checked.multiply(spec.storage.numel, w) ?? Int.max
+        let allowed = max(Limits.viewAmplificationFloorBytes,
+                          Checked.multiply(storageBytes, Limits.maxViewAmplification) ?? Int.max)
+        guard byteCount <= allowed else {
+            throw Limits.exceeded("maxViewAmplification", Limits.maxViewAmplification,
+                                  "non-contiguous view of \(byteCount) bytes over a storage of \(storageBytes) bytes (size \(spec.shape), stride \(spec.stride))",
+                                  file: file, tensor: name)
         }
         let shape = spec.shape, stride = spec.stride, offset = spec.offset
         return TensorEntry(name: name, dtype: dtype, shape: shape, data: TensorData(.computed({

@@ -24,7 +24,7 @@ public struct ZooRegistry: Sendable {
         do {
             names = try FileManager.default.contentsOfDirectory(atPath: directory)
         } catch {
-            throw CNZooError(.io, "cannot list the zoo manifest directory", file: directory, cause: error)
+            throw CNZooError(.unreadable, "cannot list the zoo manifest directory", file: directory, cause: error)
         }
         let files = names.filter { $0.hasSuffix(".json") && $0 != "schema.json" }.sorted()
         guard !files.isEmpty else {
@@ -48,7 +48,7 @@ public struct ZooRegistry: Sendable {
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
-            throw CNZooError(.io, "cannot read the zoo manifest", file: path, cause: error)
+            throw CNZooError(.unreadable, "cannot read the zoo manifest", file: path, cause: error)
         }
         return try decodeManifest(data, file: path, highestSupportedVersion: highestSupportedVersion)
     }

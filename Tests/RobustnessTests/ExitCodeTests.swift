@@ -62,6 +62,27 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: "/tmp/cnzoo-exitcode-never-written.safetensors"))
     }
 
+    /// The zoo commands: usage errors, unknown ids and a missing manifest directory (an input) are all exit 2.
+    @Test func zooCommandsUseTheSameCodes() throws {
+        for args in [["list", "--no-such-option"], ["info", "convnext_tiny", "--no-such-option"],
+                     ["fetch", "convnext_tiny", "--no-such-option"], ["info"], ["fetch"]] {
+            let r = try TestSupport.run(args)
+            #expect(r.status == 2, "\(args): exit \(r.status)\n\(r.stderr)")
+        }
+        for args in [["info", "no-such-model"], ["fetch", "no-such-model"]] {
+            let r = try TestSupport.run(args)
+            #expect(r.status == 2, "\(args): exit \(r.status)\n\(r.stderr)")
+            #expect(r.stderr.contains("no-such-model"))
+        }
+        for args in [["list", "--manifest-dir", "/nonexistent-cnzoo-zoo"],
+                     ["info", "convnext_tiny", "--manifest-dir", "/nonexistent-cnzoo-zoo"]] {
+            let r = try TestSupport.run(args)
+            #expect(r.status == 2, "\(args): a missing manifest directory is an input error; exit \(r.status)\n\(r.stderr)")
+            #expect(r.stderr.contains("/nonexistent-cnzoo-zoo"))
+        }
+        #expect(try TestSupport.run(["list"]).status == 0)
+    }
+
     @Test func successExitsZero() throws {
         #expect(try TestSupport.run(["inspect", Self.good]).status == 0)
         #expect(try TestSupport.run(["scan", TestSupport.fixture("pytorch/tiny.pth")]).status == 0)

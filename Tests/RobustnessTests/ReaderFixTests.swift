@@ -1,5 +1,6 @@
 import CNZooCore
 import CNZooFormats
+import CNZooTestSupport
 @testable import CNZooPyTorch
 import Testing
 
@@ -68,5 +69,23 @@ import Testing
         var b: [UInt8] = [0, 0, 0, 0, 0, 0, 0, 0x80]
         b += Array("{\"a\":1}".utf8)
         #expect(b.withUnsafeBytes { FormatDetector.detect($0) } == .safetensors)
+    }
+}
+
+/// A strided view may not expand its storage without bound when materialised (found while reviewing what the `pth`
+/// harness's malloc limit would catch: a 4-byte storage viewed with stride 0 as 2^30 elements took 4 GiB and 70 s).
+@Suite struct ViewAmplificationTests {
+    @Test func zeroStrideViewBombIsRefused() throws {
+        let path = TestSupport.fixture("hostile/view_stride0_bomb.pth")
+        let error = #expect(throws: CNZooError.self) { _ = try CheckpointIO.read(path: path) }
+        #expect(error?.code == .limitExceeded)
+        #expect(error?.message.contains("maxViewAmplification") == true)
+    }
+
+    /// Real views (a slice of a bigger storage, transposes) are far below the bound and still read.
+    @Test func ordinaryViewsStillRead() throws {
+        let (ckpt, _) = try CheckpointIO.read(path: TestSupport.fixture("pytorch/views.pth"))
+        for t in ckpt.tensors { _ = try t.data.readAll() }
+        #expect(!ckpt.tensors.isEmpty)
     }
 }
