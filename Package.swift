@@ -11,6 +11,7 @@
 //   CNZooMapping     architecture specs, naming conventions, strict mapper, detector
 //   CNZooModels      kernels and the ConvNeXt forward pass over canonical weights
 //   CNZooZoo         versioned manifests, registry, fetcher
+//   CNZooImages      JPEG/PNG decoding, PIL-exact resize/crop/normalise, labelled image folders and lists
 //   CNZooVerify      verification runner (conversion + round trip + forward parity)
 //   cnzoo            thin command-line front end
 import PackageDescription
@@ -30,7 +31,7 @@ let package = Package(
     products: [
         .library(name: "CNZoo", targets: [
             "CNZooCore", "CNZooSafeTensors", "CNZooPyTorch", "CNZooMindSpore", "CNZooNumPy", "CNZooFormats",
-            "CNZooMapping", "CNZooModels", "CNZooZoo", "CNZooVerify",
+            "CNZooMapping", "CNZooModels", "CNZooZoo", "CNZooVerify", "CNZooImages",
         ]),
         .executable(name: "cnzoo", targets: ["cnzoo"]),
     ],
@@ -46,6 +47,10 @@ let package = Package(
 
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
+        .systemLibrary(name: "CJPEG", path: "Sources/CJPEG", pkgConfig: "libjpeg",
+                       providers: [.apt(["libjpeg62-turbo-dev"])]),
+        .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+
         .target(name: "CNZooCore", dependencies: ["CLibCrypto", "CZlib"]),
         .target(name: "CNZooSafeTensors", dependencies: ["CNZooCore"]),
         .target(name: "CNZooPyTorch", dependencies: ["CNZooCore"]),
@@ -59,11 +64,15 @@ let package = Package(
         .target(name: "CNZooKernelsC", cSettings: [.unsafeFlags(["-O3"])]),
         .target(name: "CNZooModels", dependencies: ["CNZooCore", "CNZooMapping", "COpenBLAS", "CNZooKernelsC"], swiftSettings: kernelFlags),
         .target(name: "CNZooZoo", dependencies: ["CNZooCore", "CNZooMapping"]),
+        // JPEG / PNG decoding (the libraries' longjmp error handling lives in C) and PIL-exact preprocessing.
+        .target(name: "CNZooImageC", dependencies: ["CJPEG", "CPNG"], cSettings: [.unsafeFlags(["-O2"])]),
+        .target(name: "CNZooImages", dependencies: ["CNZooCore", "CNZooImageC"],
+                swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         .target(name: "CNZooVerify", dependencies: [
-            "CNZooCore", "CNZooFormats", "CNZooMapping", "CNZooModels", "CNZooZoo", "CNZooNumPy",
+            "CNZooCore", "CNZooFormats", "CNZooMapping", "CNZooModels", "CNZooZoo", "CNZooNumPy", "CNZooImages",
         ], swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         .executableTarget(name: "cnzoo", dependencies: [
-            "CNZooCore", "CNZooFormats", "CNZooMapping", "CNZooModels", "CNZooZoo", "CNZooVerify",
+            "CNZooCore", "CNZooFormats", "CNZooMapping", "CNZooModels", "CNZooZoo", "CNZooVerify", "CNZooImages",
             "CNZooSafeTensors", "CNZooPyTorch", "CNZooMindSpore", "CNZooNumPy",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
@@ -94,6 +103,9 @@ let package = Package(
         .testTarget(name: "CLITests", dependencies: ["CNZooTestSupport", "CNZooCore"]),
         .testTarget(name: "ModelsTests", dependencies: [
             "CNZooModels", "CNZooVerify", "CNZooNumPy", "CNZooSafeTensors", "CNZooCore", "CNZooTestSupport",
+        ]),
+        .testTarget(name: "ImagesTests", dependencies: [
+            "CNZooImages", "CNZooVerify", "CNZooModels", "CNZooFormats", "CNZooCore", "CNZooTestSupport",
         ]),
         .testTarget(name: "NumPyTests", dependencies: ["CNZooNumPy", "CNZooCore", "CNZooTestSupport"]),
         .testTarget(name: "PyTorchTests", dependencies: [

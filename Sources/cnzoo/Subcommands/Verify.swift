@@ -20,7 +20,10 @@ struct VerifyCommand: ParsableCommand {
         Then round-trips the weights through safetensors and torchvision .pth → MindCV .ckpt → MindSpore Vision .ckpt \
         → torchvision .pth, checking bit-exactness and identical logits after every hop. \
         --checkpoint FILE: the same round trips and forward checks for your checkpoint (any format and convention). \
-        Exit code 1 if any check fails.
+        Exit code 1 if any check fails. \
+        --checkpoint FILE --images DIR (or --labels LIST): top-1/top-5 accuracy on labelled images (DIR/<class>/*.jpg|png, \
+        or `path label` lines), preprocessed as the checkpoint's zoo source publishes, compared with its published \
+        top-1. Exit code 0 when it ran (accuracy is information), 1 below --min-top1, 2 on input errors.
         """)
 
     @Option(help: "ConvNeXt size: tiny, small, base, large, xlarge.")
@@ -37,6 +40,8 @@ struct VerifyCommand: ParsableCommand {
 
     @OptionGroup var numericsOptions: NumericsOptions
 
+    @OptionGroup var imageOptions: ImageVerifyOptions
+
     @Flag(help: "Print a JSON report.")
     var json = false
 
@@ -47,6 +52,12 @@ struct VerifyCommand: ParsableCommand {
             Gemm.setThreads(numericsOptions.threads)
             let clock = ContinuousClock()
             let t0 = clock.now
+            if imageOptions.requested {
+                guard let checkpoint else {
+                    throw CNZooError(.usage, "--images / --labels need --checkpoint FILE")
+                }
+                return try verifyImages(checkpoint: checkpoint, started: t0)
+            }
             var report: VerifyReport
             if let checkpoint {
                 report = try verifyCheckpoint(checkpoint)

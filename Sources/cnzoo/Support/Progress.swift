@@ -3,19 +3,22 @@ import Foundation
 import Glibc
 #endif
 
-/// A one-line progress bar on stderr (bytes done, rate, ETA), redrawn at most ten times a second. Draws nothing
-/// unless stderr is a terminal and the caller did not ask for quiet.
+/// A one-line progress bar on stderr (bytes or items done, rate, ETA), redrawn at most ten times a second. Draws
+/// nothing unless stderr is a terminal and the caller did not ask for quiet.
 final class ProgressBar {
     private let total: Int
     private let label: String
+    /// Counted items (`images`), or nil for bytes.
+    private let unit: String?
     private let enabled: Bool
     private let start = Date()
     private var lastDraw = Date.distantPast
     private var drew = false
 
-    init(total: Int, label: String, quiet: Bool) {
+    init(total: Int, label: String, quiet: Bool, unit: String? = nil) {
         self.total = total
         self.label = label
+        self.unit = unit
         enabled = !quiet && isatty(STDERR_FILENO) != 0
     }
 
@@ -43,6 +46,10 @@ final class ProgressBar {
         let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
         let rate = elapsed > 0 ? Double(done) / elapsed : 0
         let eta = rate > 0 ? Double(total - done) / rate : 0
+        if let unit {
+            return "\(label) [\(bar)] \(Int(fraction * 100))%  \(done)/\(total) \(unit)  "
+                + String(format: "%.1f", rate) + " \(unit)/s  ETA \(Int(eta.rounded(.up)))s"
+        }
         return "\(label) [\(bar)] \(Int(fraction * 100))%  \(Output.bytes(done))  \(Output.bytes(Int(rate)))/s  "
             + "ETA \(Int(eta.rounded(.up)))s"
     }
