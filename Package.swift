@@ -105,7 +105,8 @@ let package = Package(
             "CNZooModels", "CNZooVerify", "CNZooNumPy", "CNZooSafeTensors", "CNZooCore", "CNZooTestSupport",
         ]),
         .testTarget(name: "ImagesTests", dependencies: [
-            "CNZooImages", "CNZooVerify", "CNZooModels", "CNZooFormats", "CNZooCore", "CNZooTestSupport",
+            "CNZooImages", "CNZooVerify", "CNZooModels", "CNZooFormats", "CNZooMapping", "CNZooNumPy", "CNZooZoo", "CNZooCore",
+            "CNZooTestSupport",
         ]),
         .testTarget(name: "NumPyTests", dependencies: ["CNZooNumPy", "CNZooCore", "CNZooTestSupport"]),
         .testTarget(name: "PyTorchTests", dependencies: [

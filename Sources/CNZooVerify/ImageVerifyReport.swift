@@ -75,4 +75,34 @@ public struct ImageVerifyReport: Codable, Sendable {
         self.forwardSeconds = result.forwardSeconds
         self.predictions = result.predictions
     }
+
+    /// Every key is always present; unknown values (no zoo entry, no threshold) are `null`.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(checkpoint, forKey: .checkpoint)
+        try c.encode(architecture, forKey: .architecture)
+        try c.encode(convention, forKey: .convention)
+        try c.encode(numerics, forKey: .numerics)
+        try c.encode(zooId, forKey: .zooId)
+        try c.encode(publishedSource, forKey: .publishedSource)
+        try c.encode(publishedTop1, forKey: .publishedTop1)
+        try c.encode(publishedTop5, forKey: .publishedTop5)
+        try c.encode(top1Difference, forKey: .top1Difference)
+        try c.encode(preprocessing, forKey: .preprocessing)
+        try c.encode(preprocessingSummary, forKey: .preprocessingSummary)
+        try c.encode(preprocessingAssumed, forKey: .preprocessingAssumed)
+        try c.encode(dataset, forKey: .dataset)
+        try c.encode(labelling, forKey: .labelling)
+        try c.encode(images, forKey: .images)
+        try c.encode(top1, forKey: .top1)
+        try c.encode(top5, forKey: .top5)
+        try c.encode(unreadable, forKey: .unreadable)
+        try c.encode(minTop1, forKey: .minTop1)
+        try c.encode(passed, forKey: .passed)
+        try c.encode(seconds, forKey: .seconds)
+        try c.encode(imagesPerSecond, forKey: .imagesPerSecond)
+        try c.encode(decodeSeconds, forKey: .decodeSeconds)
+        try c.encode(forwardSeconds, forKey: .forwardSeconds)
+        try c.encode(predictions, forKey: .predictions)
+    }
 }
