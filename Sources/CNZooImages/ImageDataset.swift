@@ -43,7 +43,7 @@ public struct ImageDataset: Sendable {
         guard !classes.isEmpty else {
             throw CNZooError(.notFound, "no class folders (expected DIR/<class>/<image>.jpg|png)", file: directory)
         }
-        let numeric = classes.allSatisfy { !$0.isEmpty && $0.count <= 9 && $0.allSatisfy(\.isASCII) && Int($0) != nil && Int($0)! >= 0 }
+        let numeric = classes.allSatisfy { $0.count <= 9 && $0.allSatisfy(\.isASCII) && (Int($0) ?? -1) >= 0 }
         var items: [Item] = []
         for (index, name) in classes.enumerated() {
             let folder = directory + "/" + name

@@ -20,6 +20,9 @@ public struct ImagePreprocessing: Sendable, Equatable, Codable {
     public var mean: [Float]
     public var std: [Float]
 
+    /// Largest resize or crop accepted (pixels).
+    public static let maxSide = 16384
+
     /// ImageNet's channel statistics (on 0–1 inputs, RGB), which every ConvNeXt release uses.
     public static let imagenetMean: [Float] = [0.485, 0.456, 0.406]
     public static let imagenetStd: [Float] = [0.229, 0.224, 0.225]
@@ -31,8 +34,8 @@ public struct ImagePreprocessing: Sendable, Equatable, Codable {
 
     public init(resize: Int, resizeMode: ResizeMode = .shorterSide, crop: Int?, interpolation: Resampler.Filter,
                 mean: [Float] = imagenetMean, std: [Float] = imagenetStd) throws {
-        guard resize > 0, (crop ?? 1) > 0 else {
-            throw CNZooError(.usage, "preprocessing: resize \(resize) and crop \(crop.map(String.init) ?? "none") must be positive")
+        guard resize > 0, resize <= Self.maxSide, (crop ?? 1) > 0, (crop ?? 1) <= Self.maxSide else {
+            throw CNZooError(.usage, "preprocessing: resize \(resize) and crop \(crop.map(String.init) ?? "none") must be in 1...\(Self.maxSide)")
         }
         if resizeMode == .shorterSide, let crop, crop > resize {
             throw CNZooError(.usage, "preprocessing: crop \(crop) is larger than the resize \(resize) of the shorter side")
@@ -69,7 +72,7 @@ public struct ImagePreprocessing: Sendable, Equatable, Codable {
     /// The resized and cropped 8-bit image (before normalisation).
     public func resizedAndCropped(_ image: RGBImage) throws -> RGBImage {
         let (w, h) = resizedSize(width: image.width, height: image.height)
-        guard w > 0, h > 0 else {
+        guard w > 0, h > 0, w <= ImageDecoder.maxPixels / h else {
             throw CNZooError(.unsupported, "image \(image.width)×\(image.height) is too elongated to resize to \(resize)")
         }
         let resized = Resampler.resize(image, width: w, height: h, filter: interpolation)
