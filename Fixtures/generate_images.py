@@ -2,7 +2,7 @@
 
 Run from the package root:  .venv/bin/python Fixtures/generate_images.py
 
-- `preprocess/`: small synthetic images (PNG RGB / gray / palette / RGBA / 16-bit, JPEG RGB / gray) and, for each
+- `preprocess/`: small synthetic images (PNG RGB / gray / palette / RGBA / 16-bit, JPEG RGB / gray / CMYK) and, for each
   image and interpolation, the tensor torchvision's `Resize(36) → CenterCrop(32) → ToTensor → Normalize(ImageNet)`
   makes from it: the 32×32 RGB8 crop PIL produces (`<image>.<interpolation>.crop.rgb`) for every image, the float32
   CHW tensor (`.npy`) for one, and for JPEGs the RGB8 bytes PIL decodes (`<image>.rgb`).
@@ -93,6 +93,7 @@ def main():
         ("deep16.png", 40, 37, "RGB16", "png"),
         ("rgb.jpg", 80, 53, "RGB", "jpeg"),
         ("gray.jpg", 39, 52, "L", "jpeg"),
+        ("cmyk.jpg", 44, 38, "CMYK", "jpeg"),        # PIL writes an Adobe (inverted) CMYK JPEG
     ]
     pre = os.path.join(OUT, "preprocess")
     expected["preprocess"] = []
@@ -115,6 +116,8 @@ def main():
             img = Image.fromarray(arr)
             if mode == "L":
                 img = img.convert("L")
+            elif mode == "CMYK":
+                img = img.convert("CMYK")
             elif mode == "P":
                 img = img.quantize(colors=32)
             elif mode == "RGBA":

@@ -92,14 +92,17 @@ int cnzoo_decode_jpeg(const uint8_t *data, size_t size, size_t max_pixels, cnzoo
         if (jpeg_read_scanlines(&cinfo, rows, 1) != 1) break;
         uint8_t *dst = pixels + y * w * 3;
         if (cmyk) {
-            // Adobe writes CMYK inverted (the convention libjpeg follows on output); 0 means full ink otherwise.
+            // Adobe writes CMYK inverted (and marks it); PIL reads such files inverted too. Then PIL's CMYK → RGB:
+            // R = (255 − K) − (C·(255 − K) / 255), the division rounded as a·b/255 ≈ ((t >> 8) + t) >> 8, t = a·b + 128.
             int inverted = cinfo.saw_Adobe_marker;
             for (size_t x = 0; x < w; x++) {
-                unsigned c = row[4 * x], m = row[4 * x + 1], yy = row[4 * x + 2], k = row[4 * x + 3];
-                if (!inverted) { c = 255 - c; m = 255 - m; yy = 255 - yy; k = 255 - k; }
-                dst[3 * x] = (uint8_t)((c * k + 127) / 255);
-                dst[3 * x + 1] = (uint8_t)((m * k + 127) / 255);
-                dst[3 * x + 2] = (uint8_t)((yy * k + 127) / 255);
+                unsigned ink[4] = {row[4 * x], row[4 * x + 1], row[4 * x + 2], row[4 * x + 3]};
+                if (inverted) for (int i = 0; i < 4; i++) ink[i] = 255 - ink[i];
+                unsigned nk = 255 - ink[3];
+                for (int i = 0; i < 3; i++) {
+                    unsigned t = ink[i] * nk + 128;
+                    dst[3 * x + i] = (uint8_t)(nk - (((t >> 8) + t) >> 8));
+                }
             }
         } else {
             memcpy(dst, row, w * 3);

@@ -8,7 +8,7 @@ import Testing
 /// Decoding and preprocessing against what PIL and torchvision produce (Fixtures/generate_images.py).
 @Suite struct PreprocessingTests {
     static let cases = ["rgb_down.png", "rgb_up.png", "gray.png", "palette.png", "rgba.png", "deep16.png",
-                        "rgb.jpg", "gray.jpg"]
+                        "rgb.jpg", "gray.jpg", "cmyk.jpg"]
 
     static func preprocessing(_ filter: Resampler.Filter) throws -> ImagePreprocessing {
         try ImagePreprocessing(resize: 36, crop: 32, interpolation: filter)
@@ -26,8 +26,9 @@ import Testing
         #expect(differing == 0, "\(file) \(filter): \(differing) of \(theirs.count) bytes differ from PIL")
     }
 
-    /// JPEG decoding gives PIL's bytes (both use libjpeg-turbo's default islow IDCT and fancy upsampling).
-    @Test(arguments: ["rgb.jpg", "gray.jpg"])
+    /// JPEG decoding gives PIL's bytes (both use libjpeg-turbo's default islow IDCT and fancy upsampling; CMYK goes
+    /// through PIL's own CMYK → RGB formula).
+    @Test(arguments: ["rgb.jpg", "gray.jpg", "cmyk.jpg"])
     func jpegDecodesLikePIL(file: String) throws {
         let image = try ImageDecoder.decode(path: TestSupport.fixture("images/preprocess/\(file)"))
         let theirs = try TestSupport.readFile(TestSupport.fixture("images/preprocess/\(file).rgb"))
