@@ -49,4 +49,23 @@ import Testing
         #expect(r.status == 2)
         #expect(r.stderr.contains(dir))
     }
+
+    /// Any format and convention feeds the accuracy run: the micro weights as a MindCV-named MindSpore .ckpt, run with
+    /// PyTorch's erf GELU (the numerics the labels were made with), score the same 100 %.
+    @Test func mindsporeCheckpointScoresTheSame() throws {
+        let dir = try TestSupport.makeScratchDirectory("cnzoo-images-ms")
+        defer { TestSupport.removeScratch(dir) }
+        let ckpt = dir + "/micro_mindcv.ckpt"
+        let c = try TestSupport.run(["convert", TestSupport.fixture("pytorch/torchvision_micro_f32.pth"), "--to", "ms",
+                                     "--convention", "mindcv", "-o", ckpt])
+        #expect(c.status == 0, "\(c.stderr)")
+        let r = try TestSupport.run(["verify", "--checkpoint", ckpt, "--images", TestSupport.fixture("images/folders"),
+                                     "--resize", "36", "--crop", "32", "--interpolation", "bilinear", "--gelu", "erf",
+                                     "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let obj = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        #expect(obj["convention"] as? String == "mindcv")
+        #expect(obj["images"] as? Int == 8)
+        #expect(obj["top1"] as? Double == 100)
+    }
 }
