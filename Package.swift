@@ -57,7 +57,7 @@ let package = Package(
         .target(name: "CNZooMapping", dependencies: ["CNZooCore"]),
         // cnzoo's AVX-512 GEMM (chosen at run time; OpenBLAS otherwise). Optimised in every configuration.
         .target(name: "CNZooKernelsC", cSettings: [.unsafeFlags(["-O3"])]),
-        .target(name: "CNZooModels", dependencies: ["CNZooCore", "COpenBLAS", "CNZooKernelsC"], swiftSettings: kernelFlags),
+        .target(name: "CNZooModels", dependencies: ["CNZooCore", "CNZooMapping", "COpenBLAS", "CNZooKernelsC"], swiftSettings: kernelFlags),
         .target(name: "CNZooZoo", dependencies: ["CNZooCore", "CNZooMapping"]),
         .target(name: "CNZooVerify", dependencies: [
             "CNZooCore", "CNZooFormats", "CNZooMapping", "CNZooModels", "CNZooZoo", "CNZooNumPy",

@@ -1,4 +1,5 @@
 import CNZooCore
+import CNZooMapping
 import Dispatch
 
 /// A ConvNeXt ready to run: weights widened to float32 and rearranged for the NHWC kernels.
@@ -9,7 +10,7 @@ import Dispatch
 ///
 /// A model keeps scratch buffers between calls; do not call `forward` on one instance from two threads at once.
 public final class ConvNeXtModel {
-    public let config: ConvNeXtConfig
+    public let config: ConvNeXtSpec
     public var numerics: Numerics
     /// Threads for the depthwise convolution (the GEMMs use OpenBLAS's own count; see `Gemm.setThreads`).
     public var kernelThreads: Int
@@ -56,7 +57,7 @@ public final class ConvNeXtModel {
     /// Builds the model from a checkpoint in canonical names. Every canonical tensor must be present with its
     /// exact shape, and no other tensor may be present (a stray name means the mapping is wrong).
     public init(checkpoint: Checkpoint, numerics: Numerics, kernelThreads: Int = 2, gemm: GemmEngine = .auto) throws {
-        let config = try ConvNeXtConfig(inferringFrom: checkpoint)
+        let config = try ConvNeXtSpec(inferringFrom: checkpoint)
         try config.validate()
         if gemm == .cnzoo && !GemmEngine.ownKernelAvailable {
             throw CNZooError(.unsupported, "cnzoo's GEMM kernel needs AVX-512; use --gemm openblas")
@@ -69,7 +70,7 @@ public final class ConvNeXtModel {
         self.kernelThreads = max(1, kernelThreads)
         var byName: [String: TensorEntry] = [:]
         for t in checkpoint.tensors { byName[t.name] = t }
-        let expected = config.expectedTensors
+        let expected = config.parameters().map { (name: $0.name, shape: $0.shape) }
         let expectedNames = Set(expected.map(\.name))
         if let stray = checkpoint.tensors.first(where: { !expectedNames.contains($0.name) }) {
             throw CNZooError(.mapping, "unexpected tensor for a ConvNeXt with depths \(config.depths) dims \(config.dims)",

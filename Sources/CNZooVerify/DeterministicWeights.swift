@@ -1,4 +1,5 @@
 import CNZooCore
+import CNZooMapping
 import CNZooModels
 
 /// SplitMix64 (Steele, Lea & Flood, 2014), producing float32 values in [-1, 1).
@@ -43,10 +44,10 @@ public struct SplitMix64Stream {
 /// seeded with `seed + 1`, NCHW, each value `v · 2`.
 public enum DeterministicWeights {
     /// The weights of `config` as a canonical-named float32 checkpoint.
-    public static func checkpoint(_ config: ConvNeXtConfig, seed: UInt64) -> Checkpoint {
+    public static func checkpoint(_ config: ConvNeXtSpec, seed: UInt64) -> Checkpoint {
         var stream = SplitMix64Stream(seed: seed)
         var tensors: [TensorEntry] = []
-        for (name, shape) in config.expectedTensors {
+        for (name, shape) in config.parameters().map({ ($0.name, $0.shape) }) {
             let n = shape.reduce(1, *)
             var values = stream.values(n)
             let scale: Float

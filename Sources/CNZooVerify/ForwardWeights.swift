@@ -21,10 +21,4 @@ public enum ForwardWeights {
         out.tensors = canonical.tensors.filter { wanted.contains($0.name) }
         return (out, convnext)
     }
-
-    /// The forward pass's view of a spec.
-    public static func config(_ spec: ConvNeXtSpec) -> ConvNeXtConfig {
-        ConvNeXtConfig(depths: spec.depths, dims: spec.dims, kernelSize: spec.kernelSize, patchSize: spec.patchSize,
-                       inChannels: spec.inChannels, numClasses: spec.numClasses, layerScale: spec.layerScale)
-    }
 }

@@ -56,18 +56,15 @@ public enum ReferenceParity {
         guard let spec = ConvNeXtSpec.variant(variant) else {
             throw CNZooError(.usage, "unknown variant '\(variant)' (tiny, small, base, large, xlarge)")
         }
-        let config = ConvNeXtConfig(depths: spec.depths, dims: spec.dims, kernelSize: spec.kernelSize,
-                                    patchSize: spec.patchSize, inChannels: spec.inChannels,
-                                    numClasses: spec.numClasses, layerScale: spec.layerScale)
-        let weights = DeterministicWeights.checkpoint(config, seed: seed)
+        let weights = DeterministicWeights.checkpoint(spec, seed: seed)
         var references: [(Framework, [Float])] = []
         var batch = 0
         for fw in frameworks {
             let path = "\(fixtures)/\(spec.variantName ?? variant)_logits_\(fw.name).npy"
             guard fileExists(path) else { continue }
             let arr = try NumPyFormat.read(path: path)
-            guard arr.shape.count == 2, arr.shape[1] == config.numClasses, arr.shape[0] >= 1 else {
-                throw CNZooError(.malformed, "expected reference logits [batch, \(config.numClasses)], found \(arr.shape)", file: path)
+            guard arr.shape.count == 2, arr.shape[1] == spec.numClasses, arr.shape[0] >= 1 else {
+                throw CNZooError(.malformed, "expected reference logits [batch, \(spec.numClasses)], found \(arr.shape)", file: path)
             }
             guard batch == 0 || batch == arr.shape[0] else {
                 throw CNZooError(.malformed, "reference batch \(arr.shape[0]) differs from \(batch)", file: path)
@@ -88,7 +85,7 @@ public enum ReferenceParity {
             let logits = try swiftByNumerics[fw.numerics] ?? model.forward(x, batch: batch, height: resolution, width: resolution)
             swiftByNumerics[fw.numerics] = logits
             report.parity += rows(weights: "reference", swift: logits, reference: ref, batch: batch,
-                                  classes: config.numClasses, framework: fw)
+                                  classes: spec.numClasses, framework: fw)
         }
         // Why per-framework numerics: the erf-mode Swift logits against mindcv's.
         if let erf = swiftByNumerics[.pytorch], let mcv = references.first(where: { $0.0.name == "mindcv" })?.1 {

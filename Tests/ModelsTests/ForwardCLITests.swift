@@ -105,3 +105,28 @@ import Testing
         #expect(r.stderr.contains("mindcv"))
     }
 }
+
+/// The numerics follow the detected convention, and explicit options override them.
+@Suite struct ForwardNumericsCLITests {
+    func numerics(_ args: [String]) throws -> [String: Any] {
+        let r = try TestSupport.run(["forward", "--input", TestSupport.fixture("forward/micro_input.npy"), "--json"] + args)
+        #expect(r.status == 0, "\(r.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        return try #require(json["numerics"] as? [String: Any])
+    }
+
+    @Test func conventionPicksNumerics() throws {
+        let tv = try numerics(["--checkpoint", TestSupport.fixture("pytorch/torchvision_micro_f32.pth")])
+        #expect(tv["gelu"] as? String == "erf")
+        let mcv = try numerics(["--checkpoint", TestSupport.fixture("mindspore/micro_mindcv_f32.ckpt")])
+        #expect(mcv["gelu"] as? String == "tanh")
+        #expect((mcv["headNormEps"] as? Double).map { abs($0 - 1e-6) < 1e-12 } == true)
+        let mv = try numerics(["--checkpoint", TestSupport.fixture("mindspore/micro_mindvision_f32.ckpt")])
+        #expect(mv["gelu"] as? String == "tanh")
+        #expect((mv["headNormEps"] as? Double).map { abs($0 - 1e-7) < 1e-12 } == true)
+        let forced = try numerics(["--checkpoint", TestSupport.fixture("mindspore/micro_mindvision_f32.ckpt"),
+                                   "--gelu", "erf", "--ln-eps", "1e-5"])
+        #expect(forced["gelu"] as? String == "erf")
+        #expect((forced["headNormEps"] as? Double).map { abs($0 - 1e-5) < 1e-10 } == true)
+    }
+}

@@ -1,4 +1,5 @@
 import CNZooCore
+import CNZooMapping
 import CNZooModels
 import CNZooNumPy
 import CNZooSafeTensors
@@ -11,7 +12,7 @@ import Testing
 /// Fixtures/generate_forward.py: weights from the documented PRNG (written by the safetensors package), logits from
 /// real torchvision (erf GELU) and real mindcv (tanh GELU).
 @Suite struct MicroForwardTests {
-    static let config = ConvNeXtConfig(depths: [1, 1, 2, 1], dims: [8, 16, 32, 64], numClasses: 10)
+    static let config = ConvNeXtSpec(depths: [1, 1, 2, 1], dims: [8, 16, 32, 64], numClasses: 10)
     /// Tolerance on logits of magnitude ~1: float32 through ~6 blocks with different summation orders and
     /// different (but each ~1e-7-accurate) erf/exp approximations; measured differences are ~1e-6.
     static let tolerance: Float = 1e-4

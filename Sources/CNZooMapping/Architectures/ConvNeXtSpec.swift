@@ -107,19 +107,23 @@ public struct ConvNeXtSpec: ArchitectureSpec, Equatable, Codable, Hashable {
 
     /// MACs of convolutions and linear layers (norms, GELU, pooling excluded — the convention of fvcore, which the
     /// paper and torchvision's `_ops` figures use).
-    public func macs(resolution: Int) -> Int {
-        var hw = resolution / patchSize
-        var total = hw * hw * dims[0] * inChannels * patchSize * patchSize
+    public func macs(resolution: Int) -> Int { macs(height: resolution, width: resolution) }
+
+    /// MACs for one `height`×`width` image.
+    public func macs(height: Int, width: Int) -> Int {
+        var hw = (height / patchSize) * (width / patchSize)
+        var total = hw * dims[0] * inChannels * patchSize * patchSize
         for s in 0..<depths.count {
             let c = dims[s]
             if s > 0 {
-                hw /= 2
-                total += hw * hw * c * dims[s - 1] * 4
+                hw /= 4
+                total += hw * c * dims[s - 1] * 4
             }
-            let perBlock = hw * hw * c * kernelSize * kernelSize + 2 * hw * hw * c * 4 * c
-            total += depths[s] * perBlock
+            total += depths[s] * (hw * c * kernelSize * kernelSize + 2 * hw * c * 4 * c)
         }
-        total += dims[dims.count - 1] * numClasses
-        return total
+        return total + dims[dims.count - 1] * numClasses
     }
+
+    /// The factor input height and width must be divisible by (patch × 2 per downsampling).
+    public var inputStride: Int { patchSize << max(0, depths.count - 1) }
 }
