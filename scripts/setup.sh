@@ -3,7 +3,8 @@
 # already installed. Needs root (or sudo) only when something is missing.
 set -euo pipefail
 packages=(pkg-config libzip-dev libprotobuf-c-dev protobuf-c-compiler libhdf5-dev libopenblas-dev
-          libjpeg62-turbo-dev libpng-dev libssl-dev zlib1g-dev)
+          libjpeg62-turbo-dev libpng-dev libssl-dev zlib1g-dev
+          time)   # /usr/bin/time: the robustness tests measure peak RSS of hostile inputs with it
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -144,12 +144,23 @@ public final class AtomicFileWriter {
             guard rename(temporaryPath, path) == 0 else {
                 throw CNZooError(.io, "cannot rename into place: \(String(cString: strerror(errno)))", file: path)
             }
+            syncDirectory()
         } catch {
             abort()
             throw error
         }
         finished = true
         forget()
+    }
+
+    /// fsyncs the target's directory so the rename itself survives a power cut (best effort: some filesystems refuse
+    /// to fsync a directory, and the data is already durable).
+    private func syncDirectory() {
+        let dir = path.lastIndex(of: "/").map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
+        let dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard dfd >= 0 else { return }
+        _ = fsync(dfd)
+        close(dfd)
     }
 
     /// Closes and removes the temporary file; the target is left as it was.

@@ -229,10 +229,10 @@ struct Convert: ParsableCommand {
     /// SHA-256 of a file read in 4 MiB pieces (one extra sequential pass over the input; memory stays flat).
     private func streamingSHA256(_ path: String) throws -> String {
         guard let h = FileHandle(forReadingAtPath: path) else {
-            throw CNZooError(.io, "cannot open for hashing", file: path)
+            throw CNZooError(.unreadable, "cannot open for hashing", file: path)
         }
         defer { try? h.close() }
-        var sha = SHA256()
+        let sha = SHA256()
         while true {
             let chunk = try h.read(upToCount: 4 << 20) ?? Data()
             if chunk.isEmpty { break }
