@@ -9,11 +9,12 @@
 //   CNZooNumPy       .npy reader / writer
 //   CNZooFormats     content-based format detection + one entry point to read / write any format
 //   CNZooMapping     architecture specs, naming conventions, strict mapper, detector
-//   CNZooModels      kernels and the ConvNeXt forward pass over canonical weights
+//   CNZooModels      kernels and the ConvNeXt forward pass over canonical weights (C GEMM kernel: CNZooKernelsC)
 //   CNZooZoo         versioned manifests, registry, fetcher
-//   CNZooImages      JPEG/PNG decoding, PIL-exact resize/crop/normalise, labelled image folders and lists
+//   CNZooImages      JPEG/PNG decoding (C: CNZooImageC), PIL-exact resize/crop/normalise, labelled images
 //   CNZooVerify      verification runner (conversion + round trip + forward parity)
 //   cnzoo            thin command-line front end
+//   C shims          one systemLibrary per C library: OpenBLAS, libcrypto (SHA-256), zlib (CRC-32), libjpeg, libpng
 import PackageDescription
 
 /// Compute kernels are compiled for AVX2+FMA: every CI and developer machine here is x86-64 with AVX-512, and the
