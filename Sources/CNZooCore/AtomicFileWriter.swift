@@ -4,6 +4,10 @@ import Glibc
 import Darwin
 #endif
 
+@_silgen_name("copy_file_range")
+private func cnzoo_copy_file_range(_ fdIn: Int32, _ offIn: UnsafeMutablePointer<Int64>?, _ fdOut: Int32,
+                                   _ offOut: UnsafeMutablePointer<Int64>?, _ len: Int, _ flags: UInt32) -> Int
+
 /// Writes a file atomically: bytes go to a temporary file in the target's directory, which is fsync'd and renamed
 /// over the target only on `commit()`. Until then the target path is untouched; `abort()` (or deinit without a
 /// commit) removes the temporary file. A kill -9 leaves at most a `.cnzoo-tmp-*` file, never a partial target.
@@ -104,9 +108,60 @@ public final class AtomicFileWriter {
         try write([UInt8](repeating: byte, count: count))
     }
 
-    /// Appends a tensor's bytes chunk by chunk (never materialising mapped data).
+    /// Appends a tensor's bytes chunk by chunk (never materialising mapped data). Large ranges of a mapped file are
+    /// copied inside the kernel (`copy_file_range`, what `cp` uses), which skips faulting the input into this
+    /// process and copying it through user space; anything else goes through `write(2)`.
     public func write(_ data: TensorData) throws {
-        try data.forEachChunk { try write($0) }
+        switch data.source {
+        case let .file(f, r) where f.fileDescriptor != nil && r.count >= AtomicFileWriter.kernelCopyThreshold:
+            try copyRange(of: f, r)
+        case let .chunks(f, ranges) where f.fileDescriptor != nil:
+            for r in ranges {
+                if r.count >= AtomicFileWriter.kernelCopyThreshold {
+                    try copyRange(of: f, r)
+                } else if let region = f.region(r) {
+                    try write(region)
+                } else {
+                    throw CNZooError(.truncated, "tensor data \(r) lies outside the file (size \(f.size))", file: f.path)
+                }
+            }
+        default:
+            try data.forEachChunk { try write($0) }
+        }
+    }
+
+    /// Ranges at least this long are copied with `copy_file_range`.
+    static let kernelCopyThreshold = 1 << 20
+
+    /// Copies `range` of `file` to the output in the kernel, falling back to `write(2)` where the kernel or the
+    /// filesystems cannot (EXDEV, ENOSYS, EINVAL, EOPNOTSUPP).
+    private func copyRange(of file: MappedFile, _ range: Range<Int>) throws {
+        guard let inFD = file.fileDescriptor, range.lowerBound >= 0, range.upperBound <= file.size else {
+            throw CNZooError(.truncated, "tensor data \(range) lies outside the file (size \(file.size))", file: file.path)
+        }
+        try flush()
+        var inOffset = Int64(range.lowerBound)
+        var left = range.count
+        while left > 0 {
+            let n = cnzoo_copy_file_range(inFD, &inOffset, fd, nil, min(left, 1 << 30), 0)
+            if n > 0 {
+                left -= n
+                bytesWritten += n
+                continue
+            }
+            if n < 0 && errno == EINTR { continue }
+            if n < 0 && [EXDEV, ENOSYS, EINVAL, EOPNOTSUPP].contains(errno) || n == 0 {
+                // Fall back for what is left.
+                let start = range.upperBound - left
+                guard let rest = file.region(start..<range.upperBound) else {
+                    throw CNZooError(.truncated, "tensor data lies outside the file", file: file.path)
+                }
+                try write(rest)
+                return
+            }
+            let msg = String(cString: strerror(errno))
+            throw CNZooError(.io, "write failed: \(msg)", file: path)
+        }
     }
 
     private func flush() throws {

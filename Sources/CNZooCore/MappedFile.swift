@@ -14,6 +14,8 @@ public final class MappedFile: @unchecked Sendable {
     private let base: UnsafeRawPointer?
     /// Whether `base` is a heap copy (from `init(copying:path:)`) rather than a mapping.
     private let ownsHeapCopy: Bool
+    /// The open descriptor of a mapped file (kept so writers can copy ranges in the kernel); nil for heap copies.
+    public let fileDescriptor: Int32?
 
     /// Maps `path`. Empty files map to an empty buffer.
     public init(path: String) throws {
@@ -24,21 +26,24 @@ public final class MappedFile: @unchecked Sendable {
             let code: CNZooError.Code = errno == ENOENT ? .notFound : .unreadable
             throw CNZooError(code, "cannot open: \(String(cString: strerror(errno)))", file: path)
         }
-        defer { close(fd) }
         var st = stat()
         guard fstat(fd, &st) == 0 else {
+            close(fd)
             throw CNZooError(.unreadable, "cannot stat: \(String(cString: strerror(errno)))", file: path)
         }
         guard (st.st_mode & S_IFMT) == S_IFREG else {
+            close(fd)
             throw CNZooError(.unreadable, "not a regular file", file: path)
         }
         size = Int(st.st_size)
+        fileDescriptor = fd
         if size == 0 {
             base = nil
             return
         }
         let p = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0)
         guard let p, p != MAP_FAILED else {
+            close(fd)
             throw CNZooError(.unreadable, "cannot map file: \(String(cString: strerror(errno)))", file: path)
         }
         base = UnsafeRawPointer(p)
@@ -50,6 +55,7 @@ public final class MappedFile: @unchecked Sendable {
         self.path = path
         size = bytes.count
         ownsHeapCopy = true
+        fileDescriptor = nil
         if bytes.isEmpty {
             base = nil
             return
@@ -60,6 +66,7 @@ public final class MappedFile: @unchecked Sendable {
     }
 
     deinit {
+        if let fileDescriptor { close(fileDescriptor) }
         guard let base else { return }
         if ownsHeapCopy {
             UnsafeMutableRawPointer(mutating: base).deallocate()

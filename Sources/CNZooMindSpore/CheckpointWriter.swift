@@ -161,6 +161,15 @@ extension MindSporeFormat {
         var inSlice = 0
         var written = 0
         try header(contentLength: sliceLengths[0]).withUnsafeBytes { try emit($0) }
+        if crc == nil, sliceLengths.count == 1 {
+            // One record and no checksum to feed: hand the whole source to the writer (kernel copy when mapped).
+            let before = out.bytesWritten
+            try out.write(item.data)
+            guard out.bytesWritten - before == item.byteCount else {
+                throw CNZooError(.malformed, "tensor data yielded \(out.bytesWritten - before) bytes, expected \(item.byteCount)")
+            }
+            return
+        }
         try item.data.forEachChunk { piece in
             var offset = 0
             while offset < piece.count {

@@ -130,3 +130,45 @@ import Testing
         }
     }
 }
+
+@Suite struct KernelCopyTests {
+    /// Mapped ranges of 1 MiB and more are copied with copy_file_range; the output must be byte-identical to the
+    /// source ranges, in order, interleaved with ordinary buffered writes, for single ranges and chunk lists.
+    @Test func mappedRangesCopyExactly() throws {
+        let dir = try TestSupport.makeScratchDirectory()
+        defer { TestSupport.removeScratch(dir) }
+        let n = (3 << 20) + 12345
+        let source = (0..<n).map { UInt8(truncatingIfNeeded: ($0 &* 2654435761) >> 7) }
+        try TestSupport.writeFile(dir + "/in.bin", source)
+        let f = try MappedFile(path: dir + "/in.bin")
+        #expect(f.fileDescriptor != nil)
+
+        let out = try AtomicFileWriter(path: dir + "/out.bin", overwrite: false)
+        try out.write([0xAA, 0xBB, 0xCC])                                      // buffered, must land first
+        try out.write(TensorData.file(f, 7..<(7 + (2 << 20))))                 // one big range: kernel copy
+        try out.write(TensorData(.chunks(f, [100..<(100 + (1 << 20)), 5..<9, 0..<(1 << 20)]),
+                                 byteCount: (1 << 20) + 4 + (1 << 20)))        // big, small, big
+        try out.write(TensorData.file(f, 0..<10))                              // small range: plain write
+        #expect(out.bytesWritten == 3 + (2 << 20) + (1 << 20) + 4 + (1 << 20) + 10)
+        try out.commit()
+
+        var expected: [UInt8] = [0xAA, 0xBB, 0xCC]
+        expected += source[7..<(7 + (2 << 20))]
+        expected += source[100..<(100 + (1 << 20))]
+        expected += source[5..<9]
+        expected += source[0..<(1 << 20)]
+        expected += source[0..<10]
+        #expect(try TestSupport.readFile(dir + "/out.bin") == expected)
+    }
+
+    @Test func rangesOutsideTheFileAreRefused() throws {
+        let dir = try TestSupport.makeScratchDirectory()
+        defer { TestSupport.removeScratch(dir) }
+        try TestSupport.writeFile(dir + "/in.bin", [UInt8](repeating: 1, count: 1 << 20))
+        let f = try MappedFile(path: dir + "/in.bin")
+        let out = try AtomicFileWriter(path: dir + "/out.bin", overwrite: false)
+        #expect(throws: CNZooError.self) { try out.write(TensorData.file(f, 0..<((1 << 20) + 1))) }
+        out.abort()
+        #expect(!FileManager.default.fileExists(atPath: dir + "/out.bin"))
+    }
+}
