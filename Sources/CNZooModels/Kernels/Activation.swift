@@ -39,23 +39,8 @@ public enum Activation {
         return p / q
     }
 
-    /// erf of one value (same approximation as the vector form).
-    @inline(__always) public static func erf(_ v: Float) -> Float {
-        let x = min(max(v, -4), 4)
-        let x2 = x * x
-        var p = x2 * a13 + a11
-        p = p * x2 + a9
-        p = p * x2 + a7
-        p = p * x2 + a5
-        p = p * x2 + a3
-        p = p * x2 + a1
-        p = p * x
-        var q = x2 * b8 + b6
-        q = q * x2 + b4
-        q = q * x2 + b2
-        q = q * x2 + b0
-        return p / q
-    }
+    /// erf of one value: the vector form on a splat (used only for row tails shorter than 16 lanes).
+    @inline(__always) public static func erf(_ v: Float) -> Float { erf(SIMD16<Float>(repeating: v))[0] }
 
     /// e^x on 16 lanes (inputs clamped to [-87.3, 88.3], so no overflow to inf and no denormal results).
     @inline(__always) public static func exp(_ v: SIMD16<Float>) -> SIMD16<Float> {
