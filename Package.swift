@@ -100,7 +100,7 @@ let package = Package(
         .testTarget(name: "CoreTests", dependencies: ["CNZooCore", "CNZooTestSupport"]),
         .testTarget(name: "SafeTensorsTests", dependencies: ["CNZooSafeTensors", "CNZooCore", "CNZooTestSupport"]),
         .testTarget(name: "MappingTests", dependencies: [
-            "CNZooMapping", "CNZooFormats", "CNZooCore", "CNZooTestSupport",
+            "CNZooMapping", "CNZooFormats", "CNZooConversion", "CNZooCore", "CNZooTestSupport",
         ]),
         .testTarget(name: "RobustnessTests", dependencies: [
             "CNZooFuzzHarnesses", "CNZooCore", "CNZooFormats", "CNZooPyTorch", "CNZooSafeTensors", "CNZooMindSpore",
