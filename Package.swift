@@ -7,8 +7,9 @@
 //   CNZooPyTorch     .pth zip container, data-only pickle machine, state-dict decoder, pickle writer
 //   CNZooMindSpore   .ckpt protobuf stream reader / writer
 //   CNZooNumPy       .npy reader / writer
-//   CNZooFormats     content-based format detection + one entry point to read / write any format
+//   CNZooFormats     the format registry (one FormatPlugin per format) + CheckpointIO, the façade over it
 //   CNZooMapping     architecture specs, naming conventions, strict mapper, detector
+//   CNZooConversion  the conversion pipeline, diff and inspect reports (what the CLI and other tools call)
 //   CNZooModels      kernels and the ConvNeXt forward pass over canonical weights (C kernels: CNZooKernelsC)
 //   CNZooZoo         versioned manifests, registry, fetcher
 //   CNZooImages      JPEG/PNG decoding (C: CNZooImageC), PIL-exact resize/crop/normalise, labelled images
@@ -23,7 +24,7 @@ let package = Package(
     products: [
         .library(name: "CNZoo", targets: [
             "CNZooCore", "CNZooSafeTensors", "CNZooPyTorch", "CNZooMindSpore", "CNZooNumPy", "CNZooFormats",
-            "CNZooMapping", "CNZooModels", "CNZooZoo", "CNZooVerify", "CNZooImages",
+            "CNZooMapping", "CNZooConversion", "CNZooModels", "CNZooZoo", "CNZooVerify", "CNZooImages",
         ]),
         .executable(name: "cnzoo", targets: ["cnzoo"]),
     ],
@@ -56,6 +57,8 @@ let package = Package(
             "CNZooCore", "CNZooSafeTensors", "CNZooPyTorch", "CNZooMindSpore", "CNZooNumPy",
         ]),
         .target(name: "CNZooMapping", dependencies: ["CNZooCore"]),
+        // The pipeline as a library: read → detect → canonical → encode → cast → write, with its report; diff; inspect.
+        .target(name: "CNZooConversion", dependencies: ["CNZooCore", "CNZooFormats", "CNZooMapping"]),
         // cnzoo's C kernels, compiled per ISA (AVX-512, AVX2+FMA, portable) and chosen at run time.
         .target(name: "CNZooKernelsC"),
         .target(name: "CNZooModels", dependencies: ["CNZooCore", "CNZooMapping", "COpenBLAS", "CNZooKernelsC"]),
@@ -64,11 +67,12 @@ let package = Package(
         .target(name: "CNZooImageC", dependencies: ["CJPEG", "CPNG"]),
         .target(name: "CNZooImages", dependencies: ["CNZooCore", "CNZooImageC"]),
         .target(name: "CNZooVerify", dependencies: [
-            "CNZooCore", "CNZooFormats", "CNZooMapping", "CNZooModels", "CNZooZoo", "CNZooNumPy", "CNZooImages",
+            "CNZooCore", "CNZooFormats", "CNZooMapping", "CNZooConversion", "CNZooModels", "CNZooZoo", "CNZooNumPy",
+            "CNZooImages",
         ]),
         .executableTarget(name: "cnzoo", dependencies: [
-            "CNZooCore", "CNZooFormats", "CNZooMapping", "CNZooModels", "CNZooZoo", "CNZooVerify", "CNZooImages",
-            "CNZooSafeTensors", "CNZooPyTorch", "CNZooMindSpore", "CNZooNumPy",
+            "CNZooCore", "CNZooFormats", "CNZooMapping", "CNZooConversion", "CNZooModels", "CNZooZoo", "CNZooVerify",
+            "CNZooImages", "CNZooPyTorch", "CNZooNumPy",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -100,7 +104,8 @@ let package = Package(
             "CNZooModels", "CNZooVerify", "CNZooNumPy", "CNZooSafeTensors", "CNZooCore", "CNZooTestSupport",
         ]),
         .testTarget(name: "ImagesTests", dependencies: [
-            "CNZooImages", "CNZooVerify", "CNZooModels", "CNZooFormats", "CNZooMapping", "CNZooNumPy", "CNZooZoo", "CNZooCore",
+            "CNZooImages", "CNZooVerify", "CNZooModels", "CNZooFormats", "CNZooMapping", "CNZooConversion", "CNZooNumPy",
+            "CNZooZoo", "CNZooCore",
             "CNZooTestSupport",
         ]),
         .testTarget(name: "NumPyTests", dependencies: ["CNZooNumPy", "CNZooCore", "CNZooTestSupport"]),
