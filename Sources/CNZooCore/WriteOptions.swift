@@ -31,7 +31,7 @@ public struct WriteOptions {
 }
 
 /// Options every checkpoint reader understands: none yet beyond each format's own.
-public struct ReadOptions {
+public struct ReadOptions: Sendable {
     /// Options only some formats read.
     public var formatOptions = FormatSpecificOptions()
 
