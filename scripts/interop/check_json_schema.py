@@ -24,14 +24,15 @@ import tempfile
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 SCHEMAS = os.path.join(ROOT, "docs", "json")
 FIX = os.path.join(ROOT, "Fixtures")
-failures = 0
+failed = []
 
 
 def report(ok, name, detail=""):
-    global failures
-    print(f"{'PASS' if ok else 'FAIL'} {name}{(': ' + detail) if detail else ''}")
+    """One PASS/FAIL line; the failed names decide the exit status."""
+    suffix = f": {detail}" if detail else ""
+    print(("PASS " if ok else "FAIL ") + name + suffix)
     if not ok:
-        failures += 1
+        failed.append(name)
 
 
 try:
@@ -232,4 +233,4 @@ finally:
         server.wait()
     shutil.rmtree(tmp, ignore_errors=True)
 
-sys.exit(1 if failures else 0)
+sys.exit(1 if failed else 0)
