@@ -34,6 +34,14 @@ import Testing
         let r = try TestSupport.run(arguments, environment: environment)
         let label = arguments.joined(separator: " ")
         #expect(r.status == status, "\(label): exit \(r.status), stderr: \(r.stderr)", sourceLocation: sourceLocation)
+        return try checkDocument(r, label: label, schema: name, sourceLocation: sourceLocation)
+    }
+
+    /// Checks that `r.stdout` is one document valid against `name` (the error schema when nil), with snake_case
+    /// field names, no internal enum keys, and (for an error) `exit_code` equal to the exit status.
+    @discardableResult
+    func checkDocument(_ r: TestSupport.RunResult, label: String, schema name: String?,
+                       sourceLocation: SourceLocation = #_sourceLocation) throws -> JSONValue {
         let doc = try Array(r.stdout.utf8).withUnsafeBytes { try JSONParser.parse($0) }
         let schemaName = name ?? "error"
         let schema = try Self.schema(schemaName)
@@ -130,6 +138,25 @@ import Testing
         try expectDocument(["inspect", Self.fixture("pytorch/evil_reduce.pth"), "--json"], schema: nil, status: 1)
         try expectDocument(["inspect", Self.fixture("safetensors/dtypes.safetensors"), "--json", "--no-such-flag"],
                            schema: nil, status: 2)
+    }
+
+    /// Hostile and malformed files: inspect either describes the file (exit 0) or refuses it with one error
+    /// document (exit 1 for something unsafe, 2 for bad input); nothing else reaches stdout.
+    @Test func inspectOfHostileFilesPrintsOneDocument() throws {
+        var files: [String] = []
+        for dir in ["hostile", "safetensors/malformed"] {
+            let path = Self.fixture(dir)
+            files += try FileManager.default.contentsOfDirectory(atPath: path).sorted().map { "\(path)/\($0)" }
+        }
+        #expect(files.count > 50)
+        var refused = 0
+        for file in files {
+            let r = try TestSupport.run(["inspect", file, "--json"])
+            #expect([0, 1, 2].contains(r.status), "\(file): exit \(r.status)")
+            try checkDocument(r, label: "inspect \(file)", schema: r.status == 0 ? "inspect" : nil)
+            if r.status != 0 { refused += 1 }
+        }
+        #expect(refused > files.count / 2)
     }
 
     // MARK: scan
