@@ -7,7 +7,7 @@
 //   CNZooPyTorch     .pth zip container, data-only pickle machine, state-dict decoder, pickle writer
 //   CNZooMindSpore   .ckpt protobuf stream reader / writer
 //   CNZooNumPy       .npy reader / writer
-//   CNZooFormats     content-based format detection + one entry point to read / write any format
+//   CNZooFormats     the format registry (one FormatPlugin per format) + CheckpointIO, the façade over it
 //   CNZooMapping     architecture specs, naming conventions, strict mapper, detector
 //   CNZooConversion  the conversion pipeline, diff and inspect reports (what the CLI and other tools call)
 //   CNZooModels      kernels and the ConvNeXt forward pass over canonical weights (C GEMM kernel: CNZooKernelsC)
@@ -100,7 +100,7 @@ let package = Package(
         .testTarget(name: "CoreTests", dependencies: ["CNZooCore", "CNZooTestSupport"]),
         .testTarget(name: "SafeTensorsTests", dependencies: ["CNZooSafeTensors", "CNZooCore", "CNZooTestSupport"]),
         .testTarget(name: "MappingTests", dependencies: [
-            "CNZooMapping", "CNZooFormats", "CNZooCore", "CNZooTestSupport",
+            "CNZooMapping", "CNZooFormats", "CNZooConversion", "CNZooCore", "CNZooTestSupport",
         ]),
         .testTarget(name: "RobustnessTests", dependencies: [
             "CNZooFuzzHarnesses", "CNZooCore", "CNZooFormats", "CNZooPyTorch", "CNZooSafeTensors", "CNZooMindSpore",
