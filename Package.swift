@@ -7,6 +7,7 @@
 //   CNZooPyTorch     .pth zip container, data-only pickle machine, state-dict decoder, pickle writer
 //   CNZooMindSpore   .ckpt protobuf stream reader / writer
 //   CNZooNumPy       .npy reader / writer
+//   CNZooKeras       Keras .weights.h5 / legacy .h5 (libhdf5 in a child process, C: CNZooKerasC) and .keras (libzip)
 //   CNZooFormats     content-based format detection + one entry point to read / write any format
 //   CNZooMapping     architecture specs, naming conventions, strict mapper, detector
 //   CNZooModels      kernels and the ConvNeXt forward pass over canonical weights (C GEMM kernel: CNZooKernelsC)
@@ -31,8 +32,8 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .library(name: "CNZoo", targets: [
-            "CNZooCore", "CNZooSafeTensors", "CNZooPyTorch", "CNZooMindSpore", "CNZooNumPy", "CNZooFormats",
-            "CNZooMapping", "CNZooModels", "CNZooZoo", "CNZooVerify", "CNZooImages",
+            "CNZooCore", "CNZooSafeTensors", "CNZooPyTorch", "CNZooMindSpore", "CNZooNumPy", "CNZooKeras",
+            "CNZooFormats", "CNZooMapping", "CNZooModels", "CNZooZoo", "CNZooVerify", "CNZooImages",
         ]),
         .executable(name: "cnzoo", targets: ["cnzoo"]),
     ],
@@ -61,8 +62,11 @@ let package = Package(
         .target(name: "CNZooPyTorch", dependencies: ["CNZooCore"]),
         .target(name: "CNZooMindSpore", dependencies: ["CNZooCore"]),
         .target(name: "CNZooNumPy", dependencies: ["CNZooCore"]),
+        // Keras: libhdf5 walks untrusted files in a forked child (CNZooKerasC), libzip opens `.keras` archives.
+        .target(name: "CNZooKerasC", dependencies: ["CHDF5"]),
+        .target(name: "CNZooKeras", dependencies: ["CNZooCore", "CNZooKerasC", "CLibZip"]),
         .target(name: "CNZooFormats", dependencies: [
-            "CNZooCore", "CNZooSafeTensors", "CNZooPyTorch", "CNZooMindSpore", "CNZooNumPy",
+            "CNZooCore", "CNZooSafeTensors", "CNZooPyTorch", "CNZooMindSpore", "CNZooNumPy", "CNZooKeras",
         ]),
         .target(name: "CNZooMapping", dependencies: ["CNZooCore"]),
         // cnzoo's AVX-512 GEMM (chosen at run time; OpenBLAS otherwise). Optimised in every configuration.
@@ -112,6 +116,9 @@ let package = Package(
         .testTarget(name: "ImagesTests", dependencies: [
             "CNZooImages", "CNZooVerify", "CNZooModels", "CNZooFormats", "CNZooMapping", "CNZooNumPy", "CNZooZoo", "CNZooCore",
             "CNZooTestSupport",
+        ]),
+        .testTarget(name: "KerasTests", dependencies: [
+            "CNZooKeras", "CNZooFormats", "CNZooCore", "CNZooTestSupport",
         ]),
         .testTarget(name: "NumPyTests", dependencies: ["CNZooNumPy", "CNZooCore", "CNZooTestSupport"]),
         .testTarget(name: "PyTorchTests", dependencies: [

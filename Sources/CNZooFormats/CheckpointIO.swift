@@ -1,4 +1,5 @@
 import CNZooCore
+import CNZooKeras
 import CNZooMindSpore
 import CNZooPyTorch
 import CNZooSafeTensors
@@ -25,11 +26,15 @@ public enum CheckpointIO {
             return (ckpt, format)
         case .mindspore:
             return (try MindSporeFormat.read(file: file), format)
+        case .pytorchZip where KerasArchive.isKerasArchive(file.bytes):
+            return (try KerasFormat.read(file: file), .hdf5)
         case .pytorchZip, .pytorchLegacy, .pickle:
             return (try PyTorchFormat.read(file: file, options: options), format)
+        case .hdf5:
+            return (try KerasFormat.read(file: file), format)
         case .unknown:
             throw CNZooError(.unknownFormat,
-                             "not a recognised checkpoint (expected safetensors, a PyTorch .pth zip, a MindSpore .ckpt or .npy)",
+                             "not a recognised checkpoint (expected safetensors, a PyTorch .pth zip, a MindSpore .ckpt, Keras .h5/.keras or .npy)",
                              file: path)
         default:
             throw CNZooError(.unsupported, "\(format.rawValue) files are recognised but not readable yet", file: path)
@@ -46,6 +51,8 @@ public enum CheckpointIO {
             try PyTorchFormat.write(checkpoint, to: path, options: options)
         case .mindspore:
             try MindSporeFormat.write(checkpoint, to: path, options: options)
+        case .hdf5:
+            try KerasFormat.write(checkpoint, to: path, options: options)
         default:
             throw CNZooError(.unsupported, "writing \(format.rawValue) is not implemented yet", file: path)
         }
