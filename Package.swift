@@ -118,7 +118,7 @@ let package = Package(
             "CNZooTestSupport",
         ]),
         .testTarget(name: "KerasTests", dependencies: [
-            "CNZooKeras", "CNZooFormats", "CNZooCore", "CNZooTestSupport",
+            "CNZooKeras", "CNZooFormats", "CNZooMapping", "CNZooModels", "CNZooNumPy", "CNZooCore", "CNZooTestSupport",
         ]),
         .testTarget(name: "NumPyTests", dependencies: ["CNZooNumPy", "CNZooCore", "CNZooTestSupport"]),
         .testTarget(name: "PyTorchTests", dependencies: [

@@ -5,6 +5,8 @@ import CNZooCore
 public enum Framework: String, Sendable, Codable {
     case pytorch
     case mindspore
+    /// Keras (`.weights.h5` / legacy `.h5`).
+    case keras
     /// cnzoo's own neutral naming.
     case neutral
 }
@@ -132,12 +134,21 @@ extension NamingConvention {
     public func synthesizedBuffers(for spec: any ArchitectureSpec) -> [String: [SynthesizedBuffer]] { [:] }
 }
 
+/// A convention whose names cannot be read off a fixed skeleton spec (Keras: layer counters that depend on the total
+/// depth, legacy files keyed by layer names): it reads a file's names and shapes itself. The detector asks it
+/// instead of trying skeletons, and the mapper plans with the names it returns.
+public protocol SelfDescribingConvention: NamingConvention {
+    /// The spec `names` and `shapes` describe, and each name respelled as `slots(for:)` spells it (names it does
+    /// not recognise unchanged, so a strict mapping reports them); nil when the names are not this convention's.
+    func describe(names: [String], shapes: [[Int]]) -> (spec: any ArchitectureSpec, names: [String])?
+}
+
 /// The registry of known conventions.
 public enum Conventions {
     /// Every convention, canonical first.
     public static let all: [any NamingConvention] = [
         CanonicalConvention(), TorchVisionConvention(), OfficialConvention(), TimmConvention(),
-        MindCVConvention(), MindSporeVisionConvention(),
+        MindCVConvention(), MindSporeVisionConvention(), KerasConvention(),
     ]
 
     /// The convention called `name` (also accepts `tv`, `fb`, `mv`, `mcv`, `mindspore-vision`).
