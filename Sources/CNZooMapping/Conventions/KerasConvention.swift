@@ -20,7 +20,7 @@ public struct KerasConvention: NamingConvention, SelfDescribingConvention {
     public var summary: String { "Keras applications (layers/dense_3/vars/0 .weights.h5 paths, HWIO kernels; legacy .h5 by structure)" }
 
     /// Exact GELU (`Activation("gelu")`) and LayerNorm eps 1e-6.
-    public func numerics(family: String) -> Numerics? { family == "convnext" ? Numerics(gelu: .erf) : nil }
+    public func numerics(family: Family) -> Numerics? { family == "convnext" ? Numerics(gelu: .erf) : nil }
 
     public func slots(for spec: any ArchitectureSpec) -> [Slot]? {
         guard let c = spec as? ConvNeXtSpec else { return nil }
