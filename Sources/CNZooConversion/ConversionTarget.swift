@@ -12,9 +12,12 @@ public struct ConversionTarget: VocabularyTerm {
     public static let ms = ConversionTarget(rawValue: "ms")
     public static let torch = ConversionTarget(rawValue: "torch")
     public static let safetensors = ConversionTarget(rawValue: "safetensors")
-    public static let known: [ConversionTarget] = [.ms, .torch, .safetensors]
+    /// A Keras 3 `.weights.h5` (HDF5) that `keras.applications` models load with `load_weights`.
+    public static let keras = ConversionTarget(rawValue: "keras")
+    public static let known: [ConversionTarget] = [.ms, .torch, .safetensors, .keras]
     public static let aliases: [String: ConversionTarget] = [
         "mindspore": .ms, "ckpt": .ms, "pytorch": .torch, "pth": .torch, "pt": .torch, "st": .safetensors,
+        "h5": .keras, "hdf5": .keras,
     ]
 
     /// The container format written.
@@ -22,6 +25,7 @@ public struct ConversionTarget: VocabularyTerm {
         switch self {
         case .ms: return .mindspore
         case .torch: return .pytorch
+        case .keras: return .hdf5
         default: return .safetensors
         }
     }
@@ -31,18 +35,21 @@ public struct ConversionTarget: VocabularyTerm {
         switch self {
         case .ms: return "ckpt"
         case .torch: return "pth"
+        case .keras: return "weights.h5"
         default: return "safetensors"
         }
     }
 
     /// The convention written when none is named: MindSpore Vision names for ConvNeXt (MindCV for ConvMixer) in
-    /// MindSpore files, torchvision (timm for ConvMixer) in PyTorch files, canonical names in safetensors.
+    /// MindSpore files, torchvision (timm for ConvMixer) in PyTorch files, Keras names in Keras files, canonical names
+    /// in safetensors.
     public func defaultConvention(for family: Family) -> Convention {
         switch (self, family) {
         case (.ms, .convmixer): return "mindcv"
         case (.ms, _): return "mindvision"
         case (.torch, .convmixer): return "timm"
         case (.torch, _): return "torchvision"
+        case (.keras, _): return "keras"
         default: return "canonical"
         }
     }
