@@ -18,6 +18,13 @@ public enum ReferenceParity {
         public let numerics: Numerics
         public let tolerance: Float
         public let why: String
+
+        public init(name: String, numerics: Numerics, tolerance: Float, why: String) {
+            self.name = name
+            self.numerics = numerics
+            self.tolerance = tolerance
+            self.why = why
+        }
     }
 
     /// torchvision runs exact-erf GELU and eps 1e-6; mindcv runs MindSpore's default tanh GELU and eps 1e-6.
