@@ -22,8 +22,11 @@ tensors in `ConvMixerSpec.parameters()` order, row-major. Per role, in float32 (
     conv / linear bias        v * float32(0.1)
     BatchNorm weight          v * float32(0.1) + 1
     BatchNorm bias            v * float32(0.1)
-    BatchNorm running_mean    v * float32(0.1)
+    BatchNorm running_mean    v * float32(0.1) + float32(0.2)     (GELU/ReLU outputs have a positive mean)
     BatchNorm running_var     v * float32(0.1) + float32(0.3)     (in [0.2, 0.4): BN visibly rescales)
+
+The offsets keep full-size logits O(1) and input-dependent: without the mean offset a 32-block ReLU stack grows to
+logits ~170, with variances near 1 every model collapses to input-independent logits.
 
 `num_batches_tracked` (timm only; not a parameter) is 5004 in every BatchNorm. Inputs: the stream seeded with
 `seed + 1`, NCHW, each value `v * 2`.
@@ -96,7 +99,9 @@ def deterministic_weights(cfg, seed):
             w = v * np.float32(0.1) + np.float32(0.3)
         elif bn and name.endswith(".weight"):
             w = v * np.float32(0.1) + np.float32(1.0)
-        elif name.endswith(".bias") or name.endswith(".running_mean"):
+        elif bn and name.endswith(".running_mean"):
+            w = v * np.float32(0.1) + np.float32(0.2)
+        elif name.endswith(".bias"):
             w = v * np.float32(0.1)
         else:
             w = v * np.float32(1.0 / math.sqrt(int(np.prod(shape[1:]))))

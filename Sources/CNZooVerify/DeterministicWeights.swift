@@ -42,8 +42,8 @@ public struct SplitMix64Stream {
 /// Each value `v ∈ [-1, 1)` is scaled by role in float32 (one multiply, then one add):
 /// conv/linear weights `v · (1/√fan_in)`, biases `v · 0.1`, LayerNorm weights `v · 0.1 + 1`, LayerNorm biases
 /// `v · 0.1`, layer scale `v · 0.2 + 0.3` (so every block contributes visibly); BatchNorm weights `v · 0.1 + 1`,
-/// biases and running means `v · 0.1`, running variances `v · 0.1 + 0.3` (non-trivial statistics, so a skipped
-/// BatchNorm or a wrong eps shows). Inputs come from a second stream seeded with `seed + 1`, NCHW, each value `v · 2`.
+/// biases `v · 0.1`, running means `v · 0.1 + 0.2`, running variances `v · 0.1 + 0.3` (non-trivial statistics, so a
+/// skipped BatchNorm or a wrong eps shows, and full-size logits stay O(1) and input-dependent). Inputs come from a second stream seeded with `seed + 1`, NCHW, each value `v · 2`.
 public enum DeterministicWeights {
     /// The weights of `config` as a canonical-named float32 checkpoint.
     public static func checkpoint(_ config: ConvNeXtSpec, seed: UInt64) -> Checkpoint {
@@ -61,8 +61,9 @@ public enum DeterministicWeights {
         generate(config.parameters().map { p in
             switch p.role {
             case .bnWeight: return (p, 0.1, 1)
+            case .bnRunningMean: return (p, 0.1, 0.2)
             case .bnRunningVar: return (p, 0.1, 0.3)
-            case .bnBias, .bnRunningMean, .convBias, .linearBias, .normBias: return (p, 0.1, 0)
+            case .bnBias, .convBias, .linearBias, .normBias: return (p, 0.1, 0)
             default: return (p, fanInScale(p.shape), 0)
             }
         }, seed: seed)
