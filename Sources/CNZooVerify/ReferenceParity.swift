@@ -3,9 +3,9 @@ import CNZooMapping
 import CNZooModels
 import CNZooNumPy
 
-/// `cnzoo verify --variant V`: the deterministic weights of a published ConvNeXt size, run in Swift and compared
-/// with logits recorded from the real torchvision and mindcv models on the same weights and inputs
-/// (Fixtures/forward/, written by Fixtures/generate_forward.py).
+/// `cnzoo verify --variant V`: the deterministic weights of a published ConvNeXt or ConvMixer size, run in Swift and
+/// compared with logits recorded from the real frameworks on the same weights and inputs (Fixtures/forward/, written
+/// by Fixtures/generate_forward.py and Fixtures/generate_convmixer.py).
 public enum ReferenceParity {
     /// The seed of the reference weights (inputs use `seed + 1`).
     public static let seed: UInt64 = 2022
@@ -57,33 +57,18 @@ public enum ReferenceParity {
 
     static func fileExists(_ path: String) -> Bool { (try? MappedFile(path: path)) != nil }
 
-    /// Runs the comparison for `variant`, appending rows to `report`; returns the model and inputs for later steps.
+    /// Runs the comparison for `variant` (`tiny` or `convnext_tiny`, ...), appending rows to `report`; returns the
+    /// model and inputs for later steps.
     public static func run(variant: String, fixtures: String, threads: Int, gemm: GemmEngine = .auto,
                            into report: inout VerifyReport) throws -> (Checkpoint, [Float], Int) {
         guard let spec = ConvNeXtSpec.variant(variant) else {
             throw CNZooError(.usage, "unknown variant '\(variant)' (tiny, small, base, large, xlarge)")
         }
         let weights = DeterministicWeights.checkpoint(spec, seed: seed)
-        var references: [(Framework, [Float])] = []
-        var batch = 0
-        for fw in frameworks {
-            let path = "\(fixtures)/\(spec.variantName ?? variant)_logits_\(fw.name).npy"
-            guard fileExists(path) else { continue }
-            let arr = try NumPyFormat.read(path: path)
-            guard arr.shape.count == 2, arr.shape[1] == spec.numClasses, arr.shape[0] >= 1 else {
-                throw CNZooError(.malformed, "expected reference logits [batch, \(spec.numClasses)], found \(arr.shape)", file: path)
-            }
-            guard batch == 0 || batch == arr.shape[0] else {
-                throw CNZooError(.malformed, "reference batch \(arr.shape[0]) differs from \(batch)", file: path)
-            }
-            batch = arr.shape[0]
-            references.append((fw, try arr.floats()))
-        }
-        guard !references.isEmpty else {
-            throw CNZooError(.notFound, "no reference logits for convnext_\(variant) in \(fixtures)")
-        }
-        let x = DeterministicWeights.inputs(batch: batch, height: resolution, width: resolution, seed: seed)
-        report.inputs = "\(batch) × 3×\(resolution)×\(resolution), SplitMix64 seed \(seed + 1)"
+        let name = spec.variantName ?? variant
+        let (references, batch) = try loadReferences(frameworks.map { ($0, "\(fixtures)/\(name)_logits_\($0.name).npy") },
+                                                     classes: spec.numClasses, what: "convnext_\(name)", in: fixtures)
+        let x = inputs(batch: batch, into: &report)
         let model = try ConvNeXtModel(checkpoint: weights, numerics: .pytorch, kernelThreads: threads, gemm: gemm)
         report.gemm = model.gemm.rawValue
         var swiftByNumerics: [Numerics: [Float]] = [:]
@@ -103,9 +88,83 @@ public enum ReferenceParity {
         return (weights, x, batch)
     }
 
+    /// The published ConvMixer size `name` names (`convmixer_768_32` or `768_32`), with its timm name.
+    public static func convMixerVariant(_ name: String) -> (name: String, spec: ConvMixerSpec)? {
+        let short = name.hasPrefix("convmixer_") ? String(name.dropFirst("convmixer_".count)) : name
+        return ConvMixerSpec.variants.first { $0.name == short }
+    }
+
+    /// timm runs exact-erf GELU (ReLU for 768_32); the MindSpore MindCV-branch cell runs `nn.GELU()`'s tanh form
+    /// (ReLU for 768_32). BatchNorm eps 1e-5 on both. The same float32-reassociation tolerance as ConvNeXt.
+    public static let convMixerFrameworks: [Framework] = [
+        Framework(name: "timm", numerics: .pytorch, tolerance: 1e-4,
+                  why: "same numerics (erf GELU or ReLU, BatchNorm eps 1e-5); float32 summation order only"),
+        Framework(name: "mindspore", numerics: .mindcv, tolerance: 1e-4,
+                  why: "Swift with MindSpore's activation (tanh GELU or ReLU, eps 1e-5); float32 summation order only"),
+    ]
+
+    /// `cnzoo verify --variant convmixer_…`: the deterministic weights of a published ConvMixer run in Swift and
+    /// compared with the logits of the real timm ConvMixer and the real MindSpore cell
+    /// (Fixtures/forward/convmixer_*, written by Fixtures/generate_convmixer.py). `activation` overrides the one
+    /// each framework used (the check then fails, as it should); so does a `batchNormEps` other than 1e-5.
+    public static func runConvMixer(variant: String, fixtures: String, threads: Int, gemm: GemmEngine = .auto,
+                                    activation: ConvMixerModel.Activation? = nil, batchNormEps: Float = 1e-5,
+                                    into report: inout VerifyReport) throws -> (Checkpoint, [Float], Int) {
+        guard let (name, spec) = convMixerVariant(variant) else {
+            throw CNZooError(.usage, "unknown ConvMixer variant '\(variant)' ("
+                             + ConvMixerSpec.variants.map { "convmixer_" + $0.name }.joined(separator: ", ") + ")")
+        }
+        let weights = DeterministicWeights.checkpoint(spec, seed: seed)
+        let (references, batch) = try loadReferences(
+            convMixerFrameworks.map { ($0, "\(fixtures)/convmixer_\(name)_logits_\($0.name).npy") },
+            classes: spec.numClasses, what: "convmixer_\(name)", in: fixtures)
+        let x = inputs(batch: batch, into: &report)
+        let model = try ConvMixerModel(checkpoint: weights, activation: .relu, batchNormEps: batchNormEps,
+                                       kernelThreads: threads, gemm: gemm)
+        report.gemm = model.gemm.rawValue
+        var swiftByActivation: [ConvMixerModel.Activation: [Float]] = [:]
+        for (fw, ref) in references {
+            let act = try activation ?? ConvMixerModel.Activation(spec: spec.activation, gelu: fw.numerics.gelu)
+            model.activation = act
+            let logits = try swiftByActivation[act] ?? model.forward(x, batch: batch, height: resolution, width: resolution)
+            swiftByActivation[act] = logits
+            report.parity += rows(weights: "reference", swift: logits, reference: ref, batch: batch,
+                                  classes: spec.numClasses, framework: fw,
+                                  numerics: "\(act.rawValue), bn eps \(batchNormEps)")
+        }
+        return (weights, x, batch)
+    }
+
+    /// Reads the reference logits that exist among `candidates` (at least one must), all `[batch, classes]`.
+    static func loadReferences(_ candidates: [(Framework, String)], classes: Int, what: String,
+                               in fixtures: String) throws -> ([(Framework, [Float])], Int) {
+        var references: [(Framework, [Float])] = []
+        var batch = 0
+        for (fw, path) in candidates {
+            guard fileExists(path) else { continue }
+            let arr = try NumPyFormat.read(path: path)
+            guard arr.shape.count == 2, arr.shape[1] == classes, arr.shape[0] >= 1 else {
+                throw CNZooError(.malformed, "expected reference logits [batch, \(classes)], found \(arr.shape)", file: path)
+            }
+            guard batch == 0 || batch == arr.shape[0] else {
+                throw CNZooError(.malformed, "reference batch \(arr.shape[0]) differs from \(batch)", file: path)
+            }
+            batch = arr.shape[0]
+            references.append((fw, try arr.floats()))
+        }
+        guard !references.isEmpty else { throw CNZooError(.notFound, "no reference logits for \(what) in \(fixtures)") }
+        return (references, batch)
+    }
+
+    /// The deterministic reference inputs (`batch` images at `resolution`), described in `report`.
+    static func inputs(batch: Int, into report: inout VerifyReport) -> [Float] {
+        report.inputs = "\(batch) × 3×\(resolution)×\(resolution), SplitMix64 seed \(seed + 1)"
+        return DeterministicWeights.inputs(batch: batch, height: resolution, width: resolution, seed: seed)
+    }
+
     /// Parity rows for each input of a batch.
     public static func rows(weights: String, swift: [Float], reference: [Float], batch: Int, classes: Int,
-                            framework: Framework) -> [VerifyReport.ParityRow] {
+                            framework: Framework, numerics: String? = nil) -> [VerifyReport.ParityRow] {
         (0..<batch).map { i in
             let r = (i * classes)..<((i + 1) * classes)
             let diff = LogitComparison.maxAbsDiff(swift[r], reference[r])
@@ -114,7 +173,7 @@ public enum ReferenceParity {
             // A top-1 flip only counts as a failure when the reference's own margin exceeds the tolerance.
             let topOK = s1 == r1 || gap <= 2 * framework.tolerance
             return VerifyReport.ParityRow(weights: weights, input: i, reference: framework.name,
-                                          numerics: framework.numerics.description, swiftTop1: s1, referenceTop1: r1,
+                                          numerics: numerics ?? framework.numerics.description, swiftTop1: s1, referenceTop1: r1,
                                           referenceTop1Gap: gap, maxAbsDiff: diff, tolerance: framework.tolerance,
                                           passed: diff <= framework.tolerance && topOK, why: framework.why)
         }
