@@ -17,35 +17,21 @@ import CNZooMapping
 ///
 /// A model keeps scratch buffers between calls; do not call `forward` on one instance from two threads at once.
 public final class ConvMixerModel {
-    /// The activation after every convolution; the raw values are the CLI's spelling (`--activation`).
-    public enum Activation: String, Sendable, CaseIterable, Codable {
-        /// Exact GELU, `0.5·x·(1 + erf(x/√2))` (timm, PyTorch `nn.GELU()`).
-        case gelu
-        /// tanh-form GELU (MindSpore `nn.GELU()`'s default).
-        case geluTanh = "gelu-tanh"
-        /// `max(x, 0)` (the released convmixer_768_32).
-        case relu
-
-        /// The activation a spec names (`gelu` or `relu`), with the GELU form of a framework's numerics.
-        public init(spec: String, gelu form: Numerics.GELU) throws {
-            switch spec {
-            case "relu": self = .relu
-            case "gelu": self = form == .erf ? .gelu : .geluTanh
-            default: throw CNZooError(.unsupported, "unknown ConvMixer activation '\(spec)' (gelu, relu)")
-            }
-        }
-    }
+    /// The kernel an activation runs as.
+    enum Kernel { case geluErf, geluTanh, relu }
 
     public let config: ConvMixerSpec
-    public var activation: Activation
-    /// The BatchNorm eps the running statistics were folded with.
-    public let batchNormEps: Float
+    /// The numerics: `activation` (explicit) or the spec's activation in `gelu`'s form, and `batchNormEps`
+    /// (changing the eps refolds the BatchNorms on the next call).
+    public var numerics: Numerics
     /// Whether BatchNorm runs folded (see the type's documentation).
     public let foldsBatchNorm: Bool
     /// Threads for the depthwise convolution, the element-wise passes and cnzoo's GEMM.
     public var kernelThreads: Int
     /// The engine running the matrix products.
     public let gemm: GemmEngine
+    /// When set, each forward call adds the time spent per kernel family (`gemm`, `dwconv`, `other`) to it.
+    public var profile: ForwardProfile?
 
     struct Block {
         var dwWeight: [Float]  // [k][k][C]
@@ -56,28 +42,59 @@ public final class ConvMixerModel {
         var norm2: [Float]?  // nil: folded into the head (last block)
     }
 
+    /// What depends on the BatchNorm eps: the prepared BatchNorms and the head (which absorbs the last one).
+    struct Prepared {
+        var eps: Float
+        var stemNorm: [Float]
+        var blockNorms: [(norm1: [Float], norm2: [Float]?)]
+        var headWeight: LinearWeight
+        var headBias: [Float]
+    }
+
     let stemWeight: LinearWeight  // [C][in·p·p], rows ordered (in, kh, kw)
     let stemBias: [Float]
-    let stemNorm: [Float]
     let blocks: [Block]
-    let headWeight: LinearWeight
-    let headBias: [Float]
+    /// The raw BatchNorm tensors (`weight, bias, running_mean, running_var`) by canonical prefix, and the head.
+    private let batchNorms: [String: [[Float]]]
+    private let head: (weight: [Float], bias: [Float])
+    private let packed: Bool
+    private var prepared: Prepared?
     private let workspace = Workspace()
+
+    /// The activation kernel `numerics` selects for this architecture.
+    var kernel: Kernel {
+        switch numerics.activation ?? config.activation {
+        case .relu: return .relu
+        case .geluTanh: return .geluTanh
+        case .gelu where numerics.activation == .gelu: return .geluErf  // explicit: literal
+        default: return numerics.gelu == .erf ? .geluErf : .geluTanh
+        }
+    }
+
+    /// The activation actually run (`gelu` = erf form).
+    public var activation: CNZooCore.Activation {
+        switch kernel {
+        case .geluErf: return .gelu
+        case .geluTanh: return .geluTanh
+        case .relu: return .relu
+        }
+    }
 
     /// Builds the model from a checkpoint in canonical names (`ConvMixerSpec.parameters()`). Every canonical tensor
     /// must be present with its exact shape and no other tensor may be present (a stray name means the mapping is
-    /// wrong); a checkpoint without `head.weight` (headless) is refused.
-    public init(checkpoint: Checkpoint, activation: Activation, batchNormEps: Float = 1e-5, foldBatchNorm: Bool = true,
+    /// wrong); a checkpoint without `head.weight` (headless) is refused. The activation is not in the weights:
+    /// `activation` is the architecture's (`gelu` or `relu`; `numerics` picks the GELU form or overrides it).
+    public init(checkpoint: Checkpoint, activation: CNZooCore.Activation = .gelu, numerics: Numerics, foldBatchNorm: Bool = true,
                 kernelThreads: Int = 2, gemm: GemmEngine = .auto) throws {
-        let spec = try ConvMixerSpec(inferringFrom: checkpoint)
+        let spec = try ConvMixerSpec(inferringFrom: checkpoint, activation: activation)
         if gemm == .cnzoo && !GemmEngine.ownKernelAvailable {
             throw CNZooError(.unsupported, "cnzoo's GEMM kernel needs AVX-512; use --gemm openblas")
         }
         let own = gemm != .openblas && GemmEngine.ownKernelAvailable
         self.gemm = own ? .cnzoo : .openblas
+        self.packed = own
         self.config = spec
-        self.activation = activation
-        self.batchNormEps = batchNormEps
+        self.numerics = numerics
         self.foldsBatchNorm = foldBatchNorm
         self.kernelThreads = max(1, kernelThreads)
         var byName: [String: TensorEntry] = [:]
@@ -96,32 +113,43 @@ public final class ConvMixerModel {
             values[p.name] = try WeightWidening.floats(t)
         }
         func v(_ name: String) -> [Float] { values[name] ?? [] }
-        func norm(_ prefix: String) -> [Float] {
-            Self.batchNorm(weight: v(prefix + ".weight"), bias: v(prefix + ".bias"), mean: v(prefix + ".running_mean"),
-                           variance: v(prefix + ".running_var"), eps: batchNormEps, fold: foldBatchNorm)
+        var norms: [String: [[Float]]] = [:]
+        for p in expected where p.role == .bnWeight {
+            let prefix = String(p.name.dropLast(".weight".count))
+            norms[prefix] = ["weight", "bias", "running_mean", "running_var"].map { v(prefix + "." + $0) }
         }
+        batchNorms = norms
         let c = spec.dim, k = spec.kernelSize
         stemWeight = LinearWeight(v("stem.0.weight"), n: c, k: spec.inChannels * spec.patchSize * spec.patchSize,
                                   packedForOwnKernel: own)
         stemBias = v("stem.0.bias")
-        stemNorm = norm("stem.2")
-        var blocks: [Block] = []
-        for i in 0..<spec.depth {
+        blocks = (0..<spec.depth).map { i in
             let pre = "blocks.\(i)."
             let dw = v(pre + "0.fn.0.weight")  // [C][1][k][k] → [k][k][C]
             var dwt = [Float](repeating: 0, count: dw.count)
             for ch in 0..<c { for t in 0..<(k * k) { dwt[t * c + ch] = dw[ch * k * k + t] } }
-            let last = i == spec.depth - 1 && foldBatchNorm
-            blocks.append(Block(dwWeight: dwt, dwBias: v(pre + "0.fn.0.bias"), norm1: norm(pre + "0.fn.2"),
-                                pwWeight: LinearWeight(v(pre + "1.weight"), n: c, k: c, packedForOwnKernel: own),
-                                pwBias: v(pre + "1.bias"), norm2: last ? nil : norm(pre + "3")))
+            return Block(dwWeight: dwt, dwBias: v(pre + "0.fn.0.bias"), norm1: [],
+                         pwWeight: LinearWeight(v(pre + "1.weight"), n: c, k: c, packedForOwnKernel: own),
+                         pwBias: v(pre + "1.bias"), norm2: nil)
         }
-        self.blocks = blocks
-        var fc = v("head.weight"), fcBias = v("head.bias")
-        if foldBatchNorm {
+        head = (v("head.weight"), v("head.bias"))
+        _ = prepare()
+    }
+
+    /// The BatchNorms and head for the current eps (rebuilt only when it changed).
+    private func prepare() -> Prepared {
+        let eps = numerics.batchNormEps
+        if let prepared, prepared.eps == eps { return prepared }
+        let c = config.dim, fold = foldsBatchNorm
+        func norm(_ prefix: String) -> [Float] {
+            let t = batchNorms[prefix] ?? []
+            return Self.batchNorm(weight: t[0], bias: t[1], mean: t[2], variance: t[3], eps: eps, fold: fold)
+        }
+        var fc = head.weight, fcBias = head.bias
+        if fold {
             // head(scale ⊙ p + shift) = (W·diag(scale))·p + (b + W·shift).
-            let last = norm("blocks.\(spec.depth - 1).3")
-            for o in 0..<spec.numClasses {
+            let last = norm("blocks.\(config.depth - 1).3")
+            for o in 0..<config.numClasses {
                 var b = Double(fcBias[o])
                 for j in 0..<c {
                     b += Double(fc[o * c + j]) * Double(last[c + j])
@@ -130,8 +158,14 @@ public final class ConvMixerModel {
                 fcBias[o] = Float(b)
             }
         }
-        headWeight = LinearWeight(fc, n: spec.numClasses, k: c, packedForOwnKernel: own)
-        headBias = fcBias
+        let p = Prepared(eps: eps, stemNorm: norm("stem.2"),
+                         blockNorms: (0..<config.depth).map { i in
+                             (norm("blocks.\(i).0.fn.2"), fold && i == config.depth - 1 ? nil : norm("blocks.\(i).3"))
+                         },
+                         headWeight: LinearWeight(fc, n: config.numClasses, k: c, packedForOwnKernel: packed),
+                         headBias: fcBias)
+        prepared = p
+        return p
     }
 
     /// One BatchNorm as `4·C` floats: folded `[scale | shift | – | –]`, unfolded `[mean | √(var+eps) | γ | β]`.
@@ -167,6 +201,8 @@ public final class ConvMixerModel {
             throw CNZooError(.usage, "input holds \(input.count) values, expected \(n)×\(cfg.inChannels)×\(height)×\(width)")
         }
         let ws = workspace
+        let prep = prepare()
+        let kernel = self.kernel
         let h = height / p, w = width / p, c = cfg.dim
         let m = n * h * w
         let kIn = cfg.inChannels * p * p
@@ -176,13 +212,13 @@ public final class ConvMixerModel {
                                width: width, patch: p)
         }
         let x = ws.buffer(1, m * c)
-        stemWeight.apply(cols, x, m: m, threads: kernelThreads)
-        epilogue(x, rows: m, bias: stemBias, norm: stemNorm)
+        timed("gemm") { stemWeight.apply(cols, x, m: m, threads: kernelThreads) }
+        timed("other") { epilogue(x, rows: m, bias: stemBias, norm: prep.stemNorm, kernel: kernel) }
         let t = ws.buffer(2, m * c)
-        for blk in blocks {
-            depthwise(blk, x: x, into: t, batch: n, height: h, width: w)
-            blk.pwWeight.apply(t, x, m: m, threads: kernelThreads)
-            epilogue(x, rows: m, bias: blk.pwBias, norm: blk.norm2)
+        for (blk, norms) in zip(blocks, prep.blockNorms) {
+            timed("dwconv") { depthwise(blk, norm: norms.norm1, kernel: kernel, x: x, into: t, batch: n, height: h, width: w) }
+            timed("gemm") { blk.pwWeight.apply(t, x, m: m, threads: kernelThreads) }
+            timed("other") { epilogue(x, rows: m, bias: blk.pwBias, norm: norms.norm2, kernel: kernel) }
         }
         let pooled = ws.buffer(3, n * c)
         let inv = 1 / Float(h * w)
@@ -197,8 +233,8 @@ public final class ConvMixerModel {
         }
         var logits = [Float](repeating: 0, count: n * cfg.numClasses)
         logits.withUnsafeMutableBufferPointer { out in
-            headWeight.apply(pooled, out.baseAddress!, m: n, threads: kernelThreads)
-            for b in 0..<n { for o in 0..<cfg.numClasses { out[b * cfg.numClasses + o] += headBias[o] } }
+            prep.headWeight.apply(pooled, out.baseAddress!, m: n, threads: kernelThreads)
+            for b in 0..<n { for o in 0..<cfg.numClasses { out[b * cfg.numClasses + o] += prep.headBias[o] } }
         }
         return logits
     }
@@ -222,14 +258,14 @@ public final class ConvMixerModel {
     }
 
     /// `t = x + BN(act(dwconv(x)))` per image, rows split over the kernel threads.
-    private func depthwise(_ blk: Block, x: UnsafeMutablePointer<Float>, into t: UnsafeMutablePointer<Float>,
-                           batch n: Int, height h: Int, width w: Int) {
+    private func depthwise(_ blk: Block, norm: [Float], kernel: Kernel, x: UnsafeMutablePointer<Float>,
+                           into t: UnsafeMutablePointer<Float>, batch n: Int, height h: Int, width w: Int) {
         let c = config.dim, k = config.kernelSize
         let padded = workspace.buffer(4, (h + k - 1) * (w + k - 1) * c)
         let parts = min(kernelThreads, h)
         blk.dwWeight.withUnsafeBufferPointer { dw in
             blk.dwBias.withUnsafeBufferPointer { db in
-                blk.norm1.withUnsafeBufferPointer { nb in
+                norm.withUnsafeBufferPointer { nb in
                     for b in 0..<n {
                         let src = UnsafePointer(x + b * h * w * c), dst = t + b * h * w * c
                         Parallel.split(h + k - 1, parts: parts) { rows in
@@ -241,7 +277,7 @@ public final class ConvMixerModel {
                                 DepthwiseConv.apply(input: src, output: dst, height: h, width: w, channels: c, kernel: k,
                                                     weight: dw.baseAddress!, bias: db.baseAddress!, padded: padded,
                                                     rows: y..<(y + 1), pad: false)
-                                Self.biasActNorm(dst + y * w * c, rows: w, channels: c, bias: nil, activation: activation,
+                                Self.biasActNorm(dst + y * w * c, rows: w, channels: c, bias: nil, kernel: kernel,
                                                  norm: nb.baseAddress!, fold: foldsBatchNorm, residual: src + y * w * c)
                             }
                         }
@@ -252,13 +288,13 @@ public final class ConvMixerModel {
     }
 
     /// `x = BN(act(x + bias))` over `rows × C`, split over the kernel threads (`norm` nil: no BatchNorm).
-    private func epilogue(_ x: UnsafeMutablePointer<Float>, rows: Int, bias: [Float], norm: [Float]?) {
+    private func epilogue(_ x: UnsafeMutablePointer<Float>, rows: Int, bias: [Float], norm: [Float]?, kernel: Kernel) {
         let c = config.dim
         bias.withUnsafeBufferPointer { bp in
             (norm ?? []).withUnsafeBufferPointer { np in
                 Parallel.split(rows, parts: kernelThreads) { r in
                     Self.biasActNorm(x + r.lowerBound * c, rows: r.count, channels: c, bias: bp.baseAddress!,
-                                     activation: activation, norm: norm == nil ? nil : np.baseAddress!,
+                                     kernel: kernel, norm: norm == nil ? nil : np.baseAddress!,
                                      fold: foldsBatchNorm, residual: nil)
                 }
             }
@@ -268,12 +304,12 @@ public final class ConvMixerModel {
     /// Element-wise `x = BN(act(x + bias)) + residual` over a row-major `rows × C` buffer (bias, BatchNorm and
     /// residual each optional); `norm` is laid out as `batchNorm(...)` returns it.
     static func biasActNorm(_ x: UnsafeMutablePointer<Float>, rows: Int, channels c: Int, bias: UnsafePointer<Float>?,
-                            activation: Activation, norm: UnsafePointer<Float>?, fold: Bool,
+                            kernel: Kernel, norm: UnsafePointer<Float>?, fold: Bool,
                             residual: UnsafePointer<Float>?) {
         @inline(__always) func act(_ v: SIMD16<Float>) -> SIMD16<Float> {
-            switch activation {
-            case .gelu: return CNZooModels.Activation.geluErf(v)
-            case .geluTanh: return CNZooModels.Activation.geluTanh(v)
+            switch kernel {
+            case .geluErf: return Activation.geluErf(v)
+            case .geluTanh: return Activation.geluTanh(v)
             case .relu: var r = v; r.replace(with: 0, where: r .< 0); return r
             }
         }
@@ -310,10 +346,45 @@ public final class ConvMixerModel {
     }
 }
 
+extension ConvMixerModel {
+    @inline(__always) private func timed(_ key: String, _ body: () -> Void) {
+        guard let profile else { return body() }
+        let t0 = ContinuousClock.now
+        body()
+        profile.add(key, ContinuousClock.now - t0)
+    }
+}
+
+/// ConvMixer's entry in `ForwardModels`: the activation comes from the spec (the zoo entry's for a published shape,
+/// else GELU), the GELU form and any override from the numerics.
+public struct ConvMixerForward: ForwardModelFactory {
+    public init() {}
+    public var family: Family { .convmixer }
+
+    public func make(weights: Checkpoint, spec: any ArchitectureSpec, numerics: Numerics,
+                     options: ForwardOptions) throws -> any ForwardModel {
+        try ConvMixerModel(checkpoint: weights, activation: (spec as? ConvMixerSpec)?.activation ?? .gelu,
+                           numerics: numerics, kernelThreads: options.threads, gemm: options.gemm)
+    }
+}
+
+extension ConvMixerModel: ForwardModel {
+    public var architecture: any ArchitectureSpec { config }
+    public var numClasses: Int { config.numClasses }
+    public var inputChannels: Int { config.inChannels }
+    public var inputStride: Int { config.patchSize }
+    public var gemmEngine: GemmEngine { gemm }
+    public func macs(height: Int, width: Int) -> Int {
+        let hw = (height / config.patchSize) * (width / config.patchSize), c = config.dim, k = config.kernelSize
+        return hw * c * config.inChannels * config.patchSize * config.patchSize
+            + config.depth * hw * c * (k * k + c) + c * config.numClasses
+    }
+}
+
 extension ConvMixerSpec {
     /// Infers the spec from canonical tensor names and shapes; the activation is not in the weights, so it is the
     /// one given.
-    public init(inferringFrom checkpoint: Checkpoint, activation: String = "gelu") throws {
+    public init(inferringFrom checkpoint: Checkpoint, activation: CNZooCore.Activation = .gelu) throws {
         var byName: [String: TensorEntry] = [:]
         for t in checkpoint.tensors { byName[t.name] = t }
         guard let stem = byName["stem.0.weight"] else {

@@ -56,6 +56,13 @@ public enum DeterministicWeights {
         }, seed: seed)
     }
 
+    /// The weights of a ConvNeXt or ConvMixer spec (other families have no generator).
+    public static func checkpoint(_ spec: any ArchitectureSpec, seed: UInt64) throws -> Checkpoint {
+        if let s = spec as? ConvNeXtSpec { return checkpoint(s, seed: seed) }
+        if let s = spec as? ConvMixerSpec { return checkpoint(s, seed: seed) }
+        throw CNZooError(.unsupported, "no deterministic weights for \(spec.summary)")
+    }
+
     /// The weights of a ConvMixer as a canonical-named float32 checkpoint (no `num_batches_tracked`).
     public static func checkpoint(_ config: ConvMixerSpec, seed: UInt64) -> Checkpoint {
         generate(config.parameters().map { p in

@@ -3,9 +3,9 @@ import CNZooMapping
 import CNZooModels
 import CNZooNumPy
 
-/// `cnzoo verify --variant V`: the deterministic weights of a published ConvNeXt or ConvMixer size, run in Swift and
+/// `cnzoo verify --variant V`: the deterministic weights of a published ConvNeXt or ConvMixer, run in Swift and
 /// compared with logits recorded from the real frameworks on the same weights and inputs (Fixtures/forward/, written
-/// by Fixtures/generate_forward.py and Fixtures/generate_convmixer.py).
+/// by Fixtures/generate_forward.py: torchvision and mindcv; Fixtures/generate_convmixer.py: timm and a MindSpore cell).
 public enum ReferenceParity {
     /// The seed of the reference weights (inputs use `seed + 1`).
     public static let seed: UInt64 = 2022
@@ -13,7 +13,7 @@ public enum ReferenceParity {
     public static let resolution = 224
 
     /// A framework whose logits were recorded, and the numerics Swift must use to be compared with it.
-    public struct Framework: Sendable {
+    public struct ReferenceRun: Sendable {
         public let name: String
         public let numerics: Numerics
         public let tolerance: Float
@@ -31,10 +31,10 @@ public enum ReferenceParity {
     /// Both tolerances cover float32 reassociation only (different GEMM blocking and reduction orders over up to
     /// 36 blocks): measured Swift differences are ~1e-5 on logits of magnitude ~1, while the erf-vs-tanh GELU
     /// choice alone moves the logits by ~3e-4, so a tolerance of 1e-4 still catches the wrong GELU form.
-    public static let frameworks: [Framework] = [
-        Framework(name: "torchvision", numerics: .pytorch, tolerance: 1e-4,
+    public static let frameworks: [ReferenceRun] = [
+        ReferenceRun(name: "torchvision", numerics: .pytorch, tolerance: 1e-4,
                   why: "same numerics (erf GELU, eps 1e-6); float32 summation order only"),
-        Framework(name: "mindcv", numerics: .mindcv, tolerance: 1e-4,
+        ReferenceRun(name: "mindcv", numerics: .mindcv, tolerance: 1e-4,
                   why: "Swift in tanh-GELU mode (MindSpore nn.GELU default); float32 summation order only"),
     ]
 
@@ -57,90 +57,41 @@ public enum ReferenceParity {
 
     static func fileExists(_ path: String) -> Bool { (try? MappedFile(path: path)) != nil }
 
-    /// Runs the comparison for `variant` (`tiny` or `convnext_tiny`, ...), appending rows to `report`; returns the
-    /// model and inputs for later steps.
-    public static func run(variant: String, fixtures: String, threads: Int, gemm: GemmEngine = .auto,
-                           into report: inout VerifyReport) throws -> (Checkpoint, [Float], Int) {
-        guard let spec = ConvNeXtSpec.variant(variant) else {
-            throw CNZooError(.usage, "unknown variant '\(variant)' (tiny, small, base, large, xlarge)")
-        }
-        let weights = DeterministicWeights.checkpoint(spec, seed: seed)
-        let name = spec.variantName ?? variant
-        let (references, batch) = try loadReferences(frameworks.map { ($0, "\(fixtures)/\(name)_logits_\($0.name).npy") },
-                                                     classes: spec.numClasses, what: "convnext_\(name)", in: fixtures)
-        let x = inputs(batch: batch, into: &report)
-        let model = try ConvNeXtModel(checkpoint: weights, numerics: .pytorch, kernelThreads: threads, gemm: gemm)
-        report.gemm = model.gemm.rawValue
-        var swiftByNumerics: [Numerics: [Float]] = [:]
-        for (fw, ref) in references {
-            model.numerics = fw.numerics
-            let logits = try swiftByNumerics[fw.numerics] ?? model.forward(x, batch: batch, height: resolution, width: resolution)
-            swiftByNumerics[fw.numerics] = logits
-            report.parity += rows(weights: "reference", swift: logits, reference: ref, batch: batch,
-                                  classes: spec.numClasses, framework: fw)
-        }
-        // Why per-framework numerics: the erf-mode Swift logits against mindcv's.
-        if let erf = swiftByNumerics[.pytorch], let mcv = references.first(where: { $0.0.name == "mindcv" })?.1 {
-            let d = LogitComparison.maxAbsDiff(erf, mcv)
-            report.notes.append("Swift with erf GELU vs mindcv (tanh GELU): max abs diff \(d) — the GELU form alone; "
-                                + "hence mindcv is compared with Swift in tanh mode")
-        }
-        return (weights, x, batch)
-    }
-
-    /// The published ConvMixer size `name` names (`convmixer_768_32` or `768_32`), with its timm name.
-    public static func convMixerVariant(_ name: String) -> (name: String, spec: ConvMixerSpec)? {
-        let short = name.hasPrefix("convmixer_") ? String(name.dropFirst("convmixer_".count)) : name
-        return ConvMixerSpec.variants.first { $0.name == short }
-    }
-
-    /// timm runs exact-erf GELU (ReLU for 768_32); the MindSpore MindCV-branch cell runs `nn.GELU()`'s tanh form
-    /// (ReLU for 768_32). BatchNorm eps 1e-5 on both. The same float32-reassociation tolerance as ConvNeXt.
-    public static let convMixerFrameworks: [Framework] = [
-        Framework(name: "timm", numerics: .pytorch, tolerance: 1e-4,
-                  why: "same numerics (erf GELU or ReLU, BatchNorm eps 1e-5); float32 summation order only"),
-        Framework(name: "mindspore", numerics: .mindcv, tolerance: 1e-4,
-                  why: "Swift with MindSpore's activation (tanh GELU or ReLU, eps 1e-5); float32 summation order only"),
+    /// timm runs exact-erf GELU (ReLU for 768_32); the MindSpore MindCV-branch cell (built from `mindspore.nn`
+    /// cells; mindcv 0.3.0 has no ConvMixer) runs `nn.GELU()`'s tanh form (ReLU for 768_32). BatchNorm eps 1e-5 on
+    /// both. Measured Swift differences ≤ 1e-6 on logits of magnitude ~1; erf vs tanh GELU moves them ~1e-4.
+    public static let convMixerFrameworks: [ReferenceRun] = [
+        ReferenceRun(name: "timm", numerics: .pytorch, tolerance: 1e-4,
+                     why: "same numerics (erf GELU or ReLU, BatchNorm eps 1e-5); float32 summation order only"),
+        ReferenceRun(name: "mindspore", numerics: .mindcv, tolerance: 1e-4,
+                     why: "Swift with MindSpore's activation (tanh GELU or ReLU, eps 1e-5); float32 summation order only"),
     ]
 
-    /// `cnzoo verify --variant convmixer_…`: the deterministic weights of a published ConvMixer run in Swift and
-    /// compared with the logits of the real timm ConvMixer and the real MindSpore cell
-    /// (Fixtures/forward/convmixer_*, written by Fixtures/generate_convmixer.py). `activation` overrides the one
-    /// each framework used (the check then fails, as it should); so does a `batchNormEps` other than 1e-5.
-    public static func runConvMixer(variant: String, fixtures: String, threads: Int, gemm: GemmEngine = .auto,
-                                    activation: ConvMixerModel.Activation? = nil, batchNormEps: Float = 1e-5,
-                                    into report: inout VerifyReport) throws -> (Checkpoint, [Float], Int) {
-        guard let (name, spec) = convMixerVariant(variant) else {
-            throw CNZooError(.usage, "unknown ConvMixer variant '\(variant)' ("
-                             + ConvMixerSpec.variants.map { "convmixer_" + $0.name }.joined(separator: ", ") + ")")
-        }
-        let weights = DeterministicWeights.checkpoint(spec, seed: seed)
-        let (references, batch) = try loadReferences(
-            convMixerFrameworks.map { ($0, "\(fixtures)/convmixer_\(name)_logits_\($0.name).npy") },
-            classes: spec.numClasses, what: "convmixer_\(name)", in: fixtures)
-        let x = inputs(batch: batch, into: &report)
-        let model = try ConvMixerModel(checkpoint: weights, activation: .relu, batchNormEps: batchNormEps,
-                                       kernelThreads: threads, gemm: gemm)
-        report.gemm = model.gemm.rawValue
-        var swiftByActivation: [ConvMixerModel.Activation: [Float]] = [:]
-        for (fw, ref) in references {
-            let act = try activation ?? ConvMixerModel.Activation(spec: spec.activation, gelu: fw.numerics.gelu)
-            model.activation = act
-            let logits = try swiftByActivation[act] ?? model.forward(x, batch: batch, height: resolution, width: resolution)
-            swiftByActivation[act] = logits
-            report.parity += rows(weights: "reference", swift: logits, reference: ref, batch: batch,
-                                  classes: spec.numClasses, framework: fw,
-                                  numerics: "\(act.rawValue), bn eps \(batchNormEps)")
-        }
-        return (weights, x, batch)
+    /// The recorded runs of a published variant and the file-name stem of its logits (`tiny`, `convmixer_768_32`),
+    /// or nil when none are recorded for its family.
+    public static func references(for spec: any ArchitectureSpec) -> (runs: [ReferenceRun], stem: String)? {
+        if let s = spec as? ConvNeXtSpec, let name = s.variantName { return (frameworks, name) }
+        if let name = ArchitectureFamilies.family(.convmixer)?.variantName(spec) { return (convMixerFrameworks, name) }
+        return nil
     }
 
-    /// Reads the reference logits that exist among `candidates` (at least one must), all `[batch, classes]`.
-    static func loadReferences(_ candidates: [(Framework, String)], classes: Int, what: String,
-                               in fixtures: String) throws -> ([(Framework, [Float])], Int) {
-        var references: [(Framework, [Float])] = []
+    /// Runs the comparison for `variant` (a zoo id such as `convnext_tiny` or `convmixer_768_32`, or a ConvNeXt size),
+    /// appending rows to `report`; returns the weights and inputs for later steps. `adjust` applies explicit numerics
+    /// choices (`--activation`, eps) to each framework's: a wrong one makes the comparison fail, as it should.
+    public static func run(variant: String, fixtures: String, options: ForwardOptions = ForwardOptions(),
+                           adjust: (Numerics) -> Numerics = { $0 },
+                           into report: inout VerifyReport) throws -> (Checkpoint, [Float], Int) {
+        guard let spec = ArchitectureFamilies.spec(variant: variant), let (runs, stem) = references(for: spec) else {
+            throw CNZooError(.usage, "unknown variant '\(variant)' (known: "
+                             + ArchitectureFamilies.variantIDs.joined(separator: ", ") + ")")
+        }
+        let weights = try DeterministicWeights.checkpoint(spec, seed: seed)
+        let model = try ForwardModels.make(canonical: weights, spec: spec, numerics: adjust(.pytorch), options: options)
+        let classes = model.numClasses
+        var references: [(ReferenceRun, [Float])] = []
         var batch = 0
-        for (fw, path) in candidates {
+        for fw in runs {
+            let path = "\(fixtures)/\(stem)_logits_\(fw.name).npy"
             guard fileExists(path) else { continue }
             let arr = try NumPyFormat.read(path: path)
             guard arr.shape.count == 2, arr.shape[1] == classes, arr.shape[0] >= 1 else {
@@ -152,19 +103,39 @@ public enum ReferenceParity {
             batch = arr.shape[0]
             references.append((fw, try arr.floats()))
         }
-        guard !references.isEmpty else { throw CNZooError(.notFound, "no reference logits for \(what) in \(fixtures)") }
-        return (references, batch)
+        guard !references.isEmpty else {
+            throw CNZooError(.notFound, "no reference logits for \(stem) in \(fixtures)")
+        }
+        let x = DeterministicWeights.inputs(batch: batch, height: resolution, width: resolution, seed: seed)
+        report.inputs = "\(batch) × 3×\(resolution)×\(resolution), SplitMix64 seed \(seed + 1)"
+        report.gemm = model.gemmEngine.rawValue
+        var swiftByNumerics: [Numerics: [Float]] = [:]
+        for (fw, ref) in references {
+            model.numerics = adjust(fw.numerics)
+            let logits = try swiftByNumerics[model.numerics] ?? model.forward(x, batch: batch, height: resolution, width: resolution)
+            swiftByNumerics[model.numerics] = logits
+            report.parity += rows(weights: "reference", swift: logits, reference: ref, batch: batch,
+                                  classes: classes, framework: fw, numerics: numericsLabel(model))
+        }
+        // Why per-framework numerics: Swift under the first framework's numerics against the second's logits.
+        if references.count == 2, let first = swiftByNumerics[adjust(references[0].0.numerics)] {
+            let d = LogitComparison.maxAbsDiff(first, references[1].1)
+            report.notes.append("Swift under \(references[0].0.name)'s numerics vs \(references[1].0.name)'s logits: max abs "
+                                + "diff \(d) (the GELU form alone, where the model uses GELU); hence each framework is "
+                                + "compared under its own numerics")
+        }
+        return (weights, x, batch)
     }
 
-    /// The deterministic reference inputs (`batch` images at `resolution`), described in `report`.
-    static func inputs(batch: Int, into report: inout VerifyReport) -> [Float] {
-        report.inputs = "\(batch) × 3×\(resolution)×\(resolution), SplitMix64 seed \(seed + 1)"
-        return DeterministicWeights.inputs(batch: batch, height: resolution, width: resolution, seed: seed)
+    /// How a model computes, for the report: ConvMixer's activation and BatchNorm eps, else the numerics.
+    static func numericsLabel(_ model: any ForwardModel) -> String {
+        guard let m = model as? ConvMixerModel else { return model.numerics.description }
+        return "\(m.activation), bn eps \(m.numerics.batchNormEps)"
     }
 
     /// Parity rows for each input of a batch.
     public static func rows(weights: String, swift: [Float], reference: [Float], batch: Int, classes: Int,
-                            framework: Framework, numerics: String? = nil) -> [VerifyReport.ParityRow] {
+                            framework: ReferenceRun, numerics: String? = nil) -> [VerifyReport.ParityRow] {
         (0..<batch).map { i in
             let r = (i * classes)..<((i + 1) * classes)
             let diff = LogitComparison.maxAbsDiff(swift[r], reference[r])

@@ -43,24 +43,26 @@ import Testing
         try NumPyFormat.read(path: TestSupport.fixture("convmixer/\(name)_logits_\(framework).npy")).floats()
     }
 
-    static func run(_ f: Fixture, _ activation: ConvMixerModel.Activation, eps: Float = 1e-5, fold: Bool = true,
+    /// Runs the fixture with an explicit activation (taken literally) and BatchNorm eps.
+    static func run(_ f: Fixture, _ activation: CNZooCore.Activation, eps: Float = 1e-5, fold: Bool = true,
                     weights: Checkpoint? = nil, gemm: GemmEngine = .auto) throws -> [Float] {
-        let model = try ConvMixerModel(checkpoint: weights ?? f.canonical, activation: activation, batchNormEps: eps,
+        let model = try ConvMixerModel(checkpoint: weights ?? f.canonical,
+                                       numerics: Numerics(gelu: .erf, batchNormEps: eps, activation: activation),
                                        foldBatchNorm: fold, gemm: gemm)
         return try model.forward(f.input, batch: f.batch, height: f.height, width: f.width)
     }
 
     /// `verify`'s own verdict: every row within the tolerance with the reference's top-1.
     static func passes(_ swift: [Float], _ reference: [Float], classes: Int, tolerance: Float = tolerance) -> Bool {
-        let fw = ReferenceParity.Framework(name: "test", numerics: .pytorch, tolerance: tolerance, why: "test")
+        let fw = ReferenceParity.ReferenceRun(name: "test", numerics: .pytorch, tolerance: tolerance, why: "test")
         return ReferenceParity.rows(weights: "fixture", swift: swift, reference: reference,
                                     batch: swift.count / classes, classes: classes, framework: fw).allSatisfy(\.passed)
     }
 
-    @Test(arguments: [("gelu", ConvMixerModel.Activation.gelu), ("relu", .relu), ("k9p7", .gelu)])
-    func matchesTimm(name: String, activation: ConvMixerModel.Activation) throws {
+    @Test(arguments: [("gelu", CNZooCore.Activation.gelu), ("relu", .relu), ("k9p7", .gelu)])
+    func matchesTimm(name: String, activation: CNZooCore.Activation) throws {
         let f = try Self.fixture(name)
-        #expect(f.spec.activation == "gelu")  // the names cannot tell ReLU from GELU
+        #expect(f.spec.activation == .gelu)  // the names cannot tell ReLU from GELU
         let logits = try Self.run(f, activation)
         let timm = try Self.reference(name, "timm")
         let diff = LogitComparison.maxAbsDiff(logits, timm)
@@ -72,8 +74,8 @@ import Testing
         }
     }
 
-    @Test(arguments: [("gelu", ConvMixerModel.Activation.geluTanh), ("relu", .relu), ("k9p7", .geluTanh)])
-    func matchesTheMindSporeCell(name: String, activation: ConvMixerModel.Activation) throws {
+    @Test(arguments: [("gelu", CNZooCore.Activation.geluTanh), ("relu", .relu), ("k9p7", .geluTanh)])
+    func matchesTheMindSporeCell(name: String, activation: CNZooCore.Activation) throws {
         let f = try Self.fixture(name, source: "mindcv.ckpt")
         let (_, detection) = try Self.canonical("\(name)_mindcv.ckpt")
         #expect(detection.convention.name == "mindcv")
@@ -109,7 +111,7 @@ import Testing
 
     /// The BatchNorm fold (affine in double, last BatchNorm moved into the head) against the literal formula.
     @Test func foldedAndUnfoldedBatchNormAgree() throws {
-        for (name, act) in [("gelu", ConvMixerModel.Activation.gelu), ("relu", .relu), ("k9p7", .gelu)] {
+        for (name, act) in [("gelu", CNZooCore.Activation.gelu), ("relu", .relu), ("k9p7", .gelu)] {
             let f = try Self.fixture(name)
             let folded = try Self.run(f, act), unfolded = try Self.run(f, act, fold: false)
             let timm = try Self.reference(name, "timm")
@@ -141,7 +143,7 @@ import Testing
     @Test(arguments: ["gelu", "relu", "k9p7"])
     func aSkippedBatchNormFails(name: String) throws {
         let f = try Self.fixture(name)
-        let act: ConvMixerModel.Activation = name == "relu" ? .relu : .gelu
+        let act: CNZooCore.Activation = name == "relu" ? .relu : .gelu
         let timm = try Self.reference(name, "timm")
         // One BatchNorm made the identity (γ 1, β 0, mean 0, var 1 − eps) is the same as skipping it.
         for prefix in ["stem.2", "blocks.0.0.fn.2", "blocks.\(f.spec.depth - 1).3"] {
@@ -159,7 +161,7 @@ import Testing
     @Test(arguments: ["gelu", "relu", "k9p7"])
     func epsTenTimesTooLargeFails(name: String) throws {
         let f = try Self.fixture(name)
-        let act: ConvMixerModel.Activation = name == "relu" ? .relu : .gelu
+        let act: CNZooCore.Activation = name == "relu" ? .relu : .gelu
         let timm = try Self.reference(name, "timm")
         let wrong = try Self.run(f, act, eps: 1e-3)
         #expect(!Self.passes(wrong, timm, classes: f.spec.numClasses),
@@ -170,23 +172,27 @@ import Testing
     @Test func headlessAndBadInputsAreRefused() throws {
         let (headless, detection) = try Self.canonical("headless_timm.pth")
         #expect((detection.spec as? ConvMixerSpec)?.numClasses == 0)
-        let error = try #require(throws: CNZooError.self) { try ConvMixerModel(checkpoint: headless, activation: .gelu) }
+        let error = try #require(throws: CNZooError.self) { try ConvMixerModel(checkpoint: headless, numerics: .pytorch) }
         #expect(error.message.contains("headless"))
+        // Through the registry too (what forward and verify use).
+        #expect(throws: CNZooError.self) {
+            try ForwardModels.make(canonical: headless, spec: detection.spec, numerics: .pytorch)
+        }
         let f = try Self.fixture("k9p7")
-        let model = try ConvMixerModel(checkpoint: f.canonical, activation: .gelu)
+        let model = try ConvMixerModel(checkpoint: f.canonical, numerics: .pytorch)
         #expect(throws: CNZooError.self) { try model.forward(f.input, batch: 2, height: 40, width: 56) }
         #expect(throws: CNZooError.self) { try model.forward(Array(f.input.dropLast()), batch: 2, height: 42, width: 56) }
         var stray = f.canonical
         stray.tensors.append(TensorEntry(name: "stem.2.num_batches_tracked", dtype: .i64, shape: [], data: .bytes([UInt8](repeating: 0, count: 8))))
-        #expect(throws: CNZooError.self) { try ConvMixerModel(checkpoint: stray, activation: .gelu) }
+        #expect(throws: CNZooError.self) { try ConvMixerModel(checkpoint: stray, numerics: .pytorch) }
         var missing = f.canonical
         missing.tensors.removeAll { $0.name == "blocks.1.3.running_var" }
-        #expect(throws: CNZooError.self) { try ConvMixerModel(checkpoint: missing, activation: .gelu) }
+        #expect(throws: CNZooError.self) { try ConvMixerModel(checkpoint: missing, numerics: .pytorch) }
     }
 
     @Test func oneImageAtATimeMatchesTheBatch() throws {
         let f = try Self.fixture("gelu")
-        let model = try ConvMixerModel(checkpoint: f.canonical, activation: .gelu, kernelThreads: 1)
+        let model = try ConvMixerModel(checkpoint: f.canonical, numerics: .pytorch, kernelThreads: 1)
         let all = try model.forward(f.input, batch: f.batch, height: f.height, width: f.width)
         let per = 3 * f.height * f.width
         let last = try model.forward(Array(f.input[(2 * per)...]), batch: 1, height: f.height, width: f.width)
@@ -194,10 +200,24 @@ import Testing
         #expect(try model.forward(f.input, batch: f.batch, height: f.height, width: f.width) == all)
     }
 
-    @Test func activationSpellings() throws {
-        #expect(ConvMixerModel.Activation.allCases.map(\.rawValue) == ["gelu", "gelu-tanh", "relu"])
-        #expect(try ConvMixerModel.Activation(spec: "gelu", gelu: .tanh) == .geluTanh)
-        #expect(try ConvMixerModel.Activation(spec: "relu", gelu: .erf) == .relu)
-        #expect(throws: CNZooError.self) { try ConvMixerModel.Activation(spec: "swish", gelu: .erf) }
+    /// The activation run: an explicit one literally, else the spec's in the numerics' GELU form; eps changes refold.
+    @Test func activationAndEpsFollowTheNumerics() throws {
+        let f = try Self.fixture("relu")
+        let relu = try ConvMixerModel(checkpoint: f.canonical, activation: .relu, numerics: .mindcv)
+        #expect(relu.activation == .relu)
+        let model = try ConvMixerModel(checkpoint: f.canonical, numerics: .mindcv)
+        #expect(model.activation == .geluTanh)
+        model.numerics = .pytorch
+        #expect(model.activation == .gelu)
+        model.numerics = Numerics(gelu: .tanh, activation: .gelu)
+        #expect(model.activation == .gelu)
+        model.numerics = Numerics(gelu: .erf, activation: .relu)
+        let timm = try Self.reference("relu", "timm")
+        let good = try model.forward(f.input, batch: f.batch, height: f.height, width: f.width)
+        #expect(Self.passes(good, timm, classes: 7))
+        model.numerics.batchNormEps = 1e-3
+        #expect(!Self.passes(try model.forward(f.input, batch: f.batch, height: f.height, width: f.width), timm, classes: 7))
+        model.numerics.batchNormEps = 1e-5
+        #expect(try model.forward(f.input, batch: f.batch, height: f.height, width: f.width) == good)
     }
 }
