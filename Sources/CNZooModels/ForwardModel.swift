@@ -77,7 +77,11 @@ public enum ForwardModels {
                              + families.map(\.rawValue).joined(separator: ", ") + "); this checkpoint is \(spec.summary)",
                              file: file)
         }
-        return try factory.make(weights: parameters(of: canonical, spec: spec), spec: spec, numerics: numerics,
-                                options: options)
+        do {
+            return try factory.make(weights: parameters(of: canonical, spec: spec), spec: spec, numerics: numerics,
+                                    options: options)
+        } catch let e as CNZooError {
+            throw file.map(e.inFile) ?? e
+        }
     }
 }
