@@ -1,33 +1,31 @@
 import CNZooCore
 import CNZooMapping
 
-/// A ConvMixer (Trockman & Kolter) ready to run: weights widened to float32 and rearranged for the NHWC kernels.
+/// A ConvMixer (Trockman & Kolter) ready to run on cnzoo's C kernels (`Kernels.active`), activations NHWC.
 ///
-/// Stem: p×p patches (stride p) gathered into rows, one GEMM, then bias → activation → BatchNorm in one pass.
-/// Block: depthwise k×k conv ("same" zero padding) on a padded copy, then per output row
-/// `y = x + BN(act(dw + bias))` while the row is in cache; 1×1 conv as one GEMM, then bias → activation →
-/// BatchNorm. Head: global mean, Linear.
+/// Stem: p×p patches (stride p) gathered into rows, one GEMM whose epilogue applies bias → activation → BatchNorm.
+/// Block: the depthwise k×k conv ("same" zero padding) with the epilogue `y = x + BN(act(dw + bias))`; the 1×1 conv
+/// as one GEMM (K = N = dim) with bias → activation → BatchNorm. Head: global mean, Linear.
 ///
 /// Inference BatchNorm uses the running statistics. With `foldsBatchNorm` (the default) each BatchNorm becomes a
 /// per-channel `x·scale + shift` (scale = γ/√(var+eps), shift = β − mean·scale, computed in double and rounded once,
-/// as torch's CPU kernel also folds them), and the last block's BatchNorm moves through the global mean into the
-/// head's Linear (exact algebra: the mean of an affine map is the affine map of the mean). Unfolded, every
-/// BatchNorm is evaluated literally, `(x − mean)/√(var+eps)·γ + β`, on every pixel; docs/verify.md gives the
-/// measured difference between the two.
+/// as torch's CPU kernel also folds them) inside the kernels' epilogues, and the last block's BatchNorm moves through
+/// the global mean into the head's Linear (exact algebra: the mean of an affine map is the affine map of the mean).
+/// Unfolded (a reference for measuring what folding costs), every BatchNorm is evaluated literally,
+/// `(x − mean)/√(var+eps)·γ + β`, on every pixel in a scalar pass; docs/verify.md gives the measured difference.
 ///
 /// A model keeps scratch buffers between calls; do not call `forward` on one instance from two threads at once.
 public final class ConvMixerModel {
-    /// The kernel an activation runs as.
-    enum Kernel { case geluErf, geluTanh, relu }
-
     public let config: ConvMixerSpec
     /// The numerics: `activation` (explicit) or the spec's activation in `gelu`'s form, and `batchNormEps`
     /// (changing the eps refolds the BatchNorms on the next call).
     public var numerics: Numerics
     /// Whether BatchNorm runs folded (see the type's documentation).
     public let foldsBatchNorm: Bool
-    /// Threads for the depthwise convolution, the element-wise passes and cnzoo's GEMM.
+    /// Threads the kernels split their work over.
     public var kernelThreads: Int
+    /// The C kernels (chosen for this CPU at start-up).
+    public var kernels: Kernels = .active
     /// The engine running the matrix products.
     public let gemm: GemmEngine
     /// When set, each forward call adds the time spent per kernel family (`gemm`, `dwconv`, `other`) to it.
@@ -36,17 +34,18 @@ public final class ConvMixerModel {
     struct Block {
         var dwWeight: [Float]  // [k][k][C]
         var dwBias: [Float]
-        var norm1: [Float]
         var pwWeight: LinearWeight  // [C][C]
         var pwBias: [Float]
-        var norm2: [Float]?  // nil: folded into the head (last block)
     }
 
-    /// What depends on the BatchNorm eps: the prepared BatchNorms and the head (which absorbs the last one).
+    /// A BatchNorm ready to apply: folded `[scale | shift]`, or unfolded `[mean | √(var+eps) | γ | β]`.
+    typealias Norm = [Float]
+
+    /// What depends on the BatchNorm eps: the prepared BatchNorms and the head (which absorbs the last one when folded).
     struct Prepared {
         var eps: Float
-        var stemNorm: [Float]
-        var blockNorms: [(norm1: [Float], norm2: [Float]?)]
+        var stemNorm: Norm
+        var blockNorms: [(norm1: Norm, norm2: Norm?)]
         var headWeight: LinearWeight
         var headBias: [Float]
     }
@@ -57,26 +56,22 @@ public final class ConvMixerModel {
     /// The raw BatchNorm tensors (`weight, bias, running_mean, running_var`) by canonical prefix, and the head.
     private let batchNorms: [String: [[Float]]]
     private let head: (weight: [Float], bias: [Float])
-    private let packed: Bool
     private var prepared: Prepared?
     private let workspace = Workspace()
 
-    /// The activation kernel `numerics` selects for this architecture.
-    var kernel: Kernel {
-        switch numerics.activation ?? config.activation {
-        case .relu: return .relu
-        case .geluTanh: return .geluTanh
-        case .gelu where numerics.activation == .gelu: return .geluErf  // explicit: literal
-        default: return numerics.gelu == .erf ? .geluErf : .geluTanh
-        }
+    /// The activation actually run: an explicit `numerics.activation` literally (`gelu` is the erf form), else the
+    /// spec's (`relu`, or GELU in `numerics.gelu`'s form).
+    public var activation: Activation {
+        if let explicit = numerics.activation { return explicit }
+        if config.activation == .relu { return .relu }
+        return numerics.gelu == .erf ? .gelu : .geluTanh
     }
 
-    /// The activation actually run (`gelu` = erf form).
-    public var activation: CNZooCore.Activation {
-        switch kernel {
-        case .geluErf: return .gelu
-        case .geluTanh: return .geluTanh
+    var kernelActivation: KernelActivation {
+        switch activation {
         case .relu: return .relu
+        case .geluTanh: return .geluTanh
+        default: return .geluErf
         }
     }
 
@@ -84,15 +79,11 @@ public final class ConvMixerModel {
     /// must be present with its exact shape and no other tensor may be present (a stray name means the mapping is
     /// wrong); a checkpoint without `head.weight` (headless) is refused. The activation is not in the weights:
     /// `activation` is the architecture's (`gelu` or `relu`; `numerics` picks the GELU form or overrides it).
-    public init(checkpoint: Checkpoint, activation: CNZooCore.Activation = .gelu, numerics: Numerics, foldBatchNorm: Bool = true,
+    public init(checkpoint: Checkpoint, activation: Activation = .gelu, numerics: Numerics, foldBatchNorm: Bool = true,
                 kernelThreads: Int = 2, gemm: GemmEngine = .auto) throws {
         let spec = try ConvMixerSpec(inferringFrom: checkpoint, activation: activation)
-        if gemm == .cnzoo && !GemmEngine.ownKernelAvailable {
-            throw CNZooError(.unsupported, "cnzoo's GEMM kernel needs AVX-512; use --gemm openblas")
-        }
-        let own = gemm != .openblas && GemmEngine.ownKernelAvailable
-        self.gemm = own ? .cnzoo : .openblas
-        self.packed = own
+        let engine: GemmEngine = gemm == .openblas ? .openblas : .cnzoo
+        self.gemm = engine
         self.config = spec
         self.numerics = numerics
         self.foldsBatchNorm = foldBatchNorm
@@ -104,36 +95,43 @@ public final class ConvMixerModel {
         if let stray = checkpoint.tensors.first(where: { !expectedNames.contains($0.name) }) {
             throw CNZooError(.mapping, "unexpected tensor for \(spec.summary)", tensor: stray.name)
         }
-        var values: [String: [Float]] = [:]
         for p in expected {
             guard let t = byName[p.name] else {
                 throw CNZooError(.mapping, "missing tensor for \(spec.summary)", tensor: p.name)
             }
             guard t.shape == p.shape else { throw CNZooError(.mapping, "shape \(t.shape), expected \(p.shape)", tensor: p.name) }
-            values[p.name] = try WeightWidening.floats(t)
         }
-        func v(_ name: String) -> [Float] { values[name] ?? [] }
+        func entry(_ name: String) -> TensorEntry { byName[name]! }  // present: checked above
+        func v(_ name: String) throws -> [Float] { try WeightWidening.floats(entry(name)) }
         var norms: [String: [[Float]]] = [:]
         for p in expected where p.role == .bnWeight {
             let prefix = String(p.name.dropLast(".weight".count))
-            norms[prefix] = ["weight", "bias", "running_mean", "running_var"].map { v(prefix + "." + $0) }
+            norms[prefix] = try ["weight", "bias", "running_mean", "running_var"].map { try v(prefix + "." + $0) }
         }
         batchNorms = norms
         let c = spec.dim, k = spec.kernelSize
-        stemWeight = LinearWeight(v("stem.0.weight"), n: c, k: spec.inChannels * spec.patchSize * spec.patchSize,
-                                  packedForOwnKernel: own)
-        stemBias = v("stem.0.bias")
-        blocks = (0..<spec.depth).map { i in
+        stemWeight = try LinearWeight(entry("stem.0.weight"), n: c, k: spec.inChannels * spec.patchSize * spec.patchSize,
+                                      engine: engine)
+        stemBias = try v("stem.0.bias")
+        blocks = try (0..<spec.depth).map { i in
             let pre = "blocks.\(i)."
-            let dw = v(pre + "0.fn.0.weight")  // [C][1][k][k] → [k][k][C]
+            let dw = try v(pre + "0.fn.0.weight")  // [C][1][k][k] → [k][k][C]
             var dwt = [Float](repeating: 0, count: dw.count)
             for ch in 0..<c { for t in 0..<(k * k) { dwt[t * c + ch] = dw[ch * k * k + t] } }
-            return Block(dwWeight: dwt, dwBias: v(pre + "0.fn.0.bias"), norm1: [],
-                         pwWeight: LinearWeight(v(pre + "1.weight"), n: c, k: c, packedForOwnKernel: own),
-                         pwBias: v(pre + "1.bias"), norm2: nil)
+            return Block(dwWeight: dwt, dwBias: try v(pre + "0.fn.0.bias"),
+                         pwWeight: try LinearWeight(entry(pre + "1.weight"), n: c, k: c, engine: engine),
+                         pwBias: try v(pre + "1.bias"))
         }
-        head = (v("head.weight"), v("head.bias"))
+        head = (try v("head.weight"), try v("head.bias"))
         _ = prepare()
+    }
+
+    /// One BatchNorm as `Norm` for `eps`; folded in double, rounded once.
+    static func batchNorm(_ t: [[Float]], eps: Float, fold: Bool) -> Norm {
+        let (weight, bias, mean, variance) = (t[0], t[1], t[2], t[3])
+        guard fold else { return mean + zip(variance, [Float](repeating: eps, count: variance.count)).map { ($0 + $1).squareRoot() } + weight + bias }
+        let scale = (0..<weight.count).map { Double(weight[$0]) / (Double(variance[$0]) + Double(eps)).squareRoot() }
+        return scale.map(Float.init) + (0..<weight.count).map { Float(Double(bias[$0]) - Double(mean[$0]) * scale[$0]) }
     }
 
     /// The BatchNorms and head for the current eps (rebuilt only when it changed).
@@ -141,10 +139,7 @@ public final class ConvMixerModel {
         let eps = numerics.batchNormEps
         if let prepared, prepared.eps == eps { return prepared }
         let c = config.dim, fold = foldsBatchNorm
-        func norm(_ prefix: String) -> [Float] {
-            let t = batchNorms[prefix] ?? []
-            return Self.batchNorm(weight: t[0], bias: t[1], mean: t[2], variance: t[3], eps: eps, fold: fold)
-        }
+        func norm(_ prefix: String) -> Norm { Self.batchNorm(batchNorms[prefix] ?? [], eps: eps, fold: fold) }
         var fc = head.weight, fcBias = head.bias
         if fold {
             // head(scale ⊙ p + shift) = (W·diag(scale))·p + (b + W·shift).
@@ -162,30 +157,9 @@ public final class ConvMixerModel {
                          blockNorms: (0..<config.depth).map { i in
                              (norm("blocks.\(i).0.fn.2"), fold && i == config.depth - 1 ? nil : norm("blocks.\(i).3"))
                          },
-                         headWeight: LinearWeight(fc, n: config.numClasses, k: c, packedForOwnKernel: packed),
-                         headBias: fcBias)
+                         headWeight: LinearWeight(fc, n: config.numClasses, k: c, engine: gemm), headBias: fcBias)
         prepared = p
         return p
-    }
-
-    /// One BatchNorm as `4·C` floats: folded `[scale | shift | – | –]`, unfolded `[mean | √(var+eps) | γ | β]`.
-    static func batchNorm(weight: [Float], bias: [Float], mean: [Float], variance: [Float], eps: Float,
-                          fold: Bool) -> [Float] {
-        let c = weight.count
-        var out = [Float](repeating: 0, count: 4 * c)
-        for j in 0..<c {
-            if fold {
-                let scale = Double(weight[j]) / (Double(variance[j]) + Double(eps)).squareRoot()
-                out[j] = Float(scale)
-                out[c + j] = Float(Double(bias[j]) - Double(mean[j]) * scale)
-            } else {
-                out[j] = mean[j]
-                out[c + j] = (variance[j] + eps).squareRoot()
-                out[2 * c + j] = weight[j]
-                out[3 * c + j] = bias[j]
-            }
-        }
-        return out
     }
 
     /// Runs the model on an NCHW float32 batch (`batch × inChannels × height × width`, C order; height and width
@@ -200,148 +174,75 @@ public final class ConvMixerModel {
         guard input.count == n * cfg.inChannels * height * width else {
             throw CNZooError(.usage, "input holds \(input.count) values, expected \(n)×\(cfg.inChannels)×\(height)×\(width)")
         }
-        let ws = workspace
+        let ws = workspace, kern = kernels, threads = kernelThreads
         let prep = prepare()
-        let kernel = self.kernel
         let h = height / p, w = width / p, c = cfg.dim
         let m = n * h * w
-        let kIn = cfg.inChannels * p * p
-        let cols = ws.buffer(0, m * kIn)
-        input.withUnsafeBufferPointer { src in
-            Self.gatherPatches(src.baseAddress!, into: cols, batch: n, channels: cfg.inChannels, height: height,
-                               width: width, patch: p)
+        let cols = ws.buffer(0, m * cfg.inChannels * p * p)
+        input.withUnsafeBufferPointer {
+            KernelLayout.patchesNCHW($0.baseAddress!, cols, batch: n, channels: cfg.inChannels, height: height,
+                                     width: width, patch: p)
         }
-        let x = ws.buffer(1, m * c)
-        timed("gemm") { stemWeight.apply(cols, x, m: m, threads: kernelThreads) }
-        timed("other") { epilogue(x, rows: m, bias: stemBias, norm: prep.stemNorm, kernel: kernel) }
-        let t = ws.buffer(2, m * c)
+        let x = ws.buffer(1, m * c), t = ws.buffer(2, m * c)
+        timed("gemm") {
+            withEpilogue(bias: stemBias, norm: prep.stemNorm) { stemWeight.apply(cols, x, m: m, threads: threads, kernels: kern, epilogue: $0) }
+        }
+        literalNorm(x, rows: m, norm: prep.stemNorm, residual: nil)
         for (blk, norms) in zip(blocks, prep.blockNorms) {
-            timed("dwconv") { depthwise(blk, norm: norms.norm1, kernel: kernel, x: x, into: t, batch: n, height: h, width: w) }
-            timed("gemm") { blk.pwWeight.apply(t, x, m: m, threads: kernelThreads) }
-            timed("other") { epilogue(x, rows: m, bias: blk.pwBias, norm: norms.norm2, kernel: kernel) }
-        }
-        let pooled = ws.buffer(3, n * c)
-        let inv = 1 / Float(h * w)
-        for b in 0..<n {
-            let dst = pooled + b * c
-            dst.update(repeating: 0, count: c)
-            for i in 0..<(h * w) {
-                let src = x + (b * h * w + i) * c
-                for j in 0..<c { dst[j] += src[j] }
-            }
-            for j in 0..<c { dst[j] *= inv }
-        }
-        var logits = [Float](repeating: 0, count: n * cfg.numClasses)
-        logits.withUnsafeMutableBufferPointer { out in
-            prep.headWeight.apply(pooled, out.baseAddress!, m: n, threads: kernelThreads)
-            for b in 0..<n { for o in 0..<cfg.numClasses { out[b * cfg.numClasses + o] += prep.headBias[o] } }
-        }
-        return logits
-    }
-
-    /// NCHW input → rows of p×p patches ordered (channel, kh, kw), one row per output pixel (NHWC order).
-    static func gatherPatches(_ inp: UnsafePointer<Float>, into cols: UnsafeMutablePointer<Float>, batch n: Int,
-                              channels: Int, height: Int, width: Int, patch p: Int) {
-        let h = height / p, w = width / p, kIn = channels * p * p
-        for b in 0..<n {
-            for ci in 0..<channels {
-                for oy in 0..<h {
-                    for ky in 0..<p {
-                        let line = inp + ((b * channels + ci) * height + oy * p + ky) * width
-                        for ox in 0..<w {
-                            (cols + ((b * h + oy) * w + ox) * kIn + (ci * p + ky) * p).update(from: line + ox * p, count: p)
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    /// `t = x + BN(act(dwconv(x)))` per image, rows split over the kernel threads.
-    private func depthwise(_ blk: Block, norm: [Float], kernel: Kernel, x: UnsafeMutablePointer<Float>,
-                           into t: UnsafeMutablePointer<Float>, batch n: Int, height h: Int, width w: Int) {
-        let c = config.dim, k = config.kernelSize
-        let padded = workspace.buffer(4, (h + k - 1) * (w + k - 1) * c)
-        let parts = min(kernelThreads, h)
-        blk.dwWeight.withUnsafeBufferPointer { dw in
-            blk.dwBias.withUnsafeBufferPointer { db in
-                norm.withUnsafeBufferPointer { nb in
+            timed("dwconv") {
+                withEpilogue(bias: blk.dwBias, norm: norms.norm1, residual: x) { e in
                     for b in 0..<n {
-                        let src = UnsafePointer(x + b * h * w * c), dst = t + b * h * w * c
-                        Parallel.split(h + k - 1, parts: parts) { rows in
-                            DepthwiseConv.pad(input: src, padded: padded, height: h, width: w, channels: c, kernel: k,
-                                              paddedRows: rows)
-                        }
-                        Parallel.split(h, parts: parts) { rows in
-                            for y in rows {
-                                DepthwiseConv.apply(input: src, output: dst, height: h, width: w, channels: c, kernel: k,
-                                                    weight: dw.baseAddress!, bias: db.baseAddress!, padded: padded,
-                                                    rows: y..<(y + 1), pad: false)
-                                Self.biasActNorm(dst + y * w * c, rows: w, channels: c, bias: nil, kernel: kernel,
-                                                 norm: nb.baseAddress!, fold: foldsBatchNorm, residual: src + y * w * c)
+                        let off = b * h * w * c
+                        Parallel.split(h, parts: min(threads, h)) { rows in
+                            blk.dwWeight.withUnsafeBufferPointer { dw in
+                                kern.depthwise(input: x + off, output: t + off, height: h, width: w, channels: c,
+                                               kernel: cfg.kernelSize, weight: dw.baseAddress!, rows: rows,
+                                               epilogue: e.offset(by: off))
                             }
                         }
                     }
                 }
             }
+            literalNorm(t, rows: m, norm: norms.norm1, residual: x)
+            timed("gemm") {
+                withEpilogue(bias: blk.pwBias, norm: norms.norm2) { blk.pwWeight.apply(t, x, m: m, threads: threads, kernels: kern, epilogue: $0) }
+            }
+            literalNorm(x, rows: m, norm: norms.norm2, residual: nil)
         }
+        let pooled = ws.buffer(3, n * c)
+        timed("other") { kern.averagePool(x, pooled, batch: n, positions: h * w, channels: c) }
+        var logits = [Float](repeating: 0, count: n * cfg.numClasses)
+        logits.withUnsafeMutableBufferPointer { out in
+            prep.headBias.withUnsafeBufferPointer { hb in
+                prep.headWeight.apply(pooled, out.baseAddress!, m: n, threads: threads, kernels: kern,
+                                      epilogue: .init(bias: hb.baseAddress!))
+            }
+        }
+        return logits
     }
 
-    /// `x = BN(act(x + bias))` over `rows × C`, split over the kernel threads (`norm` nil: no BatchNorm).
-    private func epilogue(_ x: UnsafeMutablePointer<Float>, rows: Int, bias: [Float], norm: [Float]?, kernel: Kernel) {
-        let c = config.dim
+    /// Calls `body` with the epilogue bias → activation → (folded) BatchNorm → residual; an unfolded BatchNorm is
+    /// left to `literalNorm`, and with it the residual.
+    private func withEpilogue(bias: [Float], norm: Norm?, residual: UnsafeMutablePointer<Float>? = nil,
+                              _ body: (KernelEpilogue) -> Void) {
+        let act = kernelActivation, c = config.dim, fold = foldsBatchNorm
         bias.withUnsafeBufferPointer { bp in
             (norm ?? []).withUnsafeBufferPointer { np in
-                Parallel.split(rows, parts: kernelThreads) { r in
-                    Self.biasActNorm(x + r.lowerBound * c, rows: r.count, channels: c, bias: bp.baseAddress!,
-                                     kernel: kernel, norm: norm == nil ? nil : np.baseAddress!,
-                                     fold: foldsBatchNorm, residual: nil)
-                }
+                let folded = fold && norm != nil
+                body(KernelEpilogue(bias: bp.baseAddress, activation: act,
+                                    postScale: folded ? np.baseAddress : nil, postShift: folded ? np.baseAddress! + c : nil,
+                                    residual: fold ? residual : nil))
             }
         }
     }
 
-    /// Element-wise `x = BN(act(x + bias)) + residual` over a row-major `rows × C` buffer (bias, BatchNorm and
-    /// residual each optional); `norm` is laid out as `batchNorm(...)` returns it.
-    static func biasActNorm(_ x: UnsafeMutablePointer<Float>, rows: Int, channels c: Int, bias: UnsafePointer<Float>?,
-                            kernel: Kernel, norm: UnsafePointer<Float>?, fold: Bool,
-                            residual: UnsafePointer<Float>?) {
-        @inline(__always) func act(_ v: SIMD16<Float>) -> SIMD16<Float> {
-            switch kernel {
-            case .geluErf: return Activation.geluErf(v)
-            case .geluTanh: return Activation.geluTanh(v)
-            case .relu: var r = v; r.replace(with: 0, where: r .< 0); return r
-            }
-        }
-        @inline(__always) func bn(_ v: SIMD16<Float>, _ j: Int) -> SIMD16<Float> {
-            guard let norm else { return v }
-            if fold { return v * load16(norm + j) + load16(norm + c + j) }
-            return (v - load16(norm + j)) / load16(norm + c + j) * load16(norm + 2 * c + j) + load16(norm + 3 * c + j)
-        }
-        let c16 = c / 16 * 16
-        for r in 0..<rows {
-            let row = x + r * c
-            var j = 0
-            while j < c16 {
-                var v = load16(row + j)
-                if let bias { v += load16(bias + j) }
-                v = bn(act(v), j)
-                if let residual { v += load16(residual + r * c + j) }
-                store16(row + j, v)
-                j += 16
-            }
-            // Channel tail: the same arithmetic on one lane.
-            while j < c {
-                var v = SIMD16<Float>(repeating: row[j])
-                if let bias { v += SIMD16(repeating: bias[j]) }
-                v = act(v)
-                if let norm {
-                    v = fold ? v * norm[j] + norm[c + j] : (v - norm[j]) / norm[c + j] * norm[2 * c + j] + norm[3 * c + j]
-                }
-                if let residual { v += SIMD16(repeating: residual[r * c + j]) }
-                row[j] = v[0]
-                j += 1
-            }
+    /// Unfolded mode only: `x = (x − mean)/√(var+eps)·γ + β (+ residual)`, literally, per element.
+    private func literalNorm(_ x: UnsafeMutablePointer<Float>, rows: Int, norm: Norm?, residual: UnsafePointer<Float>?) {
+        guard !foldsBatchNorm, let norm else { return }
+        let c = config.dim
+        for i in 0..<(rows * c) {
+            let j = i % c
+            x[i] = (x[i] - norm[j]) / norm[c + j] * norm[2 * c + j] + norm[3 * c + j] + (residual?[i] ?? 0)
         }
     }
 }
