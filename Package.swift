@@ -105,7 +105,8 @@ let package = Package(
         ]),
         .testTarget(name: "CLITests", dependencies: ["CNZooTestSupport", "CNZooCore"]),
         .testTarget(name: "ModelsTests", dependencies: [
-            "CNZooModels", "CNZooVerify", "CNZooNumPy", "CNZooSafeTensors", "CNZooCore", "CNZooTestSupport",
+            "CNZooModels", "CNZooVerify", "CNZooNumPy", "CNZooSafeTensors", "CNZooCore", "CNZooTestSupport", "CNZooFormats",
+            "CNZooMapping",
         ]),
         .testTarget(name: "ImagesTests", dependencies: [
             "CNZooImages", "CNZooVerify", "CNZooModels", "CNZooFormats", "CNZooMapping", "CNZooConversion", "CNZooNumPy",
