@@ -10,6 +10,7 @@
 //   CNZooFormats     content-based format detection + one entry point to read / write any format
 //   CNZooMapping     architecture specs, naming conventions, strict mapper, detector
 //   CNZooModels      kernels and the ConvNeXt forward pass over canonical weights (C GEMM kernel: CNZooKernelsC)
+//   CNZooEmbeddedData the zoo manifests and verify reference logits, embedded at build time (EmbedDataPlugin)
 //   CNZooZoo         versioned manifests, registry, fetcher
 //   CNZooImages      JPEG/PNG decoding (C: CNZooImageC), PIL-exact resize/crop/normalise, labelled images
 //   CNZooVerify      verification runner (conversion + round trip + forward parity)
@@ -32,7 +33,7 @@ let package = Package(
     products: [
         .library(name: "CNZoo", targets: [
             "CNZooCore", "CNZooSafeTensors", "CNZooPyTorch", "CNZooMindSpore", "CNZooNumPy", "CNZooFormats",
-            "CNZooMapping", "CNZooModels", "CNZooZoo", "CNZooVerify", "CNZooImages",
+            "CNZooMapping", "CNZooModels", "CNZooZoo", "CNZooVerify", "CNZooImages", "CNZooEmbeddedData",
         ]),
         .executable(name: "cnzoo", targets: ["cnzoo"]),
     ],
@@ -68,13 +69,18 @@ let package = Package(
         // cnzoo's AVX-512 GEMM (chosen at run time; OpenBLAS otherwise). Optimised in every configuration.
         .target(name: "CNZooKernelsC", cSettings: [.unsafeFlags(["-O3"])]),
         .target(name: "CNZooModels", dependencies: ["CNZooCore", "CNZooMapping", "COpenBLAS", "CNZooKernelsC"], swiftSettings: kernelFlags),
-        .target(name: "CNZooZoo", dependencies: ["CNZooCore", "CNZooMapping"]),
+        // Zoo/*.json and Fixtures/**/*_logits_*.npy, embedded before every build by a build-tool plugin (one copy of
+        // the data: the files themselves; the rule is in Plugins/EmbedDataPlugin/embed-data.sh).
+        .plugin(name: "EmbedDataPlugin", capability: .buildTool()),
+        .target(name: "CNZooEmbeddedData", plugins: ["EmbedDataPlugin"]),
+        .target(name: "CNZooZoo", dependencies: ["CNZooCore", "CNZooMapping", "CNZooEmbeddedData"]),
         // JPEG / PNG decoding (the libraries' longjmp error handling lives in C) and PIL-exact preprocessing.
         .target(name: "CNZooImageC", dependencies: ["CJPEG", "CPNG"], cSettings: [.unsafeFlags(["-O2"])]),
         .target(name: "CNZooImages", dependencies: ["CNZooCore", "CNZooImageC"],
                 swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         .target(name: "CNZooVerify", dependencies: [
             "CNZooCore", "CNZooFormats", "CNZooMapping", "CNZooModels", "CNZooZoo", "CNZooNumPy", "CNZooImages",
+            "CNZooEmbeddedData",
         ], swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         .executableTarget(name: "cnzoo", dependencies: [
             "CNZooCore", "CNZooFormats", "CNZooMapping", "CNZooModels", "CNZooZoo", "CNZooVerify", "CNZooImages",
@@ -117,7 +123,9 @@ let package = Package(
         .testTarget(name: "PyTorchTests", dependencies: [
             "CNZooPyTorch", "CNZooFormats", "CNZooCore", "CNZooTestSupport",
         ]),
-        .testTarget(name: "ZooTests", dependencies: ["CNZooZoo", "CNZooMapping", "CNZooCore", "CNZooTestSupport"],
+        .testTarget(name: "ZooTests", dependencies: [
+            "CNZooZoo", "CNZooMapping", "CNZooCore", "CNZooTestSupport", "CNZooEmbeddedData",
+        ],
                     exclude: ["Goldens"]),
     ],
     swiftLanguageModes: [.v5]

@@ -1,11 +1,12 @@
 import CNZooCore
+import CNZooEmbeddedData
 import CNZooMapping
 import CNZooModels
 import CNZooNumPy
 
 /// `cnzoo verify --variant V`: the deterministic weights of a published ConvNeXt size, run in Swift and compared
 /// with logits recorded from the real torchvision and mindcv models on the same weights and inputs
-/// (Fixtures/forward/, written by Fixtures/generate_forward.py).
+/// (Fixtures/forward/, written by Fixtures/generate_forward.py, and built into the binary as ``builtInFixtures``).
 public enum ReferenceParity {
     /// The seed of the reference weights (inputs use `seed + 1`).
     public static let seed: UInt64 = 2022
@@ -31,24 +32,31 @@ public enum ReferenceParity {
                   why: "Swift in tanh-GELU mode (MindSpore nn.GELU default); float32 summation order only"),
     ]
 
-    /// Finds the reference directory: `explicit`, else `Fixtures/forward` under the current directory or above the
-    /// executable.
+    /// The reference logits built into the binary at build time from `Fixtures/forward` (`<built-in>/Fixtures/forward`).
+    public static let builtInFixtures = EmbeddedFiles.path("Fixtures/forward")
+
+    /// The reference directory: `explicit` (`--references DIR`), else the references built into the binary
+    /// (``builtInFixtures``), so `cnzoo verify --variant` works from any directory.
+    public static func locateFixtures(explicit: String?) -> String { explicit ?? builtInFixtures }
+
+    /// The reference directory; the executable path is no longer searched (the references are built in).
+    @available(*, deprecated, message: "the references are built into the binary; use locateFixtures(explicit:)")
     public static func locateFixtures(explicit: String?, executablePath: String) throws -> String {
-        if let explicit { return explicit }
-        var candidates = ["Fixtures/forward"]
-        var dir = executablePath
-        for _ in 0..<6 {
-            guard let slash = dir.lastIndex(of: "/") else { break }
-            dir = String(dir[..<slash])
-            if dir.isEmpty { break }
-            candidates.append(dir + "/Fixtures/forward")
-        }
-        for c in candidates where fileExists(c + "/tiny_logits_torchvision.npy") { return c }
-        throw CNZooError(.notFound, "cannot find the reference logits (Fixtures/forward/*.npy); run from the cnzoo "
-                         + "checkout or pass --references DIR")
+        locateFixtures(explicit: explicit)
     }
 
-    static func fileExists(_ path: String) -> Bool { (try? MappedFile(path: path)) != nil }
+    /// The reference array at `path`, from the built-in data or the file system; nil when there is none.
+    static func readReference(_ path: String) throws -> NumPyArray? {
+        if EmbeddedFiles.isEmbedded(path) {
+            do {
+                return try EmbeddedFiles.contents(atPath: path).map(NumPyFormat.read(bytes:))
+            } catch let e as CNZooError {
+                throw e.inFile(path)
+            }
+        }
+        guard (try? MappedFile(path: path)) != nil else { return nil }
+        return try NumPyFormat.read(path: path)
+    }
 
     /// Runs the comparison for `variant`, appending rows to `report`; returns the model and inputs for later steps.
     public static func run(variant: String, fixtures: String, threads: Int, gemm: GemmEngine = .auto,
@@ -61,8 +69,7 @@ public enum ReferenceParity {
         var batch = 0
         for fw in frameworks {
             let path = "\(fixtures)/\(spec.variantName ?? variant)_logits_\(fw.name).npy"
-            guard fileExists(path) else { continue }
-            let arr = try NumPyFormat.read(path: path)
+            guard let arr = try readReference(path) else { continue }
             guard arr.shape.count == 2, arr.shape[1] == spec.numClasses, arr.shape[0] >= 1 else {
                 throw CNZooError(.malformed, "expected reference logits [batch, \(spec.numClasses)], found \(arr.shape)", file: path)
             }
