@@ -21,9 +21,13 @@ public struct ReadOptions {
     public var key: String?
     /// PyTorch: strip DDP `module.` and torch.compile `_orig_mod.` name prefixes.
     public var stripPrefixes: Bool
+    /// PyTorch zip: check every entry's bytes against the CRC-32 its central-directory record carries (reads every
+    /// byte once). Off by default, as in torch, which does not check them either.
+    public var verifyCRC: Bool
 
-    public init(key: String? = nil, stripPrefixes: Bool = false) {
+    public init(key: String? = nil, stripPrefixes: Bool = false, verifyCRC: Bool = false) {
         self.key = key
         self.stripPrefixes = stripPrefixes
+        self.verifyCRC = verifyCRC
     }
 }
