@@ -7,11 +7,16 @@ import Testing
 /// `ReadOptions.verifyCRC` (`--verify-crc`): opt-in CRC-32 check of every zip entry of a `.pth`.
 @Suite struct ZipCRCTests {
     let original = TestSupport.fixture("pytorch/torchvision_micro_f32.pth")
+    static let verifying: ReadOptions = {
+        var o = ReadOptions()
+        o.verifyCRC = true
+        return o
+    }()
 
     @Test func intactArchivePassesAndSaysSo() throws {
         let file = try MappedFile(path: original)
         let entries = try ZipArchive(file: file).entries.count
-        let ckpt = try PyTorchFormat.read(file: file, options: ReadOptions(verifyCRC: true))
+        let ckpt = try PyTorchFormat.read(file: file, options: Self.verifying)
         #expect(ckpt.notes.contains("verified the CRC-32 of all \(entries) zip entries"))
         #expect(try PyTorchFormat.read(file: file).notes.allSatisfy { !$0.contains("CRC") })
     }
@@ -29,7 +34,7 @@ import Testing
         // Off by default, as in torch: the file reads (with one different weight).
         _ = try PyTorchFormat.read(file: try MappedFile(path: damaged))
         let error = try #require(throws: CNZooError.self) {
-            try PyTorchFormat.read(file: try MappedFile(path: damaged), options: ReadOptions(verifyCRC: true))
+            try PyTorchFormat.read(file: try MappedFile(path: damaged), options: Self.verifying)
         }
         #expect(error.code == .integrity)
         #expect(error.file == damaged && error.offset == storage.dataOffset)
