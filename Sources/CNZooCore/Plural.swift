@@ -6,3 +6,12 @@ public enum Plural {
         "\(n) " + (n == 1 ? singular : plural ?? singular + "s")
     }
 }
+
+/// The indefinite article for a word in messages: `an argparse.Namespace`, `a dict`.
+public enum Article {
+    /// `word` preceded by "an" when it starts with a vowel letter, else by "a".
+    public static func a(_ word: String) -> String {
+        guard let first = word.lowercased().first else { return word }
+        return ("aeiou".contains(first) ? "an " : "a ") + word
+    }
+}
