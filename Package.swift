@@ -61,13 +61,15 @@ let package = Package(
         .target(name: "CNZooSafeTensors", dependencies: ["CNZooCore"]),
         .target(name: "CNZooPyTorch", dependencies: ["CNZooCore"]),
         .target(name: "CNZooMindSpore", dependencies: ["CNZooCore"]),
-        .target(name: "CNZooNumPy", dependencies: ["CNZooCore"]),
+        .target(name: "CNZooNumPy", dependencies: ["CNZooCore", "CLibZip"]),
         .target(name: "CNZooFormats", dependencies: [
             "CNZooCore", "CNZooSafeTensors", "CNZooPyTorch", "CNZooMindSpore", "CNZooNumPy",
         ]),
         .target(name: "CNZooMapping", dependencies: ["CNZooCore"]),
         // The pipeline as a library: read → detect → canonical → encode → cast → write, with its report; diff; inspect.
-        .target(name: "CNZooConversion", dependencies: ["CNZooCore", "CNZooFormats", "CNZooMapping"]),
+        .target(name: "CNZooConversion", dependencies: [
+            "CNZooCore", "CNZooFormats", "CNZooMapping", "CNZooPyTorch", "CNZooNumPy",
+        ]),
         // cnzoo's AVX-512 GEMM (chosen at run time; OpenBLAS otherwise). Optimised in every configuration.
         .target(name: "CNZooKernelsC", cSettings: [.unsafeFlags(["-O3"])]),
         .target(name: "CNZooModels", dependencies: ["CNZooCore", "CNZooMapping", "COpenBLAS", "CNZooKernelsC"], swiftSettings: kernelFlags),

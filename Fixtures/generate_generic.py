@@ -20,6 +20,7 @@ Files (all a few KB):
   object_benign.npy          an object-dtype array of Python strings and ints (numpy pickles it)
   object_payload.npy         an object-dtype array whose element's __reduce__ would create MARKER; proven live by
                              numpy.load(allow_pickle=True) in a child process, and the marker removed again
+  object_member.npz          an .npz with a numeric member and an object member carrying that payload (proven live)
   expected.json              per file: ordered {name, dtype, shape, sha256} of what cnzoo must read
 """
 import argparse
@@ -129,6 +130,7 @@ def save(name, obj, sd):
 def main():
     os.makedirs(OUT, exist_ok=True)
 
+    torch.manual_seed(1)
     resnet = perturb(TinyResNet(), 1)
     sd = resnet.state_dict()
     save("resnet_tiny.pth", sd, sd)
@@ -143,6 +145,7 @@ def main():
     np.save(os.path.join(OUT, "resnet_tiny_input.npy"), x.numpy())
     np.save(os.path.join(OUT, "resnet_tiny_logits.npy"), logits.numpy())
 
+    torch.manual_seed(2)
     layers = perturb(Layers(), 2)
     save("layers.pth", layers.state_dict(), layers.state_dict())
     np.savez(os.path.join(OUT, "layers.npz"), **{k: v.numpy() for k, v in layers.state_dict().items()})
@@ -177,7 +180,9 @@ def main():
     payload = np.empty(1, dtype=object)
     payload[0] = Payload()
     np.save(os.path.join(OUT, "object_payload.npy"), payload, allow_pickle=True)
-    prove_live(os.path.join(OUT, "object_payload.npy"))
+    prove_live(os.path.join(OUT, "object_payload.npy"), "numpy.load({path!r}, allow_pickle=True)")
+    np.savez(os.path.join(OUT, "object_member.npz"), weight=np.arange(6, dtype=np.float32), meta=payload)
+    prove_live(os.path.join(OUT, "object_member.npz"), "numpy.load({path!r}, allow_pickle=True)['meta']")
 
     with open(os.path.join(OUT, "expected.json"), "w") as f:
         json.dump(expected, f, indent=1, sort_keys=True)
@@ -191,11 +196,11 @@ class Payload:
         return (os.system, (f"touch {MARKER}",))
 
 
-def prove_live(path):
-    """numpy.load(allow_pickle=True) in a child process must create the marker: the payload is real."""
+def prove_live(path, load):
+    """`load` (numpy.load with allow_pickle=True) in a child process must create the marker: the payload is real."""
     if os.path.exists(MARKER):
         os.remove(MARKER)
-    subprocess.run([sys.executable, "-c", f"import numpy; numpy.load({path!r}, allow_pickle=True)"], check=True)
+    subprocess.run([sys.executable, "-c", "import numpy; " + load.format(path=path)], check=True)
     if not os.path.exists(MARKER):
         raise SystemExit(f"{path}: the payload did not run under numpy.load(allow_pickle=True)")
     os.remove(MARKER)

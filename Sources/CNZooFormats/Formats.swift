@@ -31,6 +31,7 @@ public enum Formats {
         PyTorchPlugin(),
         MindSporePlugin(),
         NumPyPlugin(),
+        NpzPlugin(),
         HDF5Recognizer(),
     ]
 
