@@ -163,4 +163,33 @@ import Testing
         #expect(text.status == 0, "\(text.stderr)")
         #expect(text.stdout.contains("top-level key 'state_dict'; other weights in 'state_dict_ema'"), "\(text.stdout)")
     }
+
+    @Test func diffByRawNamesWithToleranceAndAKeyPerSide() throws {
+        let same = try TestSupport.run(["diff", Self.fixture("resnet_tiny.pth"), Self.fixture("resnet_tiny_compressed.npz"),
+                                        "--json"])
+        #expect(same.status == 0, "\(same.stdout)\(same.stderr)")
+        let sj = try json(same.stdout)
+        #expect(sj["mode"] as? String == "raw-names")
+        #expect((sj["counts"] as? [String: Int])?["equal"] == 74)
+
+        let train = Self.fixture("timm_train.pth")
+        let raw = try TestSupport.run(["diff", train, train, "--key-b", "state_dict", "--json"])
+        #expect(raw.status == 1)
+        let rj = try json(raw.stdout)
+        #expect((rj["a"] as? [String: Any])?["wrapper_key"] as? String == "state_dict_ema")
+        #expect((rj["b"] as? [String: Any])?["wrapper_key"] as? String == "state_dict")
+        #expect((rj["b"] as? [String: Any])?["other_weight_keys"] as? [String] == ["state_dict_ema"])
+        let loose = try TestSupport.run(["diff", train, train, "--key-b", "state_dict", "--atol", "1", "--json"])
+        #expect(loose.status == 0, "\(loose.stdout)")
+        #expect((try json(loose.stdout)["counts"] as? [String: Int])?["close"] == 65)
+        let tight = try TestSupport.run(["diff", train, train, "--key-b", "state_dict", "--atol", "1e-9"])
+        #expect(tight.status == 1)
+
+        let inspect = try TestSupport.run(["inspect", train, "--json"])
+        #expect(inspect.status == 0, "\(inspect.stderr)")
+        let ij = try json(inspect.stdout)
+        #expect(ij["wrapper_key"] as? String == "state_dict_ema")
+        #expect(ij["other_weight_keys"] as? [String] == ["state_dict"])
+        #expect((ij["metadata"] as? [String: String])?.isEmpty == true)
+    }
 }

@@ -89,10 +89,8 @@ struct Convert: ParsableCommand {
             if json {
                 try Output.printJSON(report)
             } else if !quiet {
-                if let key = report.from.wrapperKey {
-                    print("weights: top-level key '\(key)'" + (report.from.otherWeightKeys.isEmpty ? ""
-                          : "; other weights in " + report.from.otherWeightKeys.map { "'\($0)'" }.joined(separator: ", ")
-                            + " — pass --key \(report.from.otherWeightKeys[0])"))
+                if let line = Output.weightsLine(key: report.from.wrapperKey, others: report.from.otherWeightKeys) {
+                    print(line)
                 }
                 let rate = report.seconds > 0 ? Output.bytes(Int(Double(report.bytes) / report.seconds)) + "/s" : ""
                 print("\(input) (\(report.from.format), \(report.from.convention) naming, "
