@@ -192,4 +192,24 @@ import Testing
         #expect(ij["other_weight_keys"] as? [String] == ["state_dict"])
         #expect((ij["metadata"] as? [String: String])?.isEmpty == true)
     }
+
+    /// timm `num_classes=0`: detected as a headless ConvNeXt, converted across conventions and back bit-exact;
+    /// `forward` refuses it clearly.
+    @Test func headlessTimmBackboneConvertsAndForwardRefuses() throws {
+        let dir = try TestSupport.makeScratchDirectory()
+        defer { TestSupport.removeScratch(dir) }
+        let src = Self.fixture("timm_headless.pth")
+        let i = try TestSupport.run(["inspect", src])
+        #expect(i.status == 0 && i.stdout.contains("no head (backbone only)") && i.stdout.contains("timm naming"),
+                "\(i.stdout)")
+        let ms = dir + "/h.ckpt", back = dir + "/h.pth"
+        let r = try TestSupport.run(["convert", src, "--to", "ms", "-o", ms, "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(try json(r.stdout)["mode"] as? String == "mapped")
+        #expect(try TestSupport.run(["convert", ms, "--to", "torch", "--convention", "timm", "-o", back]).status == 0)
+        #expect(try Self.read(back).map(\.0) == Self.read(src).map(\.0))
+        #expect(try Self.dict(back) == Self.dict(src))
+        let f = try TestSupport.run(["forward", "--checkpoint", src, "--input", Self.fixture("resnet_tiny_input.npy")])
+        #expect(f.status != 0 && f.stderr.contains("no classifier"), "\(f.stderr)")
+    }
 }
