@@ -17,7 +17,8 @@ import Testing
     }
 
     @Test func harnessesExistForEveryReader() {
-        for name in ["json", "safetensors", "safetensors-read", "detect", "pickle", "zip", "pth", "ckpt", "npy", "checkpoint"] {
+        for name in ["json", "safetensors", "safetensors-read", "detect", "pickle", "zip", "pth", "ckpt", "npy", "checkpoint", "hdf5",
+                     "zip-diff"] {
             #expect(Harnesses.all[name] != nil, "missing harness \(name)")
         }
     }
