@@ -101,4 +101,20 @@ import Testing
             }
         }
     }
+
+    /// Inputs that crash libhdf5 in-process (found by the `hdf5` fuzz harness): refused, and this process survives.
+    @Test func libhdf5CrashersAreContained() throws {
+        let dir = TestSupport.fixture("keras/libhdf5-crashers")
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".h5") }.sorted()
+        #expect(files.count >= 3)
+        for name in files {
+            do {
+                _ = try CheckpointIO.read(path: dir + "/" + name)
+                Issue.record("\(name) was read")
+            } catch let e as CNZooError {
+                print("\(name): \(e.code): \(e.message)")
+                #expect(e.file == dir + "/" + name)
+            }
+        }
+    }
 }
