@@ -30,10 +30,12 @@ public enum Formats {
     /// The formats `CheckpointIO.write` can produce, in registry order.
     public static var writable: [CheckpointFormat] { all.filter(\.canWrite).map(\.format) }
 
-    /// The strongest claim on `probe` and the plug-in that made it, nil when no plug-in recognises it.
-    public static func detect(_ probe: FormatProbe) -> (match: FormatMatch, plugin: any FormatPlugin)? {
+    /// The strongest claim on `probe` among `plugins` (default: the registry) and the plug-in that made it, nil when
+    /// none recognises it. Ties go to the earlier plug-in.
+    public static func detect(_ probe: FormatProbe,
+                              among plugins: [any FormatPlugin] = all) -> (match: FormatMatch, plugin: any FormatPlugin)? {
         var best: (match: FormatMatch, plugin: any FormatPlugin)?
-        for p in all {
+        for p in plugins {
             guard let m = p.detect(probe) else { continue }
             if best == nil || m.strength > best!.match.strength { best = (m, p) }
         }

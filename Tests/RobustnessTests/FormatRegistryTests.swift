@@ -65,6 +65,39 @@ import Testing
         #expect([UInt8]().withUnsafeBytes { FormatDetector.detect($0) } == .unknown)
     }
 
+    /// A format sharing a container (an `.npz` is a zip too) claims it with `.specific` evidence and wins over the
+    /// container's generic claim; it reads nothing here, so the default `read` refuses by name.
+    @Test func aSpecificClaimBeatsTheContainersSignature() throws {
+        struct NpzLike: FormatPlugin {
+            var format: CheckpointFormat { CheckpointFormat(rawValue: "npz-test") }
+            var summary: String { "test double: zips whose first entry is an .npy" }
+            var fileExtension: String { "npz" }
+            var canRead: Bool { false }
+            var canWrite: Bool { false }
+            func detect(_ probe: FormatProbe) -> FormatMatch? {
+                // Local file header: the name starts at offset 30, its length is at 26.
+                guard probe.starts(with: [0x50, 0x4B, 0x03, 0x04]), probe.head.count >= 30 else { return nil }
+                let n = Int(probe.head[26]) | Int(probe.head[27]) << 8
+                guard probe.head.count >= 30 + n else { return nil }
+                let name = String(decoding: probe.head[30..<(30 + n)], as: UTF8.self)
+                return name.hasSuffix(".npy") ? FormatMatch(DetectedFormat(format), .specific) : nil
+            }
+        }
+        func zip(entry: String) -> [UInt8] {
+            [0x50, 0x4B, 0x03, 0x04] + [UInt8](repeating: 0, count: 22) + [UInt8(entry.utf8.count), 0, 0, 0]
+                + Array(entry.utf8)
+        }
+        let plugins: [any FormatPlugin] = Formats.all + [NpzLike()]
+        let npz = zip(entry: "arr_0.npy").withUnsafeBytes { Formats.detect(FormatProbe(bytes: $0), among: plugins) }
+        #expect(npz?.match.detected.rawValue == "npz-test")
+        let pth = zip(entry: "archive/data.pkl").withUnsafeBytes { Formats.detect(FormatProbe(bytes: $0), among: plugins) }
+        #expect(pth?.match.detected == .pytorchZip)
+        #expect(throws: CNZooError.self) {
+            try NpzLike().read(.file(MappedFile(copying: UnsafeRawBufferPointer(start: nil, count: 0))),
+                               options: ReadOptions())
+        }
+    }
+
     @Test func recognisedButUnreadableFormatsSayso() throws {
         let dir = try TestSupport.makeScratchDirectory()
         defer { TestSupport.removeScratch(dir) }
