@@ -1,5 +1,6 @@
 import CNZooCore
 import CNZooFormats
+import CNZooKeras
 import CNZooMindSpore
 import CNZooNumPy
 import CNZooPyTorch
@@ -17,11 +18,11 @@ import Testing
 
     @Test func registryListsEachFormatOnce() throws {
         let names = Formats.all.map(\.format.rawValue)
-        #expect(names == ["safetensors", "hdf5", "pytorch", "mindspore", "numpy"])
+        #expect(names == ["safetensors", "pytorch", "mindspore", "numpy", "keras"])
         #expect(Set(Formats.all.map(\.fileExtension)).count == Formats.all.count)
         for p in Formats.all { #expect(try #require(Formats.plugin(for: p.format)).format == p.format) }
-        #expect(Formats.plugin(for: CheckpointFormat(rawValue: "keras")) == nil)
-        #expect(Formats.writable == [.safetensors, .hdf5, .pytorch, .mindspore])
+        #expect(Formats.plugin(for: CheckpointFormat(rawValue: "onnx")) == nil)
+        #expect(Formats.writable == [.safetensors, .pytorch, .mindspore, .keras])
     }
 
     @Test func formatNamesKeepTheirJSONSpelling() throws {
