@@ -90,7 +90,7 @@ let package = Package(
 
         // Fuzz harnesses (a library, so tests can replay crashers) and the libFuzzer driver scripts/fuzz.sh builds.
         .target(name: "CNZooFuzzHarnesses", dependencies: [
-            "CNZooCore", "CNZooFormats", "CNZooSafeTensors", "CNZooPyTorch", "CNZooMindSpore", "CNZooNumPy",
+            "CNZooCore", "CNZooFormats", "CNZooSafeTensors", "CNZooPyTorch", "CNZooMindSpore", "CNZooNumPy", "CNZooKeras",
         ]),
         .executableTarget(name: "cnzoo-fuzz", dependencies: ["CNZooFuzzHarnesses"]),
         // Benchmark driver for scripts/bench/ckpt_rw.py (not a product; build with --product mindspore-bench).
@@ -105,7 +105,7 @@ let package = Package(
             "CNZooMapping", "CNZooFormats", "CNZooConversion", "CNZooCore", "CNZooTestSupport",
         ]),
         .testTarget(name: "RobustnessTests", dependencies: [
-            "CNZooFuzzHarnesses", "CNZooCore", "CNZooFormats", "CNZooPyTorch", "CNZooSafeTensors", "CNZooMindSpore",
+            "CNZooFuzzHarnesses", "CNZooCore", "CNZooFormats", "CNZooKeras", "CNZooPyTorch", "CNZooSafeTensors", "CNZooMindSpore",
             "CNZooNumPy", "CNZooMapping", "CNZooTestSupport",
         ]),
         .testTarget(name: "MindSporeTests", dependencies: [
