@@ -7,6 +7,7 @@
 //   CNZooPyTorch     .pth zip container, data-only pickle machine, state-dict decoder, pickle writer
 //   CNZooMindSpore   .ckpt protobuf stream reader / writer
 //   CNZooNumPy       .npy reader / writer
+//   CNZooKeras       Keras .weights.h5 / legacy .h5 (libhdf5 in a child process, C: CNZooKerasC) and .keras (libzip)
 //   CNZooFormats     the format registry (one FormatPlugin per format) + CheckpointIO, the façade over it
 //   CNZooMapping     architecture specs, naming conventions, strict mapper, detector
 //   CNZooConversion  the conversion pipeline, diff and inspect reports (what the CLI and other tools call)
@@ -23,8 +24,8 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .library(name: "CNZoo", targets: [
-            "CNZooCore", "CNZooSafeTensors", "CNZooPyTorch", "CNZooMindSpore", "CNZooNumPy", "CNZooFormats",
-            "CNZooMapping", "CNZooConversion", "CNZooModels", "CNZooZoo", "CNZooVerify", "CNZooImages",
+            "CNZooCore", "CNZooSafeTensors", "CNZooPyTorch", "CNZooMindSpore", "CNZooNumPy", "CNZooKeras",
+            "CNZooFormats", "CNZooMapping", "CNZooConversion", "CNZooModels", "CNZooZoo", "CNZooVerify", "CNZooImages",
         ]),
         .executable(name: "cnzoo", targets: ["cnzoo"]),
     ],
@@ -53,8 +54,11 @@ let package = Package(
         .target(name: "CNZooPyTorch", dependencies: ["CNZooCore"]),
         .target(name: "CNZooMindSpore", dependencies: ["CNZooCore"]),
         .target(name: "CNZooNumPy", dependencies: ["CNZooCore"]),
+        // Keras: libhdf5 walks untrusted files in a forked child (CNZooKerasC), libzip opens `.keras` archives.
+        .target(name: "CNZooKerasC", dependencies: ["CHDF5"]),
+        .target(name: "CNZooKeras", dependencies: ["CNZooCore", "CNZooKerasC", "CLibZip"]),
         .target(name: "CNZooFormats", dependencies: [
-            "CNZooCore", "CNZooSafeTensors", "CNZooPyTorch", "CNZooMindSpore", "CNZooNumPy",
+            "CNZooCore", "CNZooSafeTensors", "CNZooPyTorch", "CNZooMindSpore", "CNZooNumPy", "CNZooKeras",
         ]),
         .target(name: "CNZooMapping", dependencies: ["CNZooCore"]),
         // The pipeline as a library: read → detect → canonical → encode → cast → write, with its report; diff; inspect.
@@ -108,6 +112,9 @@ let package = Package(
             "CNZooImages", "CNZooVerify", "CNZooModels", "CNZooFormats", "CNZooMapping", "CNZooConversion", "CNZooNumPy",
             "CNZooZoo", "CNZooCore",
             "CNZooTestSupport",
+        ]),
+        .testTarget(name: "KerasTests", dependencies: [
+            "CNZooKeras", "CNZooFormats", "CNZooMapping", "CNZooModels", "CNZooNumPy", "CNZooCore", "CNZooTestSupport",
         ]),
         .testTarget(name: "NumPyTests", dependencies: ["CNZooNumPy", "CNZooCore", "CNZooTestSupport"]),
         .testTarget(name: "PyTorchTests", dependencies: [

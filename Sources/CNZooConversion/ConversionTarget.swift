@@ -13,9 +13,11 @@ public struct ConversionTarget: VocabularyTerm {
     public static let ms = ConversionTarget(rawValue: "ms")
     public static let torch = ConversionTarget(rawValue: "torch")
     public static let safetensors = ConversionTarget(rawValue: "safetensors")
+    /// Keras 3 `.weights.h5` (the Keras format plug-in).
+    public static let keras = ConversionTarget(rawValue: "keras")
 
     /// The CLI's short names for formats whose registry name is longer.
-    private static let shortNames: [CheckpointFormat: ConversionTarget] = [.mindspore: .ms, .pytorch: .torch]
+    private static let shortNames: [CheckpointFormat: ConversionTarget] = [.mindspore: .ms, .pytorch: .torch, .hdf5: .keras]
 
     /// Every format the registry can write, under its CLI name (`ms`, `torch`, then the others by format name). A
     /// new writable format plug-in becomes a `--to` target with no line here.

@@ -19,8 +19,8 @@ struct VerifyCommand: ParsableCommand {
         compares with logits recorded from the real frameworks (Fixtures/forward): torchvision and mindcv for ConvNeXt, \
         timm and a MindSpore MindCV-branch cell for ConvMixer. \
         Then round-trips the weights through safetensors and torchvision .pth → MindCV .ckpt → MindSpore Vision .ckpt \
-        → torchvision .pth (ConvMixer: timm .pth → MindCV .ckpt → timm .pth), checking bit-exactness and identical \
-        logits after every hop. \
+        → Keras .weights.h5 → torchvision .pth (ConvMixer: timm .pth → MindCV .ckpt → timm .pth), checking \
+        bit-exactness and identical logits after every hop. \
         --checkpoint FILE: the same round trips and forward checks for your checkpoint (any format and convention). \
         Exit code 1 if any check fails. \
         --checkpoint FILE --images DIR (or --labels LIST): top-1/top-5 accuracy on labelled images (DIR/<class>/*.jpg|png, \
