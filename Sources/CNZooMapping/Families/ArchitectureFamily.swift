@@ -52,7 +52,10 @@ public struct ConvNeXtFamily: ArchitectureFamily {
     /// block index per stage, dims and kernel from the depthwise convs. The one place a ConvNeXt spec is inferred.
     public func infer(_ shapes: [String: [Int]]) -> (any ArchitectureSpec)? {
         guard let stem = shapes["stem.conv.weight"], stem.count == 4, stem[2] == stem[3],
-              let head = shapes["head.fc.weight"], head.count == 2 else { return nil }
+              shapes["head.norm.weight"] != nil else { return nil }
+        // No classifier (timm num_classes=0): a headless backbone, numClasses 0.
+        let head = shapes["head.fc.weight"] ?? [0, 0]
+        guard head.count == 2 else { return nil }
         var depths: [Int] = []
         var dims: [Int] = []
         var kernel = 0
