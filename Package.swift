@@ -55,7 +55,7 @@ let package = Package(
         .target(name: "CNZooSafeTensors", dependencies: ["CNZooCore"]),
         .target(name: "CNZooPyTorch", dependencies: ["CNZooCore"]),
         .target(name: "CNZooMindSpore", dependencies: ["CNZooCore"]),
-        .target(name: "CNZooNumPy", dependencies: ["CNZooCore"]),
+        .target(name: "CNZooNumPy", dependencies: ["CNZooCore", "CLibZip"]),
         // Keras: libhdf5 walks untrusted files in a forked child (CNZooKerasC), libzip opens `.keras` archives.
         .target(name: "CNZooKerasC", dependencies: ["CHDF5"]),
         .target(name: "CNZooKeras", dependencies: ["CNZooCore", "CNZooKerasC", "CLibZip"]),
@@ -64,7 +64,9 @@ let package = Package(
         ]),
         .target(name: "CNZooMapping", dependencies: ["CNZooCore"]),
         // The pipeline as a library: read → detect → canonical → encode → cast → write, with its report; diff; inspect.
-        .target(name: "CNZooConversion", dependencies: ["CNZooCore", "CNZooFormats", "CNZooMapping"]),
+        .target(name: "CNZooConversion", dependencies: [
+            "CNZooCore", "CNZooFormats", "CNZooMapping", "CNZooPyTorch", "CNZooNumPy",
+        ]),
         // cnzoo's C kernels, compiled per ISA (AVX-512, AVX2+FMA, portable) and chosen at run time.
         .target(name: "CNZooKernelsC"),
         .target(name: "CNZooModels", dependencies: ["CNZooCore", "CNZooMapping", "COpenBLAS", "CNZooKernelsC"]),
@@ -111,7 +113,8 @@ let package = Package(
         ]),
         .testTarget(name: "CLITests", dependencies: ["CNZooTestSupport", "CNZooCore", "cnzoo"]),
         .testTarget(name: "ModelsTests", dependencies: [
-            "CNZooModels", "CNZooVerify", "CNZooNumPy", "CNZooSafeTensors", "CNZooCore", "CNZooTestSupport",
+            "CNZooModels", "CNZooVerify", "CNZooNumPy", "CNZooSafeTensors", "CNZooCore", "CNZooTestSupport", "CNZooFormats",
+            "CNZooMapping",
         ]),
         .testTarget(name: "ImagesTests", dependencies: [
             "CNZooImages", "CNZooVerify", "CNZooModels", "CNZooFormats", "CNZooMapping", "CNZooConversion", "CNZooNumPy",

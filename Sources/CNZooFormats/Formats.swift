@@ -20,6 +20,7 @@ public enum Formats {
         PyTorchPlugin(),
         MindSporePlugin(),
         NumPyPlugin(),
+        NpzPlugin(),
     ]
 
     /// The plug-in for `format`, nil if none is registered.
