@@ -51,8 +51,10 @@ public struct MappingPlan: Sendable {
 /// Maps checkpoints between a convention's names and the canonical names, strictly, without copying tensor bytes.
 public enum Mapper {
     /// Plans how `tensors` (names and shapes only) map onto `convention`'s slots for `spec`.
-    public static func plan(names: [String], shapes: [[Int]], convention: any NamingConvention,
+    public static func plan(names given: [String], shapes: [[Int]], convention: any NamingConvention,
                             spec: any ArchitectureSpec, options: MappingOptions = MappingOptions()) throws -> MappingPlan {
+        // A self-describing convention respells the names first (Keras legacy layer paths → .weights.h5 paths).
+        let names = (convention as? any SelfDescribingConvention)?.describe(names: given, shapes: shapes)?.names ?? given
         guard let slots = convention.slots(for: spec) else {
             throw CNZooError(.mapping, "the \(convention.name) convention does not name \(spec.family) models")
         }
