@@ -12,6 +12,7 @@
 //   CNZooMapping     architecture specs, naming conventions, strict mapper, detector
 //   CNZooConversion  the conversion pipeline, diff and inspect reports (what the CLI and other tools call)
 //   CNZooModels      kernels and the ConvNeXt forward pass over canonical weights (C kernels: CNZooKernelsC)
+//   CNZooEmbeddedData the zoo manifests and verify reference logits, embedded at build time (EmbedDataPlugin)
 //   CNZooZoo         versioned manifests, registry, fetcher
 //   CNZooImages      JPEG/PNG decoding (C: CNZooImageC), PIL-exact resize/crop/normalise, labelled images
 //   CNZooVerify      verification runner (conversion + round trip + forward parity)
@@ -26,6 +27,7 @@ let package = Package(
         .library(name: "CNZoo", targets: [
             "CNZooCore", "CNZooSafeTensors", "CNZooPyTorch", "CNZooMindSpore", "CNZooNumPy", "CNZooKeras",
             "CNZooFormats", "CNZooMapping", "CNZooConversion", "CNZooModels", "CNZooZoo", "CNZooVerify", "CNZooImages",
+            "CNZooEmbeddedData",
         ]),
         .executable(name: "cnzoo", targets: ["cnzoo"]),
     ],
@@ -68,13 +70,17 @@ let package = Package(
         // cnzoo's C kernels, compiled per ISA (AVX-512, AVX2+FMA, portable) and chosen at run time.
         .target(name: "CNZooKernelsC"),
         .target(name: "CNZooModels", dependencies: ["CNZooCore", "CNZooMapping", "COpenBLAS", "CNZooKernelsC"]),
-        .target(name: "CNZooZoo", dependencies: ["CNZooCore", "CNZooMapping"]),
+        // Zoo/*.json and Fixtures/**/*_logits_*.npy, embedded at build time by a build-tool plugin (one copy of the
+        // data: the files themselves; the rule is in Plugins/EmbedDataPlugin/embed-data.sh).
+        .plugin(name: "EmbedDataPlugin", capability: .buildTool()),
+        .target(name: "CNZooEmbeddedData", plugins: ["EmbedDataPlugin"]),
+        .target(name: "CNZooZoo", dependencies: ["CNZooCore", "CNZooMapping", "CNZooEmbeddedData"]),
         // JPEG / PNG decoding (the libraries' longjmp error handling lives in C) and PIL-exact preprocessing.
         .target(name: "CNZooImageC", dependencies: ["CJPEG", "CPNG"]),
         .target(name: "CNZooImages", dependencies: ["CNZooCore", "CNZooImageC"]),
         .target(name: "CNZooVerify", dependencies: [
             "CNZooCore", "CNZooFormats", "CNZooMapping", "CNZooConversion", "CNZooModels", "CNZooZoo", "CNZooNumPy",
-            "CNZooImages",
+            "CNZooImages", "CNZooEmbeddedData",
         ]),
         .executableTarget(name: "cnzoo", dependencies: [
             "CNZooCore", "CNZooFormats", "CNZooMapping", "CNZooConversion", "CNZooModels", "CNZooZoo", "CNZooVerify",
@@ -105,7 +111,7 @@ let package = Package(
         .testTarget(name: "MindSporeTests", dependencies: [
             "CNZooMindSpore", "CNZooFormats", "CNZooCore", "CNZooTestSupport",
         ]),
-        .testTarget(name: "CLITests", dependencies: ["CNZooTestSupport", "CNZooCore"]),
+        .testTarget(name: "CLITests", dependencies: ["CNZooTestSupport", "CNZooCore", "cnzoo"]),
         .testTarget(name: "ModelsTests", dependencies: [
             "CNZooModels", "CNZooVerify", "CNZooNumPy", "CNZooSafeTensors", "CNZooCore", "CNZooTestSupport", "CNZooFormats",
             "CNZooMapping",
@@ -122,7 +128,9 @@ let package = Package(
         .testTarget(name: "PyTorchTests", dependencies: [
             "CNZooPyTorch", "CNZooFormats", "CNZooCore", "CNZooTestSupport",
         ]),
-        .testTarget(name: "ZooTests", dependencies: ["CNZooZoo", "CNZooMapping", "CNZooCore", "CNZooTestSupport"],
+        .testTarget(name: "ZooTests", dependencies: [
+            "CNZooZoo", "CNZooMapping", "CNZooCore", "CNZooTestSupport", "CNZooEmbeddedData",
+        ],
                     exclude: ["Goldens"]),
     ],
     swiftLanguageModes: [.v5]

@@ -125,7 +125,7 @@ public enum PickleSafety {
             }
             for s in o.states {
                 if let key = dunderKey(set: s, arena: arena, clean: &clean) {
-                    throw CNZooError(.unsafe, "pickle BUILD sets '\(key)' on a \(q) object; refused (see `cnzoo scan`)",
+                    throw CNZooError(.unsafe, "pickle BUILD sets '\(key)' on \(Article.a(q)) object; refused (see `cnzoo scan`)",
                                      file: file, offset: o.offset)
                 }
             }

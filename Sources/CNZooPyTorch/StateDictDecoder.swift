@@ -141,7 +141,7 @@ struct StateDictDecoder {
             if callable.hasPrefix("torch._utils._rebuild") {
                 ckpt.notes.append("refused tensor '\(name)': \(callable) (quantized, sparse, meta or subclass tensors) is not supported; kept as an opaque extra")
             } else if !isTensorCall(v) {
-                ckpt.notes.append("'\(name)' is a \(callable) object; kept as an opaque extra, not interpreted")
+                ckpt.notes.append("'\(name)' is \(Article.a(callable)) object; kept as an opaque extra, not interpreted")
             }
         default:
             ckpt.extras.append(.init(name: name, value: .opaque(arena.describe(v))))

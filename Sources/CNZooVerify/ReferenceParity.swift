@@ -1,11 +1,13 @@
 import CNZooCore
+import CNZooEmbeddedData
 import CNZooMapping
 import CNZooModels
 import CNZooNumPy
 
 /// `cnzoo verify --variant V`: the deterministic weights of a published ConvNeXt or ConvMixer, run in Swift and
 /// compared with logits recorded from the real frameworks on the same weights and inputs (Fixtures/forward/, written
-/// by Fixtures/generate_forward.py: torchvision and mindcv; Fixtures/generate_convmixer.py: timm and a MindSpore cell).
+/// by Fixtures/generate_forward.py: torchvision and mindcv; Fixtures/generate_convmixer.py: timm and a MindSpore cell),
+/// built into the binary as ``builtInFixtures``.
 public enum ReferenceParity {
     /// The seed of the reference weights (inputs use `seed + 1`).
     public static let seed: UInt64 = 2022
@@ -38,24 +40,25 @@ public enum ReferenceParity {
                   why: "Swift in tanh-GELU mode (MindSpore nn.GELU default); float32 summation order only"),
     ]
 
-    /// Finds the reference directory: `explicit`, else `Fixtures/forward` under the current directory or above the
-    /// executable.
-    public static func locateFixtures(explicit: String?, executablePath: String) throws -> String {
-        if let explicit { return explicit }
-        var candidates = ["Fixtures/forward"]
-        var dir = executablePath
-        for _ in 0..<6 {
-            guard let slash = dir.lastIndex(of: "/") else { break }
-            dir = String(dir[..<slash])
-            if dir.isEmpty { break }
-            candidates.append(dir + "/Fixtures/forward")
-        }
-        for c in candidates where fileExists(c + "/tiny_logits_torchvision.npy") { return c }
-        throw CNZooError(.notFound, "cannot find the reference logits (Fixtures/forward/*.npy); run from the cnzoo "
-                         + "checkout or pass --references DIR")
-    }
+    /// The reference logits built into the binary at build time from `Fixtures/forward` (`<built-in>/Fixtures/forward`).
+    public static let builtInFixtures = EmbeddedFiles.path("Fixtures/forward")
 
-    static func fileExists(_ path: String) -> Bool { (try? MappedFile(path: path)) != nil }
+    /// The reference directory: `explicit` (`--references DIR`), else the references built into the binary
+    /// (``builtInFixtures``), so `cnzoo verify --variant` works from any directory.
+    public static func locateFixtures(explicit: String?) -> String { explicit ?? builtInFixtures }
+
+    /// The reference array at `path`, from the built-in data or the file system; nil when there is none.
+    static func readReference(_ path: String) throws -> NumPyArray? {
+        if EmbeddedFiles.isEmbedded(path) {
+            do {
+                return try EmbeddedFiles.contents(atPath: path).map(NumPyFormat.read(bytes:))
+            } catch let e as CNZooError {
+                throw e.inFile(path)
+            }
+        }
+        guard (try? MappedFile(path: path)) != nil else { return nil }
+        return try NumPyFormat.read(path: path)
+    }
 
     /// timm runs exact-erf GELU (ReLU for 768_32); the MindSpore MindCV-branch cell (built from `mindspore.nn`
     /// cells; mindcv 0.3.0 has no ConvMixer) runs `nn.GELU()`'s tanh form (ReLU for 768_32). BatchNorm eps 1e-5 on
@@ -92,8 +95,7 @@ public enum ReferenceParity {
         var batch = 0
         for fw in runs {
             let path = "\(fixtures)/\(stem)_logits_\(fw.name).npy"
-            guard fileExists(path) else { continue }
-            let arr = try NumPyFormat.read(path: path)
+            guard let arr = try readReference(path) else { continue }
             guard arr.shape.count == 2, arr.shape[1] == classes, arr.shape[0] >= 1 else {
                 throw CNZooError(.malformed, "expected reference logits [batch, \(classes)], found \(arr.shape)", file: path)
             }

@@ -10,14 +10,13 @@ struct Convert: ParsableCommand {
         abstract: "Convert a checkpoint between formats and naming conventions (strict, streaming, bit-exact).",
         discussion: """
         Defaults: --to ms writes MindSpore Vision names (MindCV for ConvMixer), --to torch torchvision names (timm \
-        for ConvMixer), --to keras a Keras 3 .weights.h5 for keras.applications ConvNeXt, --to safetensors keeps \
-        the source's names (--convention canonical for cnzoo's) plus metadata (architecture, variant, source \
-        convention; source sha256 with --source-hash). Every source tensor must map to exactly one target tensor, or \
-        nothing is written and the report lists missing, unexpected and mismatched names (exit 2). A checkpoint of \
-        an architecture cnzoo does not know (or --convention keep) is converted format-only: every tensor under its \
-        own name, bit-exact, in the source order; between torch and MindSpore MindSpore's generic cell naming rules \
-        are applied and listed (BatchNorm, LayerNorm/GroupNorm, Embedding, PReLU, Conv1d); a module that fits two \
-        rules is refused until --layer MODULE=KIND names it. Optimizer state and bookkeeping are \
+        for ConvMixer), --to keras a Keras 3 .weights.h5 for keras.applications ConvNeXt, --to safetensors keeps the source's names (--convention canonical for cnzoo's) plus metadata \
+        (architecture, variant, source convention; source sha256 with --source-hash). Every source tensor must map \
+        to exactly one target tensor, or nothing is written and the report lists missing, unexpected and mismatched \
+        names (exit 2). A checkpoint of an architecture cnzoo does not know (or --convention keep) is converted \
+        format-only: every tensor under its own name, bit-exact, in the source order; between torch and MindSpore \
+        MindSpore's generic cell naming rules are applied and listed (BatchNorm, LayerNorm/GroupNorm, Embedding, \
+        PReLU, Conv1d); a module that fits two rules is refused until --layer MODULE=KIND names it. Optimizer state and bookkeeping are \
         dropped with a note. Conversion is bit-exact unless --dtype asks for a change (round-to-nearest-even, \
         floating tensors only).
         """)

@@ -89,6 +89,10 @@ struct Forward: ParsableCommand {
                 throw CNZooError(.usage, "expected an NCHW batch [N, \(model.inputChannels), H, W], found \(arr.shape)", file: input)
             }
             let x = try arr.floats()
+            if let bad = x.firstIndex(where: { !$0.isFinite }) {
+                throw CNZooError(.malformed, "input element \(bad) is \(x[bad]); the forward pass needs finite values",
+                                 file: input)
+            }
             let (n, h, w) = (arr.shape[0], arr.shape[2], arr.shape[3])
             for _ in 0..<warmup { _ = try model.forward(x, batch: n, height: h, width: w) }
             (model as? ConvNeXtModel)?.fuseEpilogues = !noFusion

@@ -25,6 +25,16 @@ struct NumericsOptions: ParsableArguments {
     @Option(help: "Matrix-product engine: auto (cnzoo's AVX-512 kernel when available), cnzoo, openblas.")
     var gemm: GemmEngine = .auto
 
+    /// Refuses values the forward pass cannot use (exit 2, before any file is read).
+    func validate() throws {
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1 (got \(threads))") }
+        for (flag, eps) in [("--ln-eps", lnEps), ("--head-ln-eps", headLnEps)] {
+            if let eps, !(eps.isFinite && eps > 0) {
+                throw ValidationError("\(flag) must be a positive finite number (got \(eps))")
+            }
+        }
+    }
+
     /// Threads and engine for the forward model.
     var forward: ForwardOptions { ForwardOptions(threads: threads, gemm: gemm) }
 

@@ -5,9 +5,6 @@ import CNZooMapping
 import CNZooModels
 import CNZooVerify
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// `cnzoo verify`: forward-pass parity with real frameworks, and conversion round trips.
 struct VerifyCommand: ParsableCommand {
@@ -36,7 +33,7 @@ struct VerifyCommand: ParsableCommand {
 
     @OptionGroup var source: SourceConventionOption
 
-    @Option(help: "Directory of the reference logits (default: Fixtures/forward of the checkout).")
+    @Option(help: "Directory of the reference logits (default: built in, from Fixtures/forward).")
     var references: String?
 
     @OptionGroup var numericsOptions: NumericsOptions
@@ -82,7 +79,7 @@ struct VerifyCommand: ParsableCommand {
         }
         var report = VerifyReport(variant: short, family: spec.family, architecture: spec.summary,
                                   source: "deterministic weights (SplitMix64 seed \(ReferenceParity.seed))", inputs: "")
-        let fixtures = try ReferenceParity.locateFixtures(explicit: references, executablePath: executablePath())
+        let fixtures = ReferenceParity.locateFixtures(explicit: references)
         let (weights, x, batch) = try ReferenceParity.run(variant: v, fixtures: fixtures, options: numericsOptions.forward,
                                                           adjust: numericsOptions.resolve, into: &report)
         try CheckpointParity.run(weights: weights, spec: spec, numerics: numericsOptions.resolve(.pytorch), inputs: x, batch: batch,
@@ -152,11 +149,5 @@ struct VerifyCommand: ParsableCommand {
     func short(_ v: Float) -> String {
         if v == 0 { return "0" }
         return String(format: abs(v) >= 0.01 && abs(v) < 1000 ? "%.3f" : "%.2e", Double(v))
-    }
-
-    func executablePath() -> String {
-        var buf = [CChar](repeating: 0, count: 4096)
-        let n = readlink("/proc/self/exe", &buf, buf.count - 1)
-        return n > 0 ? String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self) : CommandLine.arguments[0]
     }
 }
