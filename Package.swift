@@ -56,6 +56,10 @@ let package = Package(
         .systemLibrary(name: "CProtobufC", path: "Sources/CProtobufC", pkgConfig: "libprotobuf-c",
                        providers: [.apt(["libprotobuf-c-dev"])]),
 
+        // protoc-c output, committed (scripts/gen-protobuf-c.sh regenerates it from proto/; see that script for why).
+        .target(name: "CONNXProto", dependencies: ["CProtobufC"]),
+        .target(name: "CMindSporeCheckpointPB", dependencies: ["CProtobufC"]),
+
         .target(name: "CNZooCore", dependencies: ["CLibCrypto", "CZlib"]),
         .target(name: "CNZooSafeTensors", dependencies: ["CNZooCore"]),
         .target(name: "CNZooPyTorch", dependencies: ["CNZooCore"]),
