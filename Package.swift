@@ -32,7 +32,7 @@ let package = Package(
     products: [
         .library(name: "CNZoo", targets: [
             "CNZooCore", "CNZooSafeTensors", "CNZooPyTorch", "CNZooMindSpore", "CNZooNumPy", "CNZooFormats",
-            "CNZooMapping", "CNZooModels", "CNZooZoo", "CNZooVerify", "CNZooImages",
+            "CNZooMapping", "CNZooModels", "CNZooZoo", "CNZooVerify", "CNZooImages", "CNZooONNX",
         ]),
         .executable(name: "cnzoo", targets: ["cnzoo"]),
     ],
@@ -69,6 +69,7 @@ let package = Package(
             "CNZooCore", "CNZooSafeTensors", "CNZooPyTorch", "CNZooMindSpore", "CNZooNumPy",
         ]),
         .target(name: "CNZooMapping", dependencies: ["CNZooCore"]),
+        .target(name: "CNZooONNX", dependencies: ["CNZooCore", "CNZooMapping", "CONNXProto", "CProtobufC"]),
         // cnzoo's AVX-512 GEMM (chosen at run time; OpenBLAS otherwise). Optimised in every configuration.
         .target(name: "CNZooKernelsC", cSettings: [.unsafeFlags(["-O3"])]),
         .target(name: "CNZooModels", dependencies: ["CNZooCore", "CNZooMapping", "COpenBLAS", "CNZooKernelsC"], swiftSettings: kernelFlags),
@@ -116,6 +117,9 @@ let package = Package(
         .testTarget(name: "ImagesTests", dependencies: [
             "CNZooImages", "CNZooVerify", "CNZooModels", "CNZooFormats", "CNZooMapping", "CNZooNumPy", "CNZooZoo", "CNZooCore",
             "CNZooTestSupport",
+        ]),
+        .testTarget(name: "ONNXTests", dependencies: [
+            "CNZooONNX", "CONNXProto", "CNZooFormats", "CNZooMapping", "CNZooCore", "CNZooTestSupport",
         ]),
         .testTarget(name: "NumPyTests", dependencies: ["CNZooNumPy", "CNZooCore", "CNZooTestSupport"]),
         .testTarget(name: "PyTorchTests", dependencies: [
