@@ -36,10 +36,13 @@ enum ConvNeXtGraph {
 }
 
 /// The ConvMixer graph (timm's module order): patch conv → act → BatchNorm; per block
-/// residual(depthwise k×k "same" conv → act → BatchNorm) → 1×1 conv → act → BatchNorm; pool → Linear.
+/// residual(depthwise k×k "same" conv → act → BatchNorm) → 1×1 conv → act → BatchNorm; pool → Linear. A headless
+/// model (no classes) outputs the pooled `features` instead of `logits`.
 enum ConvMixerGraph {
     static func build(_ spec: ConvMixerSpec, _ b: inout GraphBuilder, batch: ONNXGraph.Dimension) throws {
-        b.declareIO(input: "input", inChannels: spec.inChannels, output: "logits", classes: spec.numClasses, batch: batch)
+        let headless = spec.numClasses == 0
+        b.declareIO(input: "input", inChannels: spec.inChannels, output: headless ? "features" : "logits",
+                    classes: headless ? spec.dim : spec.numClasses, batch: batch)
         func batchNorm(_ x: String, _ prefix: String, _ b: inout GraphBuilder) throws -> String {
             b.op("BatchNormalization", "/" + prefix + "/BatchNormalization",
                  [x, try b.weight(prefix + ".weight"), try b.weight(prefix + ".bias"), try b.weight(prefix + ".running_mean"),
@@ -59,6 +62,6 @@ enum ConvMixerGraph {
             x = try b.activation(spec.activation, x, "/" + pre + ".2")
             x = try batchNorm(x, pre + ".3", &b)
         }
-        try b.classifier(x, norm: nil, normEps: 0, fc: "head", output: "logits")
+        try b.classifier(x, norm: nil, normEps: 0, fc: headless ? nil : "head", output: headless ? "features" : "logits")
     }
 }

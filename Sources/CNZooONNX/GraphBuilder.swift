@@ -158,9 +158,15 @@ struct GraphBuilder {
         return op("Add", scope + "/Add", [y, try weight(prefix + ".bias")])
     }
 
-    /// Global average pool → flatten → (optional LayerNorm) → `Gemm` classifier writing `output`.
-    mutating func classifier(_ x: String, norm: String?, normEps: Float, fc: String, output: String) throws {
+    /// Global average pool → flatten → (optional LayerNorm) → `Gemm` classifier writing `output` (without `fc`,
+    /// the pooled features are the output).
+    mutating func classifier(_ x: String, norm: String?, normEps: Float, fc: String?, output: String) throws {
         var v = op("GlobalAveragePool", "/head/GlobalAveragePool", [x])
+        guard let fc else {
+            graph.nodes.append(ONNXGraph.Node(opType: "Flatten", name: "/head/Flatten", inputs: [v], outputs: [output],
+                                              attributes: [.int("axis", 1)]))
+            return
+        }
         v = op("Flatten", "/head/Flatten", [v], [.int("axis", 1)])
         if let norm { v = try layerNorm(v, norm, eps: normEps) }
         graph.nodes.append(ONNXGraph.Node(opType: "Gemm", name: "/" + fc + "/Gemm",

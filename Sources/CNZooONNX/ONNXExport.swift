@@ -43,14 +43,18 @@ public struct ONNXExportOptions: Sendable {
     /// A fixed batch size, or nil for a symbolic `batch` axis (the default).
     public var batch: Int?
     public var externalData: ExternalData
+    /// ConvMixer: the activation (`gelu` or `relu`) when the spec's own is not right (a custom configuration's
+    /// activation cannot be read from its weights).
+    public var activation: String?
     /// Replace an existing output.
     public var overwrite: Bool
 
     public init(opset: Int = ONNXExportOptions.defaultOpset, batch: Int? = nil,
-                externalData: ExternalData = .automatic, overwrite: Bool = false) {
+                externalData: ExternalData = .automatic, activation: String? = nil, overwrite: Bool = false) {
         self.opset = opset
         self.batch = batch
         self.externalData = externalData
+        self.activation = activation
         self.overwrite = overwrite
     }
 }
@@ -109,7 +113,9 @@ public enum ONNXExport {
                                  numerics: numerics, opset: options.opset)
         switch spec {
         case let s as ConvNeXtSpec: try ConvNeXtGraph.build(s, &b, batch: batch)
-        case let s as ConvMixerSpec: try ConvMixerGraph.build(s, &b, batch: batch)
+        case var s as ConvMixerSpec:
+            if let a = options.activation { s.activation = a }
+            try ConvMixerGraph.build(s, &b, batch: batch)
         default: throw CNZooError(.unsupported, "no ONNX graph builder for the \(spec.family) family")
         }
         let used = Set(b.graph.initializers.map(\.tensor.name))
@@ -119,14 +125,13 @@ public enum ONNXExport {
         return b.finished
     }
 
-    /// Maps `checkpoint` (in `detection`'s convention) to canonical names, builds its graph with `numerics` (the
-    /// convention's own when nil) and writes it to `path`.
+    /// Builds the graph of a checkpoint already mapped to canonical names (`Mapper.decode` with `detection`'s
+    /// convention) with `numerics` (the convention's own when nil) and writes it to `path`; the initializers carry
+    /// the source convention's names and shapes, so reading the export back gives the source tensors.
     @discardableResult
-    public static func write(checkpoint: Checkpoint, detection: Detection, numerics: Numerics? = nil,
+    public static func write(canonical: Checkpoint, detection: Detection, numerics: Numerics? = nil,
                              sourceFile: String, cnzooVersion: String, options: ONNXExportOptions = ONNXExportOptions(),
                              to path: String) throws -> ONNXExportSummary {
-        let (canonical, _) = try Mapper.decode(checkpoint, from: detection.convention, spec: detection.spec,
-                                               options: MappingOptions(prefix: detection.prefix))
         guard let numerics = numerics ?? detection.convention.numerics(family: detection.family) else {
             throw CNZooError(.usage, "the \(detection.convention.name) convention names no numerics for \(detection.family)")
         }

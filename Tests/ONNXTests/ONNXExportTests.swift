@@ -65,7 +65,8 @@ enum ONNXFixtures {
         -> (Checkpoint, ONNXExportSummary) {
         let (ckpt, _) = try CheckpointIO.read(path: TestSupport.fixture(fixture))
         let detection = try #require(Detector.detect(names: ckpt.tensors.map(\.name), shapes: ckpt.tensors.map(\.shape)))
-        let summary = try ONNXExport.write(checkpoint: ckpt, detection: detection, sourceFile: fixture,
+        let (canonical, _) = try Mapper.decode(ckpt, from: detection.convention, spec: detection.spec)
+        let summary = try ONNXExport.write(canonical: canonical, detection: detection, sourceFile: fixture,
                                            cnzooVersion: "test", options: options, to: path)
         return (ckpt, summary)
     }
