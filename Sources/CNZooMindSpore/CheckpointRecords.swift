@@ -20,6 +20,8 @@ struct CheckpointRecord: Sendable {
     var payload: Payload
     /// Offset of the record's `0x0A` key byte.
     var offset: Int
+    /// Whether a tensor record's `tensor_content` field was present (absent reads as empty content).
+    var contentPresent = true
 }
 
 /// The hand-written protobuf wire-format reader for MindSpore's `checkpoint.proto`. It walks the stream one
@@ -106,7 +108,8 @@ enum CheckpointWire {
         } else {
             payload = .empty
         }
-        return CheckpointRecord(tag: tag, payload: payload, offset: recordOffset)
+        return CheckpointRecord(tag: tag, payload: payload, offset: recordOffset,
+                                contentPresent: tensor.map { $0.content != nil } ?? true)
     }
 
     /// The fields of a `TensorProto` as merged so far.

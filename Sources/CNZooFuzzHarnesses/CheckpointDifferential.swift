@@ -1,0 +1,95 @@
+import CMindSporeCheckpointPB
+import CNZooCore
+import CNZooMindSpore
+
+/// The differential `.ckpt` check: cnzoo's hand-written protobuf stream reader against the parser protoc-c generated
+/// from MindSpore's own `checkpoint.proto` (libprotobuf-c), on the same bytes. Both must produce the same records
+/// (tag, dims, tensor_type, tensor_content bytes, map-tensor part count) or both refuse.
+///
+/// Where cnzoo is stricter on purpose, a refusal by cnzoo alone is allowed (and only then): a stream whose first
+/// field is not a `Checkpoint.value` record (cnzoo names it "not a .ckpt"), strings that are not UTF-8, group wire
+/// types, `Limits` (rank > 64). Where protobuf-c is stricter, a refusal by protobuf-c alone is allowed only for what
+/// cnzoo does not decode or treats as defaulted: a tensor without `tensor_content` (required in the .proto; cnzoo
+/// reads it as empty and its later size check decides) and the parts of a map tensor (cnzoo counts them and refuses
+/// map parameters later). Strings are compared as C strings (protobuf-c's view ends at a NUL byte).
+public enum CheckpointDifferential {
+    /// What one parser made of the input.
+    public enum Outcome: Equatable {
+        case records([MindSporeFormat.WireRecord])
+        case refused(String)
+    }
+
+    /// cnzoo's wire reader.
+    public static func cnzoo(_ bytes: UnsafeRawBufferPointer) -> Outcome {
+        do {
+            return .records(try MindSporeFormat.wireRecords(bytes))
+        } catch {
+            return .refused(String(describing: error))
+        }
+    }
+
+    /// protobuf-c's `checkpoint__unpack` of the whole stream (concatenated `Checkpoint` messages merge into one whose
+    /// `value` list is every record, which is how protobuf defines concatenation).
+    public static func protobufC(_ bytes: UnsafeRawBufferPointer) -> Outcome {
+        var empty: UInt8 = 0
+        let msg = withUnsafeMutablePointer(to: &empty) { fallback in
+            checkpoint__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) ?? UnsafePointer(fallback))
+        }
+        guard let msg else { return .refused("protobuf-c refused the stream") }
+        defer { checkpoint__free_unpacked(msg, nil) }
+        var out: [MindSporeFormat.WireRecord] = []
+        for i in 0..<msg.pointee.n_value {
+            let v = msg.pointee.value[i]!.pointee
+            let tag = String(cString: v.tag)
+            switch v.value_case {
+            case CHECKPOINT__VALUE__VALUE_TENSOR:
+                let t = v.tensor.pointee
+                let dims = (0..<t.n_dims).map { t.dims[$0] }
+                let content = t.tensor_content.len == 0 ? [] : [UInt8](UnsafeBufferPointer(start: t.tensor_content.data,
+                                                                                          count: t.tensor_content.len))
+                out.append(.init(tag: tag, payload: .tensor(dims: dims, type: String(cString: t.tensor_type), content: content)))
+            case CHECKPOINT__VALUE__VALUE_MAPTENSOR:
+                out.append(.init(tag: tag, payload: .mapTensor(parts: v.maptensor.pointee.n_tensor)))
+            default:
+                out.append(.init(tag: tag, payload: .empty))
+            }
+        }
+        return .records(out)
+    }
+
+    /// nil when the two parsers agree (up to the documented differences), else what differs.
+    public static func disagreement(_ bytes: UnsafeRawBufferPointer) -> String? {
+        let ours = cnzoo(bytes), theirs = protobufC(bytes)
+        switch (ours, theirs) {
+        case let (.records(a), .records(b)):
+            let a = a.map(cView)
+            return a == b ? nil : "records differ:\n cnzoo      \(a)\n protobuf-c \(b)"
+        case (.refused, .refused):
+            return nil
+        case let (.refused(why), .records):
+            let deliberate = ["does not start with a Checkpoint.value record", "not valid UTF-8", "group wire type",
+                              "maxRank"]
+            return deliberate.contains(where: why.contains) ? nil : "only cnzoo refused: \(why)"
+        case let (.records(a), .refused):
+            let allowed = a.contains { r in
+                switch r.payload {
+                case let .tensor(_, _, content): return content == nil
+                case .mapTensor: return true
+                case .empty: return false
+                }
+            }
+            return allowed ? nil : "only protobuf-c refused; cnzoo read \(a.count) records"
+        }
+    }
+
+    /// A record as protobuf-c's C strings show it (cut at the first NUL), with absent content as empty.
+    private static func cView(_ r: MindSporeFormat.WireRecord) -> MindSporeFormat.WireRecord {
+        func c(_ s: String) -> String { String(decoding: s.utf8.prefix { $0 != 0 }, as: UTF8.self) }
+        var out = r
+        out.tag = c(r.tag)
+        if case let .tensor(dims, type, content) = r.payload {
+            out.payload = .tensor(dims: dims, type: c(type), content: content ?? [])
+        }
+        return out
+    }
+}
