@@ -9,6 +9,7 @@
 //   CNZooNumPy       .npy reader / writer
 //   CNZooFormats     content-based format detection + one entry point to read / write any format
 //   CNZooMapping     architecture specs, naming conventions, strict mapper, detector
+//   CNZooConversion  the conversion pipeline, diff and inspect reports (what the CLI and other tools call)
 //   CNZooModels      kernels and the ConvNeXt forward pass over canonical weights (C GEMM kernel: CNZooKernelsC)
 //   CNZooZoo         versioned manifests, registry, fetcher
 //   CNZooImages      JPEG/PNG decoding (C: CNZooImageC), PIL-exact resize/crop/normalise, labelled images
@@ -32,7 +33,7 @@ let package = Package(
     products: [
         .library(name: "CNZoo", targets: [
             "CNZooCore", "CNZooSafeTensors", "CNZooPyTorch", "CNZooMindSpore", "CNZooNumPy", "CNZooFormats",
-            "CNZooMapping", "CNZooModels", "CNZooZoo", "CNZooVerify", "CNZooImages", "CNZooONNX",
+            "CNZooMapping", "CNZooConversion", "CNZooModels", "CNZooZoo", "CNZooVerify", "CNZooImages", "CNZooONNX",
         ]),
         .executable(name: "cnzoo", targets: ["cnzoo"]),
     ],
@@ -70,6 +71,8 @@ let package = Package(
         ]),
         .target(name: "CNZooMapping", dependencies: ["CNZooCore"]),
         .target(name: "CNZooONNX", dependencies: ["CNZooCore", "CNZooMapping", "CONNXProto", "CProtobufC"]),
+        // The pipeline as a library: read → detect → canonical → encode → cast → write, with its report; diff; inspect.
+        .target(name: "CNZooConversion", dependencies: ["CNZooCore", "CNZooFormats", "CNZooMapping"]),
         // cnzoo's AVX-512 GEMM (chosen at run time; OpenBLAS otherwise). Optimised in every configuration.
         .target(name: "CNZooKernelsC", cSettings: [.unsafeFlags(["-O3"])]),
         .target(name: "CNZooModels", dependencies: ["CNZooCore", "CNZooMapping", "COpenBLAS", "CNZooKernelsC"], swiftSettings: kernelFlags),
@@ -79,11 +82,12 @@ let package = Package(
         .target(name: "CNZooImages", dependencies: ["CNZooCore", "CNZooImageC"],
                 swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         .target(name: "CNZooVerify", dependencies: [
-            "CNZooCore", "CNZooFormats", "CNZooMapping", "CNZooModels", "CNZooZoo", "CNZooNumPy", "CNZooImages",
+            "CNZooCore", "CNZooFormats", "CNZooMapping", "CNZooConversion", "CNZooModels", "CNZooZoo", "CNZooNumPy",
+            "CNZooImages",
         ], swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         .executableTarget(name: "cnzoo", dependencies: [
-            "CNZooCore", "CNZooFormats", "CNZooMapping", "CNZooModels", "CNZooZoo", "CNZooVerify", "CNZooImages",
-            "CNZooSafeTensors", "CNZooPyTorch", "CNZooMindSpore", "CNZooNumPy",
+            "CNZooCore", "CNZooFormats", "CNZooMapping", "CNZooConversion", "CNZooModels", "CNZooZoo", "CNZooVerify",
+            "CNZooImages", "CNZooPyTorch", "CNZooNumPy",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -116,7 +120,8 @@ let package = Package(
             "CNZooModels", "CNZooVerify", "CNZooNumPy", "CNZooSafeTensors", "CNZooCore", "CNZooTestSupport",
         ]),
         .testTarget(name: "ImagesTests", dependencies: [
-            "CNZooImages", "CNZooVerify", "CNZooModels", "CNZooFormats", "CNZooMapping", "CNZooNumPy", "CNZooZoo", "CNZooCore",
+            "CNZooImages", "CNZooVerify", "CNZooModels", "CNZooFormats", "CNZooMapping", "CNZooConversion", "CNZooNumPy",
+            "CNZooZoo", "CNZooCore",
             "CNZooTestSupport",
         ]),
         .testTarget(name: "ONNXTests", dependencies: [

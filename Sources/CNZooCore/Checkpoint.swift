@@ -1,7 +1,7 @@
 /// A non-tensor value found in a checkpoint (an epoch counter, a string, a training-args object...).
 public struct CheckpointExtra: Sendable, Codable, Equatable {
     /// What kind of value it is.
-    public enum Value: Sendable, Codable, Equatable {
+    public enum Value: Sendable, Equatable {
         case int(Int64)
         case float(Double)
         case bool(Bool)
@@ -16,6 +16,45 @@ public struct CheckpointExtra: Sendable, Codable, Equatable {
     public init(name: String, value: Value) {
         self.name = name
         self.value = value
+    }
+
+    private enum CodingKeys: String, CodingKey { case name, type, value }
+
+    /// The type name written in JSON (`int`, `float`, `bool`, `string`, `opaque`).
+    public var typeName: String {
+        switch value {
+        case .int: return "int"
+        case .float: return "float"
+        case .bool: return "bool"
+        case .string: return "string"
+        case .opaque: return "opaque"
+        }
+    }
+
+    /// Encoded as `{"name": …, "type": "int|float|bool|string|opaque", "value": …}` (an opaque value is its
+    /// description).
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(name, forKey: .name)
+        try c.encode(typeName, forKey: .type)
+        switch value {
+        case let .int(v): try c.encode(v, forKey: .value)
+        case let .float(v): try c.encode(v, forKey: .value)
+        case let .bool(v): try c.encode(v, forKey: .value)
+        case let .string(v), let .opaque(v): try c.encode(v, forKey: .value)
+        }
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decode(String.self, forKey: .name)
+        switch try c.decode(String.self, forKey: .type) {
+        case "int": value = .int(try c.decode(Int64.self, forKey: .value))
+        case "float": value = .float(try c.decode(Double.self, forKey: .value))
+        case "bool": value = .bool(try c.decode(Bool.self, forKey: .value))
+        case "string": value = .string(try c.decode(String.self, forKey: .value))
+        default: value = .opaque(try c.decode(String.self, forKey: .value))
+        }
     }
 
     /// The value as a short human string.

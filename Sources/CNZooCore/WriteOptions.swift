@@ -15,7 +15,7 @@ public struct WriteOptions {
 }
 
 /// Options every checkpoint reader understands.
-public struct ReadOptions {
+public struct ReadOptions: Sendable {
     /// PyTorch: which top-level key of a wrapped checkpoint holds the weights (`model`, `state_dict`, ...);
     /// nil picks the way timm does and records the choice in `Checkpoint.notes`.
     public var key: String?

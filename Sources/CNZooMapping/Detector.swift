@@ -1,7 +1,9 @@
+import CNZooCore
+
 /// What the detector concluded about a checkpoint from its names and shapes.
 public struct Detection: Sendable {
     public var convention: any NamingConvention
-    public var family: String
+    public var family: Family
     /// The architecture spec read back from the shapes.
     public var spec: any ArchitectureSpec
     /// The published variant (`convnext_base`), nil for a custom configuration.

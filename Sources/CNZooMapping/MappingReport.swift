@@ -1,3 +1,5 @@
+import CNZooCore
+
 /// What a mapping did, tensor by tensor class: the strict report a conversion prints or fails with.
 public struct MappingReport: Sendable, Codable, Equatable {
     /// A tensor whose name matched but whose shape did not.
@@ -27,7 +29,7 @@ public struct MappingReport: Sendable, Codable, Equatable {
     /// The source convention.
     public var convention: String
     /// The architecture family.
-    public var architecture: String
+    public var architecture: Family
     /// The name prefix stripped from every source name (`module.`), empty if none.
     public var prefix: String
     /// Source tensors that mapped to exactly one expected tensor.

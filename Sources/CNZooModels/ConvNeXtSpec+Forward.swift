@@ -4,48 +4,16 @@ import CNZooMapping
 /// What the forward pass adds to `ConvNeXtSpec`: reading the spec off a canonical checkpoint, and refusing specs
 /// it cannot run.
 extension ConvNeXtSpec {
-    /// Infers the spec from canonical tensor names and shapes (what the forward pass is given).
+    /// Infers the spec from canonical tensor names and shapes (through `ConvNeXtFamily.infer`, the one place specs
+    /// are read off names and shapes) and checks that the forward pass can run it.
     public init(inferringFrom checkpoint: Checkpoint) throws {
-        var byName: [String: TensorEntry] = [:]
-        for t in checkpoint.tensors { byName[t.name] = t }
-        func need(_ name: String) throws -> TensorEntry {
-            guard let t = byName[name] else {
-                throw CNZooError(.mapping, "missing tensor '\(name)' (the forward pass reads canonical ConvNeXt names)",
-                                 tensor: name)
-            }
-            return t
+        var shapes: [String: [Int]] = [:]
+        for t in checkpoint.tensors { shapes[t.name] = t.shape }
+        guard let spec = ConvNeXtFamily().infer(shapes) as? ConvNeXtSpec else {
+            throw CNZooError(.mapping, "not a canonical ConvNeXt checkpoint: the forward pass needs stem.conv.weight "
+                             + "[C0, in, p, p], stages.S.blocks.B.dwconv.weight [C, 1, k, k] and head.fc.weight [classes, C]")
         }
-        let stem = try need("stem.conv.weight")
-        guard stem.shape.count == 4, stem.shape[2] == stem.shape[3], stem.shape[2] > 0 else {
-            throw CNZooError(.mapping, "expected shape [C0, in, p, p], found \(stem.shape)", tensor: stem.name)
-        }
-        var depths: [Int] = []
-        var dims: [Int] = []
-        var kernel = 0
-        var s = 0
-        while byName["stages.\(s).blocks.0.dwconv.weight"] != nil {
-            var b = 0
-            while byName["stages.\(s).blocks.\(b).dwconv.weight"] != nil { b += 1 }
-            let dw = try need("stages.\(s).blocks.0.dwconv.weight")
-            guard dw.shape.count == 4, dw.shape[1] == 1, dw.shape[2] == dw.shape[3], dw.shape[2] % 2 == 1 else {
-                throw CNZooError(.mapping, "expected a depthwise weight [C, 1, k, k] with odd k, found \(dw.shape)",
-                                 tensor: dw.name)
-            }
-            if s == 0 { kernel = dw.shape[2] }
-            depths.append(b)
-            dims.append(dw.shape[0])
-            s += 1
-        }
-        guard !depths.isEmpty else {
-            throw CNZooError(.mapping, "no 'stages.0.blocks.0.dwconv.weight': not a canonical ConvNeXt checkpoint")
-        }
-        let fc = try need("head.fc.weight")
-        guard fc.shape.count == 2 else {
-            throw CNZooError(.mapping, "expected shape [classes, C], found \(fc.shape)", tensor: fc.name)
-        }
-        self.init(depths: depths, dims: dims, kernelSize: kernel, patchSize: stem.shape[2],
-                  layerScale: byName["stages.0.blocks.0.layer_scale"] != nil, numClasses: fc.shape[0],
-                  inChannels: stem.shape[1])
+        self = spec
         try validate()
     }
 

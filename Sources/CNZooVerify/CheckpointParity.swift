@@ -1,21 +1,10 @@
 import CNZooCore
+import CNZooMapping
 import CNZooModels
 
 /// `cnzoo verify --checkpoint FILE`: run a user's checkpoint, round-trip it through other formats and names, and
 /// check that the converted weights are bit-identical and give the same logits.
 public enum CheckpointParity {
-    /// A conversion path: canonical weights out through one or more formats/conventions. After each hop the
-    /// weights are mapped back to canonical names and handed to `check` (labelled with the path so far), so every
-    /// stage is checked while only one copy is alive.
-    public struct RoundTrip {
-        public let path: String
-        public let run: (Checkpoint, _ check: (String, Checkpoint) throws -> Void) throws -> Void
-        public init(path: String, run: @escaping (Checkpoint, (String, Checkpoint) throws -> Void) throws -> Void) {
-            self.path = path
-            self.run = run
-        }
-    }
-
     /// Compares two canonical checkpoints tensor by tensor (names, dtypes, shapes, bytes).
     public static func compare(_ a: Checkpoint, _ b: Checkpoint) throws -> (Bool, String) {
         guard a.tensors.count == b.tensors.count else {
@@ -33,29 +22,29 @@ public enum CheckpointParity {
         return (true, "all \(a.tensors.count) tensors identical (names, dtypes, shapes, bytes)")
     }
 
-    /// Runs `trips` on `weights`, recording bit-exactness and forward parity (top-1 and max diff against the
-    /// original weights' logits on `inputs`).
-    public static func run(weights: Checkpoint, numerics: Numerics, inputs: [Float], batch: Int, resolution: Int,
-                           threads: Int, gemm: GemmEngine = .auto, trips: [RoundTrip], originalLogits: [Float]? = nil,
-                           into report: inout VerifyReport) throws {
-        let model = try ConvNeXtModel(checkpoint: weights, numerics: numerics, kernelThreads: threads, gemm: gemm)
+    /// Runs `trips` on `weights` (canonical, of `spec`), recording bit-exactness and forward parity (top-1 and max
+    /// diff against the original weights' logits on `inputs`).
+    public static func run(weights: Checkpoint, spec: any ArchitectureSpec, numerics: Numerics, inputs: [Float],
+                           batch: Int, resolution: Int, options: ForwardOptions = ForwardOptions(), trips: [RoundTrip],
+                           originalLogits: [Float]? = nil, into report: inout VerifyReport) throws {
+        let model = try ForwardModels.make(canonical: weights, spec: spec, numerics: numerics, options: options)
         let before = try originalLogits ?? model.forward(inputs, batch: batch, height: resolution, width: resolution)
-        let classes = model.config.numClasses
+        let classes = model.numClasses
         for trip in trips {
             do {
-                try trip.run(weights) { label, back in
+                try trip.run(weights, spec: spec) { label, back in
                     let (same, detail) = try compare(weights, back)
                     report.roundTrips.append(.init(path: label, tensors: back.tensors.count, bitExact: same, detail: detail))
-                    let after = try ConvNeXtModel(checkpoint: back, numerics: numerics, kernelThreads: threads, gemm: gemm)
+                    let after = try ForwardModels.make(canonical: back, spec: spec, numerics: numerics, options: options)
                         .forward(inputs, batch: batch, height: resolution, width: resolution)
                     // Bit-identical weights through the same code must give bit-identical logits: tolerance 0.
-                    let fw = ReferenceParity.Framework(name: "before conversion", numerics: numerics, tolerance: 0,
-                                                       why: "same weights, same code: logits must be identical")
+                    let run = ReferenceParity.ReferenceRun(name: "before conversion", numerics: numerics, tolerance: 0,
+                                                           why: "same weights, same code: logits must be identical")
                     report.parity += ReferenceParity.rows(weights: label, swift: after, reference: before, batch: batch,
-                                                          classes: classes, framework: fw)
+                                                          classes: classes, framework: run)
                 }
             } catch {
-                report.roundTrips.append(.init(path: trip.path, tensors: 0, bitExact: false, detail: "failed: \(error)"))
+                report.roundTrips.append(.init(path: trip.label, tensors: 0, bitExact: false, detail: "failed: \(error)"))
             }
         }
     }

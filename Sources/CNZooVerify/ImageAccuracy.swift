@@ -1,4 +1,5 @@
 import CNZooCore
+import CNZooMapping
 import CNZooImages
 import CNZooModels
 import CNZooZoo
@@ -46,14 +47,14 @@ public enum ImageAccuracy {
     /// Runs every image of `dataset` through `preprocessing` and `model` in batches of `batchSize`, calling
     /// `progress(done, total)` after each batch. Labels outside the model's classes are a usage error (before any
     /// work). Throws if no image at all could be read.
-    public static func run(model: ConvNeXtModel, dataset: ImageDataset, preprocessing: ImagePreprocessing,
+    public static func run(model: any ForwardModel, dataset: ImageDataset, preprocessing: ImagePreprocessing,
                            batchSize: Int = 8, progress: (Int, Int) -> Void = { _, _ in }) throws -> Result {
-        let classes = model.config.numClasses
+        let classes = model.numClasses
         if let bad = dataset.items.first(where: { $0.label >= classes }) {
             throw CNZooError(.usage, "label \(bad.label) is outside the model's \(classes) classes", file: bad.path)
         }
         let (h, w) = preprocessing.outputSize
-        let stride = model.config.inputStride
+        let stride = model.inputStride
         guard h % stride == 0, w % stride == 0 else {
             throw CNZooError(.usage, "preprocessing gives \(h)×\(w) inputs; the model needs sides divisible by \(stride)")
         }

@@ -13,7 +13,7 @@ public enum ReferenceParity {
     public static let resolution = 224
 
     /// A framework whose logits were recorded, and the numerics Swift must use to be compared with it.
-    public struct Framework: Sendable {
+    public struct ReferenceRun: Sendable {
         public let name: String
         public let numerics: Numerics
         public let tolerance: Float
@@ -24,10 +24,10 @@ public enum ReferenceParity {
     /// Both tolerances cover float32 reassociation only (different GEMM blocking and reduction orders over up to
     /// 36 blocks): measured Swift differences are ~1e-5 on logits of magnitude ~1, while the erf-vs-tanh GELU
     /// choice alone moves the logits by ~3e-4, so a tolerance of 1e-4 still catches the wrong GELU form.
-    public static let frameworks: [Framework] = [
-        Framework(name: "torchvision", numerics: .pytorch, tolerance: 1e-4,
+    public static let frameworks: [ReferenceRun] = [
+        ReferenceRun(name: "torchvision", numerics: .pytorch, tolerance: 1e-4,
                   why: "same numerics (erf GELU, eps 1e-6); float32 summation order only"),
-        Framework(name: "mindcv", numerics: .mindcv, tolerance: 1e-4,
+        ReferenceRun(name: "mindcv", numerics: .mindcv, tolerance: 1e-4,
                   why: "Swift in tanh-GELU mode (MindSpore nn.GELU default); float32 summation order only"),
     ]
 
@@ -51,13 +51,13 @@ public enum ReferenceParity {
     static func fileExists(_ path: String) -> Bool { (try? MappedFile(path: path)) != nil }
 
     /// Runs the comparison for `variant`, appending rows to `report`; returns the model and inputs for later steps.
-    public static func run(variant: String, fixtures: String, threads: Int, gemm: GemmEngine = .auto,
+    public static func run(variant: String, fixtures: String, options: ForwardOptions = ForwardOptions(),
                            into report: inout VerifyReport) throws -> (Checkpoint, [Float], Int) {
         guard let spec = ConvNeXtSpec.variant(variant) else {
             throw CNZooError(.usage, "unknown variant '\(variant)' (tiny, small, base, large, xlarge)")
         }
         let weights = DeterministicWeights.checkpoint(spec, seed: seed)
-        var references: [(Framework, [Float])] = []
+        var references: [(ReferenceRun, [Float])] = []
         var batch = 0
         for fw in frameworks {
             let path = "\(fixtures)/\(spec.variantName ?? variant)_logits_\(fw.name).npy"
@@ -77,8 +77,8 @@ public enum ReferenceParity {
         }
         let x = DeterministicWeights.inputs(batch: batch, height: resolution, width: resolution, seed: seed)
         report.inputs = "\(batch) × 3×\(resolution)×\(resolution), SplitMix64 seed \(seed + 1)"
-        let model = try ConvNeXtModel(checkpoint: weights, numerics: .pytorch, kernelThreads: threads, gemm: gemm)
-        report.gemm = model.gemm.rawValue
+        let model = try ForwardModels.make(canonical: weights, spec: spec, numerics: .pytorch, options: options)
+        report.gemm = model.gemmEngine.rawValue
         var swiftByNumerics: [Numerics: [Float]] = [:]
         for (fw, ref) in references {
             model.numerics = fw.numerics
@@ -98,7 +98,7 @@ public enum ReferenceParity {
 
     /// Parity rows for each input of a batch.
     public static func rows(weights: String, swift: [Float], reference: [Float], batch: Int, classes: Int,
-                            framework: Framework) -> [VerifyReport.ParityRow] {
+                            framework: ReferenceRun) -> [VerifyReport.ParityRow] {
         (0..<batch).map { i in
             let r = (i * classes)..<((i + 1) * classes)
             let diff = LogitComparison.maxAbsDiff(swift[r], reference[r])

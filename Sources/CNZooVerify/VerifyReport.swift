@@ -1,4 +1,5 @@
 import CNZooCore
+import CNZooMapping
 import CNZooModels
 
 /// What `cnzoo verify` found, as printed in its table and its `--json` output.
@@ -32,11 +33,17 @@ public struct VerifyReport: Codable, Sendable {
     }
 
     public var variant: String
+    /// The family (`convnext`, `convmixer`).
+    public var family: Family
     public var architecture: String
     public var source: String
     public var inputs: String
-    public var parity: [ParityRow] = []
-    public var roundTrips: [RoundTripRow] = []
+    /// Forward-pass comparisons (against recorded framework logits, and after each round-trip hop).
+    public var parity: [ParityRow] = [] { didSet { passed = allChecksPassed } }
+    /// Conversion round trips.
+    public var roundTrips: [RoundTripRow] = [] { didSet { passed = allChecksPassed } }
+    /// Whether every check passed (kept in step with `parity` and `roundTrips`; false until a check ran).
+    public private(set) var passed = false
     /// Informational: how far apart the two GELU forms put the logits (why mindcv is compared in tanh mode).
     public var notes: [String] = []
     public var seconds: Double = 0
@@ -44,15 +51,16 @@ public struct VerifyReport: Codable, Sendable {
     /// The matrix-product engine used (`cnzoo` or `openblas`).
     public var gemm: String = ""
 
-    public init(variant: String, architecture: String, source: String, inputs: String) {
+    public init(variant: String, family: Family, architecture: String, source: String, inputs: String) {
         self.variant = variant
+        self.family = family
         self.architecture = architecture
         self.source = source
         self.inputs = inputs
     }
 
-    /// Whether every check passed.
-    public var passed: Bool {
+    /// Whether every check recorded so far passed (and at least one forward comparison ran).
+    public var allChecksPassed: Bool {
         !parity.isEmpty && parity.allSatisfy(\.passed) && roundTrips.allSatisfy(\.bitExact)
     }
 }

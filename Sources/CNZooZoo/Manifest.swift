@@ -187,8 +187,8 @@ public struct ConvMixerConfig: Codable, Sendable, Equatable {
     public var depth: Int
     public var kernelSize: Int
     public var patchSize: Int
-    /// `gelu` or `relu`.
-    public var activation: String
+    /// `gelu` or `relu` (the activation vocabulary).
+    public var activation: Activation
     public var numClasses: Int
     public var inChannels: Int
 

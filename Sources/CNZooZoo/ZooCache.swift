@@ -1,4 +1,5 @@
 import CNZooCore
+import CNZooMapping
 import Foundation
 
 /// Where fetched checkpoints live: `$CNZOO_HOME`, else `$XDG_CACHE_HOME/cnzoo`, else `~/.cache/cnzoo`; each file at
@@ -78,10 +79,12 @@ extension ZooCache {
 }
 
 extension ZooEntry {
-    /// The source called `name` (a source id, else the first source whose convention is `name`).
+    /// The source called `name` (a source id, else the first source whose convention is `name`, spelled as any
+    /// subcommand accepts it: `mindspore-vision` ≡ `mindvision`).
     public func source(matching name: String) throws -> ZooSource {
         if let s = sources.first(where: { $0.id == name }) { return s }
-        if let s = sources.first(where: { $0.convention == name.lowercased() }) { return s }
+        let convention = Convention(parsing: name)?.rawValue ?? name.lowercased()
+        if let s = sources.first(where: { $0.convention == convention }) { return s }
         throw CNZooError(.notFound, "\(id) has no source '\(name)' (sources: "
                          + sources.map(\.id).joined(separator: ", ") + ")")
     }

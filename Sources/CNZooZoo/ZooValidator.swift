@@ -9,7 +9,7 @@ public enum ZooValidator {
     /// Frameworks a source may come from.
     public static let frameworks: Set<String> = ["pytorch", "mindspore"]
     /// Parameter naming conventions a source may use.
-    public static let conventions: Set<String> = ["torchvision", "official", "timm", "mindcv", "mindvision", "locuslab"]
+    public static var conventions: Set<String> { Set(Conventions.names) }
     /// Classes of an ImageNet-22k head.
     public static let in22kClasses = 21841
 

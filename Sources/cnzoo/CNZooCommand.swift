@@ -1,3 +1,4 @@
+import CNZooCore
 import ArgumentParser
 
 /// The `cnzoo` command: a thin front end over the CNZoo library. Each subcommand lives in `Subcommands/`.
@@ -30,9 +31,4 @@ struct CNZooCommand: ParsableCommand {
             exit(withError: error)
         }
     }
-}
-
-/// The tool's version.
-enum CNZooVersion {
-    static let string = "0.1.0"
 }

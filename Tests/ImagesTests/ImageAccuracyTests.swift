@@ -11,14 +11,9 @@ import Testing
 
 /// Accuracy on images labelled with the real torchvision micro ConvNeXt's own predictions (Fixtures/images).
 @Suite struct ImageAccuracyTests {
-    static func model() throws -> ConvNeXtModel {
+    static func model() throws -> any ForwardModel {
         let path = TestSupport.fixture("pytorch/torchvision_micro_f32.pth")
-        let (ckpt, _) = try CheckpointIO.read(path: path)
-        let detection = try #require(Detector.rank(names: ckpt.tensors.map(\.name), shapes: ckpt.tensors.map(\.shape)).first)
-        let (canonical, _) = try Mapper.decode(ckpt, from: detection.convention, spec: detection.spec,
-                                               options: MappingOptions(prefix: detection.prefix))
-        let (weights, _) = try ForwardWeights.parameters(canonical, spec: detection.spec, file: path)
-        return try ConvNeXtModel(checkpoint: weights, numerics: .pytorch, kernelThreads: 1)
+        return try ModelLoader.load(path, forward: ForwardOptions(threads: 1)).model
     }
 
     static let bilinear = { try! ImagePreprocessing(resize: 36, crop: 32, interpolation: .bilinear) }()

@@ -172,6 +172,6 @@ import Testing
         #expect(entries.count == 65)
         #expect(entries.allSatisfy { $0["status"] as? String == "dtype-mismatch" })
         // f16 keeps 11 significant bits: |x − f16(x)| ≤ 2^-11 |x| for these small weights.
-        #expect((entries.compactMap { $0["maxAbsDiff"] as? Double }.max() ?? 1) < 1e-2)
+        #expect((entries.compactMap { $0["max_abs_diff"] as? Double }.max() ?? 1) < 1e-2)
     }
 }

@@ -73,11 +73,11 @@ import Testing
         let r = try TestSupport.run(["verify", "--checkpoint", TestSupport.fixture("forward/micro_weights.safetensors"), "--json"])
         #expect(r.status == 0, "\(r.stderr)")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
-        let trips = try #require(json["roundTrips"] as? [[String: Any]])
+        let trips = try #require(json["round_trips"] as? [[String: Any]])
         #expect(trips.count >= 2)
-        #expect(trips.allSatisfy { $0["bitExact"] as? Bool == true })
+        #expect(trips.allSatisfy { $0["bit_exact"] as? Bool == true })
         let parity = try #require(json["parity"] as? [[String: Any]])
-        #expect(parity.allSatisfy { ($0["maxAbsDiff"] as? Double) == 0 })
+        #expect(parity.allSatisfy { ($0["max_abs_diff"] as? Double) == 0 })
     }
 }
 
@@ -93,9 +93,9 @@ import Testing
         let r = try TestSupport.run(["verify", "--checkpoint", TestSupport.fixture(fixture), "--json"])
         #expect(r.status == 0, "\(fixture): \(r.stderr)\(r.stdout.suffix(600))")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
-        let trips = try #require(json["roundTrips"] as? [[String: Any]])
+        let trips = try #require(json["round_trips"] as? [[String: Any]])
         #expect(trips.count == 5)
-        #expect(trips.allSatisfy { $0["bitExact"] as? Bool == true })
+        #expect(trips.allSatisfy { $0["bit_exact"] as? Bool == true })
     }
 
     @Test func wrongConventionIsAMappingError() throws {
@@ -120,13 +120,13 @@ import Testing
         #expect(tv["gelu"] as? String == "erf")
         let mcv = try numerics(["--checkpoint", TestSupport.fixture("mindspore/micro_mindcv_f32.ckpt")])
         #expect(mcv["gelu"] as? String == "tanh")
-        #expect((mcv["headNormEps"] as? Double).map { abs($0 - 1e-6) < 1e-12 } == true)
+        #expect((mcv["head_norm_eps"] as? Double).map { abs($0 - 1e-6) < 1e-12 } == true)
         let mv = try numerics(["--checkpoint", TestSupport.fixture("mindspore/micro_mindvision_f32.ckpt")])
         #expect(mv["gelu"] as? String == "tanh")
-        #expect((mv["headNormEps"] as? Double).map { abs($0 - 1e-7) < 1e-12 } == true)
+        #expect((mv["head_norm_eps"] as? Double).map { abs($0 - 1e-7) < 1e-12 } == true)
         let forced = try numerics(["--checkpoint", TestSupport.fixture("mindspore/micro_mindvision_f32.ckpt"),
                                    "--gelu", "erf", "--ln-eps", "1e-5"])
         #expect(forced["gelu"] as? String == "erf")
-        #expect((forced["headNormEps"] as? Double).map { abs($0 - 1e-5) < 1e-10 } == true)
+        #expect((forced["head_norm_eps"] as? Double).map { abs($0 - 1e-5) < 1e-10 } == true)
     }
 }

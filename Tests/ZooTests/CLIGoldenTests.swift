@@ -32,6 +32,8 @@ import Testing
     @Test func listHelp() throws { try assertGolden("list-help.txt", ["list", "--help"]) }
     @Test func infoHelp() throws { try assertGolden("info-help.txt", ["info", "--help"]) }
     @Test func fetchHelp() throws { try assertGolden("fetch-help.txt", ["fetch", "--help"]) }
+    @Test(arguments: ["inspect", "scan", "convert", "diff", "forward", "verify"])
+    func subcommandHelp(_ name: String) throws { try assertGolden("\(name)-help.txt", [name, "--help"]) }
     @Test func list() throws { try assertGolden("list.txt", ["list"]) }
     @Test func infoWithoutNames() throws {
         try assertGolden("info-convnext_tiny.txt", ["info", "convnext_tiny", "--no-names"])

@@ -110,8 +110,8 @@ def main():
                 for label, extra, e in [("cnzoo", [], env), ("cnzoo+openblas", ["--gemm", "openblas"], env),
                                         ("cnzoo+openblas, CORETYPE unset", ["--gemm", "openblas"], env_unset)]:
                     rep, y = cnzoo_run(args.binary, ckpt, x_path, out, args.runs, args.warmup, args.threads, extra, e)
-                    ts = rep["timesMs"]
-                    runs[label] = (statistics.median(ts), min(ts), max(ts), rep["gflops"], rep["openblasCore"],
+                    ts = rep["times_ms"]
+                    runs[label] = (statistics.median(ts), min(ts), max(ts), rep["gflops"], rep["openblas_core"],
                                    rep["gemm"], float(np.abs(y - ref).max()))
                 flops = 2 * model_macs(depths, dims) * batch
                 row = dict(variant=variant, batch=batch, torch=t_torch, ort=t_ort, ort_diff=ort_diff, cnzoo=runs,

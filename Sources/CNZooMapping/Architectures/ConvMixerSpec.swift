@@ -11,12 +11,13 @@ public struct ConvMixerSpec: ArchitectureSpec, Equatable, Codable, Hashable {
     public var depth: Int
     public var kernelSize: Int
     public var patchSize: Int
-    /// `gelu` or `relu` (768/32 uses ReLU).
-    public var activation: String
+    /// The activation after every convolution (`gelu` for most releases; 768/32 uses `relu`). No state dict
+    /// records it: it comes from the published variant, the convention's numerics, or the user.
+    public var activation: Activation
     public var numClasses: Int
     public var inChannels: Int
 
-    public init(dim: Int, depth: Int, kernelSize: Int, patchSize: Int, activation: String = "gelu",
+    public init(dim: Int, depth: Int, kernelSize: Int, patchSize: Int, activation: Activation = .gelu,
                 numClasses: Int = 1000, inChannels: Int = 3) {
         self.dim = dim
         self.depth = depth
@@ -27,12 +28,12 @@ public struct ConvMixerSpec: ArchitectureSpec, Equatable, Codable, Hashable {
         self.inChannels = inChannels
     }
 
-    public var family: String { "convmixer" }
+    public var family: Family { .convmixer }
 
     /// The published variants (timm names).
     public static let variants: [(name: String, spec: ConvMixerSpec)] = [
         ("1536_20", ConvMixerSpec(dim: 1536, depth: 20, kernelSize: 9, patchSize: 7)),
-        ("768_32", ConvMixerSpec(dim: 768, depth: 32, kernelSize: 7, patchSize: 7, activation: "relu")),
+        ("768_32", ConvMixerSpec(dim: 768, depth: 32, kernelSize: 7, patchSize: 7, activation: .relu)),
         ("1024_20_ks9_p14", ConvMixerSpec(dim: 1024, depth: 20, kernelSize: 9, patchSize: 14)),
     ]
 

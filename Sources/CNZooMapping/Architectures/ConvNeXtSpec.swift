@@ -39,7 +39,7 @@ public struct ConvNeXtSpec: ArchitectureSpec, Equatable, Codable, Hashable {
         self.inChannels = inChannels
     }
 
-    public var family: String { "convnext" }
+    public var family: Family { .convnext }
 
     /// The five published sizes (Table 1 of the paper; identical in torchvision, timm, MindCV, MindSpore Vision).
     public static let variants: [(name: String, spec: ConvNeXtSpec)] = [

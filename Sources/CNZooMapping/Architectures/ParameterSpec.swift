@@ -27,7 +27,7 @@ public struct ParameterSpec: Equatable, Sendable, Codable {
 /// An architecture described as data: it yields the canonical parameter list (names, shapes, order) and its costs.
 public protocol ArchitectureSpec: Sendable {
     /// The family (`convnext`, `convmixer`).
-    var family: String { get }
+    var family: Family { get }
     /// A short human description (`ConvNeXt depths [3,3,9,3] dims [96,192,384,768], 1000 classes`).
     var summary: String { get }
     /// The canonical parameters in canonical order.

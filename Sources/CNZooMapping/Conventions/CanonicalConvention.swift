@@ -8,7 +8,7 @@ public struct CanonicalConvention: NamingConvention, ConvNeXtNaming {
     public var framework: Framework { .neutral }
     public var summary: String { "cnzoo neutral names (stem.conv, stages.S.blocks.B.dwconv, head.fc)" }
 
-    public func numerics(family: String) -> Numerics? {
+    public func numerics(family: Family) -> Numerics? {
         family == "convnext" || family == "convmixer" ? Numerics(gelu: .erf) : nil
     }
 

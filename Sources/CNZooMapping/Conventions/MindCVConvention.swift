@@ -6,10 +6,11 @@ import CNZooCore
 public struct MindCVConvention: NamingConvention, ConvNeXtNaming {
     public init() {}
     public var name: String { "mindcv" }
+    public var aliases: [String] { ["mcv"] }
     public var framework: Framework { .mindspore }
     public var summary: String { "MindCV (feature.1.0.dwconv, norm gamma/beta, layer scale gamma_, classifier)" }
 
-    public func numerics(family: String) -> Numerics? {
+    public func numerics(family: Family) -> Numerics? {
         family == "convnext" || family == "convmixer" ? Numerics(gelu: .tanh) : nil
     }
 

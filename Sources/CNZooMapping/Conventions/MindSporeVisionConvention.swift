@@ -7,10 +7,11 @@ import CNZooCore
 public struct MindSporeVisionConvention: NamingConvention, ConvNeXtNaming {
     public init() {}
     public var name: String { "mindvision" }
+    public var aliases: [String] { ["mv", "mindspore-vision"] }
     public var framework: Framework { .mindspore }
     public var summary: String { "MindSpore Vision (backbone.block1.0.dwconv, down_sample_blocks, neck, head.dense)" }
 
-    public func numerics(family: String) -> Numerics? {
+    public func numerics(family: Family) -> Numerics? {
         family == "convnext" ? Numerics(gelu: .tanh, layerNormEps: 1e-6, headNormEps: 1e-7) : nil
     }
 

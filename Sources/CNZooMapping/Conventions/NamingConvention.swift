@@ -1,14 +1,5 @@
 import CNZooCore
 
-/// The framework a convention's checkpoints come from (decides which numerics verify it and which file format it
-/// usually lives in).
-public enum Framework: String, Sendable, Codable {
-    case pytorch
-    case mindspore
-    /// cnzoo's own neutral naming.
-    case neutral
-}
-
 /// One tensor a convention expects for a given architecture spec: its name in the convention, the spellings
 /// accepted on input, the canonical name it maps to, and its shape in the convention's layout.
 public struct Slot: Sendable, Equatable {
@@ -53,6 +44,8 @@ public struct SynthesizedBuffer: Sendable {
 public protocol NamingConvention: Sendable {
     /// Stable identifier used on the command line (`torchvision`, `mindcv`, ...).
     var name: String { get }
+    /// Other spellings accepted on input (`tv` for torchvision).
+    var aliases: [String] { get }
     /// Where its checkpoints come from.
     var framework: Framework { get }
     /// One line for `--help` and reports.
@@ -61,7 +54,7 @@ public protocol NamingConvention: Sendable {
     var wrapperKey: String? { get }
     /// The numerics its framework's reference model uses for `family`, nil if the convention does not name that
     /// family.
-    func numerics(family: String) -> Numerics?
+    func numerics(family: Family) -> Numerics?
     /// The tensors this convention expects for `spec`, in the order its framework writes them; nil if the convention
     /// does not name the spec's family.
     func slots(for spec: any ArchitectureSpec) -> [Slot]?
@@ -71,11 +64,14 @@ public protocol NamingConvention: Sendable {
 }
 
 extension NamingConvention {
+    public var aliases: [String] { [] }
     public var wrapperKey: String? { nil }
+    /// The convention's identifier in the vocabulary.
+    public var id: Convention { Convention(rawValue: name) }
     public func synthesizedBuffers(for spec: any ArchitectureSpec) -> [String: [SynthesizedBuffer]] { [:] }
 }
 
-/// The registry of known conventions.
+/// The registry of known conventions: adding one = one file conforming to `NamingConvention` plus one line here.
 public enum Conventions {
     /// Every convention, canonical first.
     public static let all: [any NamingConvention] = [
@@ -83,14 +79,30 @@ public enum Conventions {
         MindCVConvention(), MindSporeVisionConvention(),
     ]
 
-    /// The convention called `name` (also accepts `tv`, `fb`, `mv`, `mcv`, `mindspore-vision`).
+    /// The convention called `name` (or one of its aliases, case-insensitive).
     public static func named(_ name: String) -> (any NamingConvention)? {
-        let aliases = ["tv": "torchvision", "fb": "official", "facebook": "official", "mv": "mindvision",
-                       "mindspore-vision": "mindvision", "mcv": "mindcv"]
-        let key = aliases[name.lowercased()] ?? name.lowercased()
-        return all.first { $0.name == key }
+        guard let id = Convention(parsing: name) else { return nil }
+        return all.first { $0.name == id.rawValue }
     }
+
+    /// The implementation of `id`, if this build has one.
+    public static func convention(_ id: Convention) -> (any NamingConvention)? { all.first { $0.name == id.rawValue } }
 
     /// All convention names, for help texts.
     public static var names: [String] { all.map(\.name) }
+}
+
+/// A naming convention's identifier (`torchvision`, `mindvision`, …): the open-set vocabulary term whose registry is
+/// `Conventions.all` (each convention declares its own aliases).
+public struct Convention: VocabularyTerm {
+    public let rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public static let vocabularyName = "convention"
+
+    public static var known: [Convention] { Conventions.all.map(\.id) }
+    public static var aliases: [String: Convention] {
+        var out: [String: Convention] = [:]
+        for c in Conventions.all { for a in c.aliases { out[a] = c.id } }
+        return out
+    }
 }

@@ -5,11 +5,12 @@ import CNZooCore
 public struct OfficialConvention: NamingConvention, ConvNeXtNaming {
     public init() {}
     public var name: String { "official" }
+    public var aliases: [String] { ["fb", "facebook"] }
     public var framework: Framework { .pytorch }
     public var summary: String { "facebookresearch/ConvNeXt (downsample_layers, stages.0.0.dwconv, gamma, head)" }
     public var wrapperKey: String? { "model" }
 
-    public func numerics(family: String) -> Numerics? { family == "convnext" ? Numerics(gelu: .erf) : nil }
+    public func numerics(family: Family) -> Numerics? { family == "convnext" ? Numerics(gelu: .erf) : nil }
 
     public func slots(for spec: any ArchitectureSpec) -> [Slot]? {
         (spec as? ConvNeXtSpec).map(convnextSlots)

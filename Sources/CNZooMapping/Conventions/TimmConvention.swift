@@ -9,7 +9,7 @@ public struct TimmConvention: NamingConvention, ConvNeXtNaming {
     public var framework: Framework { .pytorch }
     public var summary: String { "timm (stem.0, stages.0.blocks.0.conv_dw, mlp.fc1, gamma, head.fc)" }
 
-    public func numerics(family: String) -> Numerics? {
+    public func numerics(family: Family) -> Numerics? {
         family == "convnext" || family == "convmixer" ? Numerics(gelu: .erf) : nil
     }
 

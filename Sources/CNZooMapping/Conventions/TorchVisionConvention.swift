@@ -5,10 +5,11 @@ import CNZooCore
 public struct TorchVisionConvention: NamingConvention, ConvNeXtNaming {
     public init() {}
     public var name: String { "torchvision" }
+    public var aliases: [String] { ["tv"] }
     public var framework: Framework { .pytorch }
     public var summary: String { "torchvision (features.1.0.block.0, layer_scale [C,1,1], classifier.2)" }
 
-    public func numerics(family: String) -> Numerics? { family == "convnext" ? Numerics(gelu: .erf) : nil }
+    public func numerics(family: Family) -> Numerics? { family == "convnext" ? Numerics(gelu: .erf) : nil }
 
     public func slots(for spec: any ArchitectureSpec) -> [Slot]? {
         (spec as? ConvNeXtSpec).map(convnextSlots)

@@ -1,9 +1,11 @@
+import CNZooCore
+
 /// An architecture family as the detector sees it: a name-only skeleton spec to map names with, and a way to read
 /// the exact spec back from canonical names and shapes. Adding a family = one file conforming to this plus one line
 /// in `ArchitectureFamilies.all`.
 public protocol ArchitectureFamily: Sendable {
     /// `convnext`, `convmixer`.
-    var name: String { get }
+    var name: Family { get }
     /// Specs whose names together cover every index up to `maxIndex` (shapes are meaningless): used to map names
     /// before the real spec is known. Several when a convention's names depend on a size (MindCV ConvMixer's head
     /// is `network.{depth+5}`).
@@ -12,41 +14,65 @@ public protocol ArchitectureFamily: Sendable {
     func infer(_ shapes: [String: [Int]]) -> (any ArchitectureSpec)?
     /// The published variant name of `spec` (`convnext_base`, `convmixer_768_32`), if it is one.
     func variantName(_ spec: any ArchitectureSpec) -> String?
+    /// The published variants' ids (`convnext_tiny`, …), as the zoo names them.
+    var variantIDs: [String] { get }
+    /// The spec of a published variant, by zoo id or by its short name within the family (`tiny`).
+    func spec(variant: String) -> (any ArchitectureSpec)?
 }
 
 /// The registry of families the detector tries.
 public enum ArchitectureFamilies {
     public static let all: [any ArchitectureFamily] = [ConvNeXtFamily(), ConvMixerFamily()]
+
+    /// The spec of a published variant of any family: a zoo id (`convnext_tiny`, `convmixer_768_32`) or a short
+    /// ConvNeXt size (`tiny`).
+    public static func spec(variant: String) -> (any ArchitectureSpec)? {
+        for f in all { if let s = f.spec(variant: variant) { return s } }
+        return nil
+    }
+
+    /// Every published variant id, family by family (for help texts and messages).
+    public static var variantIDs: [String] { all.flatMap(\.variantIDs) }
+
+    /// The family implementation of `id`.
+    public static func family(_ id: Family) -> (any ArchitectureFamily)? { all.first { $0.name == id } }
 }
 
 /// ConvNeXt: four stages; depths from the largest block index per stage, dims from the depthwise convs.
 public struct ConvNeXtFamily: ArchitectureFamily {
     public init() {}
-    public var name: String { "convnext" }
+    public var name: Family { .convnext }
 
     public func skeletons(maxIndex: Int) -> [any ArchitectureSpec] {
         let d = max(1, maxIndex + 1)
         return [ConvNeXtSpec(depths: [d, d, d, d], dims: [1, 1, 1, 1])]
     }
 
+    /// Stages are read while `stages.S.blocks.0.dwconv.weight` exists (at most `maxStages`); depths from the largest
+    /// block index per stage, dims and kernel from the depthwise convs. The one place a ConvNeXt spec is inferred.
     public func infer(_ shapes: [String: [Int]]) -> (any ArchitectureSpec)? {
         guard let stem = shapes["stem.conv.weight"], stem.count == 4, stem[2] == stem[3],
               let head = shapes["head.fc.weight"], head.count == 2 else { return nil }
         var depths: [Int] = []
         var dims: [Int] = []
         var kernel = 0
-        for s in 0..<4 {
+        while depths.count < Self.maxStages,
+              let dw = shapes["stages.\(depths.count).blocks.0.dwconv.weight"], dw.count == 4 {
+            let s = depths.count
             var b = 0
             while shapes["stages.\(s).blocks.\(b).dwconv.weight"] != nil { b += 1 }
-            guard b > 0, let dw = shapes["stages.\(s).blocks.0.dwconv.weight"], dw.count == 4 else { return nil }
             depths.append(b)
             dims.append(dw[0])
             if s == 0 { kernel = dw[2] }
         }
+        guard !depths.isEmpty else { return nil }
         let layerScale = shapes["stages.0.blocks.0.layer_scale"] != nil
         return ConvNeXtSpec(depths: depths, dims: dims, kernelSize: kernel, patchSize: stem[2],
                             layerScale: layerScale, numClasses: head[0], inChannels: stem[1])
     }
+
+    /// The most stages a spec is read with (the published models have 4).
+    public static let maxStages = 8
 
     public func variantName(_ spec: any ArchitectureSpec) -> String? {
         guard let s = spec as? ConvNeXtSpec,
@@ -57,13 +83,17 @@ public struct ConvNeXtFamily: ArchitectureFamily {
               }) else { return nil }
         return "convnext_" + v.name
     }
+
+    public var variantIDs: [String] { ConvNeXtSpec.variants.map { "convnext_" + $0.name } }
+
+    public func spec(variant: String) -> (any ArchitectureSpec)? { ConvNeXtSpec.variant(variant) }
 }
 
 /// ConvMixer: depth from the largest block index; the activation (not visible in weights) from the published
 /// variant with the same shape, GELU otherwise.
 public struct ConvMixerFamily: ArchitectureFamily {
     public init() {}
-    public var name: String { "convmixer" }
+    public var name: Family { .convmixer }
 
     /// Depth `maxIndex + 1` covers block-indexed names; depth `maxIndex - 5` puts a Sequential-indexed head
     /// (`{depth+5}`) at the largest index.
@@ -87,6 +117,13 @@ public struct ConvMixerFamily: ArchitectureFamily {
     public func variantName(_ spec: any ArchitectureSpec) -> String? {
         guard let s = spec as? ConvMixerSpec, let v = Self.published(s) else { return nil }
         return "convmixer_" + v.name
+    }
+
+    public var variantIDs: [String] { ConvMixerSpec.variants.map { "convmixer_" + $0.name } }
+
+    public func spec(variant: String) -> (any ArchitectureSpec)? {
+        let short = variant.lowercased().hasPrefix("convmixer_") ? String(variant.dropFirst("convmixer_".count)) : variant
+        return ConvMixerSpec.variants.first { $0.name == short.lowercased() }?.spec
     }
 
     private static func published(_ s: ConvMixerSpec) -> (name: String, spec: ConvMixerSpec)? {

@@ -1,3 +1,5 @@
+import CNZooCore
+
 /// Where a canonical ConvMixer parameter sits, parsed from its canonical (timm) name.
 public enum ConvMixerSite: Sendable, Equatable {
     case stemConv, stemBN

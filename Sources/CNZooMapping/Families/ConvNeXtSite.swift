@@ -1,3 +1,5 @@
+import CNZooCore
+
 /// Where a canonical ConvNeXt parameter sits in the network, parsed from its canonical name. Conventions spell
 /// sites, not strings, so no convention ever pattern-matches another's names.
 public enum ConvNeXtSite: Sendable, Equatable {

@@ -30,8 +30,24 @@ struct Fetch: ParsableCommand {
 
     @OptionGroup var zoo: ZooOptions
 
+    @Flag(help: "Print a JSON report on stdout instead of the path (schema in docs/json/fetch.schema.json).")
+    var json = false
+
+    /// The `--json` report.
+    struct Report: Encodable {
+        let id: String
+        let source: String
+        let url: String
+        let path: String
+        let sha256: String
+        /// `full`, `prefix` or `none`: what the published hash allowed to check.
+        let verified: String
+        let alreadyPresent: Bool
+        let resumedFrom: Int64
+    }
+
     func run() throws {
-        try reportingErrors {
+        try reportingErrors(json: json) {
             let registry = try zoo.registry()
             let entry = try registry.entry(id)
             let chosen: ZooSource
@@ -64,7 +80,7 @@ struct Fetch: ParsableCommand {
             var bar: ProgressBar?
             let result = try Fetcher().fetch(url, to: destination, expected: expected, progress: { done, total in
                 guard let total else { return }
-                if bar == nil { bar = ProgressBar(total: Int(total), label: "fetch", quiet: false) }
+                if bar == nil { bar = ProgressBar(total: Int(total), label: "fetch", quiet: json) }
                 bar?.update(Int(done))
             })
             bar?.finish()
@@ -73,12 +89,25 @@ struct Fetch: ParsableCommand {
             } else if result.resumedFrom > 0 {
                 printError("resumed after \(Output.grouped(Int(result.resumedFrom))) bytes")
             }
+            let verified: String
             switch expected {
-            case .full: printError("verified sha256 \(result.sha256)")
-            case .prefix(let p): printError("verified sha256 prefix \(p) (sha256 \(result.sha256))")
-            case .none: printError("not verified (no published hash); sha256 \(result.sha256)")
+            case .full:
+                verified = "full"
+                printError("verified sha256 \(result.sha256)")
+            case .prefix(let p):
+                verified = "prefix"
+                printError("verified sha256 prefix \(p) (sha256 \(result.sha256))")
+            case .none:
+                verified = "none"
+                printError("not verified (no published hash); sha256 \(result.sha256)")
             }
-            print(result.path)
+            if json {
+                try Output.printJSON(Report(id: id, source: chosen.id, url: urlString, path: result.path,
+                                            sha256: result.sha256, verified: verified,
+                                            alreadyPresent: result.alreadyPresent, resumedFrom: Int64(result.resumedFrom)))
+            } else {
+                print(result.path)
+            }
         }
     }
 }

@@ -1,19 +1,19 @@
 import ArgumentParser
+import CNZooConversion
 import CNZooCore
-import CNZooFormats
 import CNZooMapping
 import CNZooModels
 import CNZooNumPy
 import CNZooVerify
 
-/// `cnzoo forward --checkpoint F --input X.npy --output Y.npy`: run cnzoo's own ConvNeXt on a batch.
+/// `cnzoo forward --checkpoint F --input X.npy --output Y.npy`: run the checkpoint's forward model on a batch.
 struct Forward: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run the ConvNeXt forward pass on an NCHW float32 .npy batch and write the logits as .npy.",
+        abstract: "Run cnzoo's forward pass of a checkpoint on an NCHW float32 .npy batch and write the logits as .npy.",
         discussion: """
         The checkpoint may be in any readable format and naming convention (detected from names and shapes, or \
-        --convention); the numerics follow the convention unless --gelu / --ln-eps say otherwise. Prints the top-5 \
-        classes of each row. Input height and width must be multiples of 32.
+        --from); the numerics follow the convention unless --gelu / --ln-eps say otherwise. Prints the top-5 \
+        classes of each row. Input height and width must be multiples of the model's input stride (32 for ConvNeXt).
         """)
 
     @Option(help: "The checkpoint (.safetensors, .pth, .ckpt).")
@@ -25,10 +25,9 @@ struct Forward: ParsableCommand {
     @Option(help: "Where to write the logits ([N, classes] float32 .npy).")
     var output: String?
 
-    @Option(help: "Naming convention of the checkpoint (torchvision, timm, official, mindcv, mindspore-vision); also picks the numerics.")
-    var convention: String?
+    @OptionGroup var source: SourceConventionOption
 
-    @Option(help: "Check the checkpoint is this ConvNeXt size (tiny, small, base, large, xlarge).")
+    @Option(help: "Check the checkpoint is this published variant (a zoo id such as convnext_tiny, or tiny … xlarge).")
     var variant: String?
 
     @OptionGroup var numericsOptions: NumericsOptions
@@ -53,13 +52,15 @@ struct Forward: ParsableCommand {
 
     @OptionGroup var reading: ReadingOptions
 
+    /// The `--json` report (schema in docs/json/forward.schema.json).
     struct Report: Encodable {
         let checkpoint: String
         let architecture: String
+        let family: Family
         let convention: String
         let numerics: Numerics
         let input: [Int]
-        let output: String?
+        @NullWhenAbsent var output: String?
         let top5: [[Int]]
         let timesMs: [Double]
         let medianMs: Double
@@ -68,34 +69,26 @@ struct Forward: ParsableCommand {
         let gemm: String
         let threads: Int
         /// Mean milliseconds per forward call by kernel family (with --profile).
-        let profileMs: [String: Double]?
+        @NullWhenAbsent var profileMs: [String: Double]?
     }
 
     func run() throws {
-        try reportingErrors {
+        try reportingErrors(json: json) {
             guard repeats >= 1, warmup >= 0 else { throw CNZooError(.usage, "--repeats must be ≥ 1 and --warmup ≥ 0") }
             Gemm.setThreads(numericsOptions.threads)
-            let loaded = try ForwardLoading.load(checkpoint, reading: reading, convention: convention)
-            let numerics = numericsOptions.resolve(loaded.numerics)
-            let model = try ConvNeXtModel(checkpoint: loaded.canonical, numerics: numerics, kernelThreads: numericsOptions.threads,
-                                         gemm: numericsOptions.gemm)
-            if let variant {
-                guard let spec = ConvNeXtSpec.variant(variant) else {
-                    throw CNZooError(.usage, "unknown variant '\(variant)' (tiny, small, base, large, xlarge)")
-                }
-                guard spec.depths == model.config.depths, spec.dims == model.config.dims else {
-                    throw CNZooError(.mapping, "checkpoint has depths \(model.config.depths) dims \(model.config.dims), "
-                                     + "not convnext_\(variant) (\(spec.depths), \(spec.dims))", file: checkpoint)
-                }
-            }
+            let loaded = try ModelLoader.load(checkpoint, options: LoadOptions(read: reading.readOptions, from: source.source),
+                                              forward: numericsOptions.forward, variant: variant,
+                                              adjust: numericsOptions.resolve)
+            let model = loaded.model
+            let numerics = model.numerics
             let arr = try NumPyFormat.read(path: input)
-            guard arr.shape.count == 4, arr.shape[1] == model.config.inChannels else {
-                throw CNZooError(.usage, "expected an NCHW batch [N, \(model.config.inChannels), H, W], found \(arr.shape)", file: input)
+            guard arr.shape.count == 4, arr.shape[1] == model.inputChannels else {
+                throw CNZooError(.usage, "expected an NCHW batch [N, \(model.inputChannels), H, W], found \(arr.shape)", file: input)
             }
             let x = try arr.floats()
             let (n, h, w) = (arr.shape[0], arr.shape[2], arr.shape[3])
             for _ in 0..<warmup { _ = try model.forward(x, batch: n, height: h, width: w) }
-            model.fuseEpilogues = !noFusion
+            (model as? ConvNeXtModel)?.fuseEpilogues = !noFusion
             let prof = profile ? ForwardProfile() : nil
             model.profile = prof
             var times: [Double] = []
@@ -108,17 +101,16 @@ struct Forward: ParsableCommand {
                 times.append(Double(d.components.seconds) * 1e3 + Double(d.components.attoseconds) * 1e-15)
             }
             if let output {
-                try NumPyFormat.write(NumPyArray(shape: [n, model.config.numClasses], float32: logits), to: output,
+                try NumPyFormat.write(NumPyArray(shape: [n, model.numClasses], float32: logits), to: output,
                                       overwrite: force)
             }
-            let k = model.config.numClasses
+            let k = model.numClasses
             let top5 = (0..<n).map { LogitComparison.topK(logits[(($0) * k)..<(($0 + 1) * k)], 5) }
             let median = times.sorted()[times.count / 2]
-            let flops = 2.0 * Double(model.config.macs(height: h, width: w)) * Double(n)
-            let report = Report(checkpoint: checkpoint,
-                                architecture: "ConvNeXt depths \(model.config.depths) dims \(model.config.dims), \(k) classes",
+            let flops = 2.0 * Double(model.macs(height: h, width: w)) * Double(n)
+            let report = Report(checkpoint: checkpoint, architecture: loaded.spec.summary, family: loaded.spec.family,
                                 convention: loaded.convention, numerics: numerics, input: arr.shape, output: output, top5: top5, timesMs: times,
-                                medianMs: median, gflops: flops / (median * 1e6), openblasCore: Gemm.coreName, gemm: model.gemm.rawValue,
+                                medianMs: median, gflops: flops / (median * 1e6), openblasCore: Gemm.coreName, gemm: model.gemmEngine.rawValue,
                                 threads: numericsOptions.threads,
                                 profileMs: prof.map { $0.seconds.mapValues { $0 * 1e3 / Double(repeats) } })
             if json {
@@ -132,7 +124,7 @@ struct Forward: ParsableCommand {
             }
             if repeats > 1 || warmup > 0 {
                 print("forward: median \(median) ms over \(repeats) runs (\(warmup) warm-up), "
-                      + "\(Int(report.gflops)) GFLOP/s, GEMM \(model.gemm.rawValue), OpenBLAS \(Gemm.coreName), \(numericsOptions.threads) threads")
+                      + "\(Int(report.gflops)) GFLOP/s, GEMM \(model.gemmEngine.rawValue), OpenBLAS \(Gemm.coreName), \(numericsOptions.threads) threads")
             }
             if let p = report.profileMs {
                 print("per forward (ms): " + p.keys.sorted().map { "\($0) \(Double(Int(p[$0]! * 100)) / 100)" }.joined(separator: ", "))

@@ -49,7 +49,7 @@ struct Info: ParsableCommand {
     }
 
     func run() throws {
-        try reportingErrors {
+        try reportingErrors(json: json) {
             let registry = try zoo.registry()
             let entry = try registry.entry(id)
             let cache = zoo.cache

@@ -1,7 +1,6 @@
 import ArgumentParser
+import CNZooConversion
 import CNZooCore
-import CNZooFormats
-import CNZooMapping
 
 /// `cnzoo inspect FILE [--json]`: what a checkpoint holds, from its headers only.
 struct Inspect: ParsableCommand {
@@ -14,78 +13,14 @@ struct Inspect: ParsableCommand {
     @Argument(help: "The checkpoint file (.safetensors, .pth, .ckpt, ...).")
     var file: String
 
-    @Flag(help: "Print a JSON report (a stable contract for other tools).")
+    @Flag(help: "Print a JSON report (a stable contract for other tools; schema in docs/json/inspect.schema.json).")
     var json = false
 
     @OptionGroup var reading: ReadingOptions
 
-    /// The `--json` report.
-    struct Report: Encodable {
-        struct Tensor: Encodable {
-            let name: String
-            let dtype: String
-            let shape: [Int]
-            let elements: Int
-            let bytes: Int
-            /// `weight`, `ema`, `optimizer-state` or `bookkeeping` (`TensorRole.classify`, by name).
-            let role: String
-        }
-        struct Totals: Encodable {
-            let tensors: Int
-            let parameters: Int
-            let bytes: Int
-        }
-        let file: String
-        let format: String
-        let container: String
-        let tensors: [Tensor]
-        let totals: Totals
-        let metadata: [String: String]
-        let extras: [CheckpointExtra]
-        let notes: [String]
-        /// The detected naming convention (nil if the names match none).
-        let convention: String?
-        /// The detected architecture (nil if the names match none).
-        let architecture: Architecture?
-    }
-
-    /// What the detector read from names and shapes alone.
-    struct Architecture: Encodable {
-        let family: String
-        let variant: String?
-        let summary: String
-        let numClasses: Int?
-        /// Fraction of tensors that map exactly to the detected convention.
-        let confidence: Double
-        let prefix: String
-        let hints: [String]
-
-        init(_ d: Detection) {
-            family = d.family
-            variant = d.variant
-            summary = d.spec.summary
-            numClasses = (d.spec as? ConvNeXtSpec)?.numClasses ?? (d.spec as? ConvMixerSpec)?.numClasses
-            confidence = d.confidence
-            prefix = d.prefix
-            hints = d.hints
-        }
-    }
-
     func run() throws {
-        try reportingErrors {
-            let (ckpt, detected) = try CheckpointIO.read(path: file, options: reading.readOptions)
-            let arch = Detector.detect(names: ckpt.tensors.map(\.name), shapes: ckpt.tensors.map(\.shape))
-            let report = Report(
-                file: file,
-                format: detected.checkpointFormat?.rawValue ?? detected.rawValue,
-                container: detected.rawValue,
-                tensors: ckpt.tensors.map {
-                    .init(name: $0.name, dtype: $0.dtype.rawValue, shape: $0.shape, elements: $0.elementCount,
-                          bytes: $0.byteCount, role: TensorRole.classify($0.name).rawValue)
-                },
-                totals: .init(tensors: ckpt.tensors.count, parameters: ckpt.parameterCount, bytes: ckpt.byteCount),
-                metadata: ckpt.metadata, extras: ckpt.extras, notes: ckpt.notes,
-                convention: arch?.convention.name, architecture: arch.map(Architecture.init))
+        try reportingErrors(json: json) {
+            let report = try InspectReport.make(file, read: reading.readOptions)
             if json {
                 try Output.printJSON(report)
                 return

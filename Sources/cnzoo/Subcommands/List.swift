@@ -63,7 +63,7 @@ struct List: ParsableCommand {
     }
 
     func run() throws {
-        try reportingErrors {
+        try reportingErrors(json: json) {
             let registry = try zoo.registry()
             if let family, !registry.entries.contains(where: { $0.family == family.lowercased() }) {
                 let known = Set(registry.entries.map(\.family)).sorted().joined(separator: ", ")

@@ -19,6 +19,9 @@ struct NumericsOptions: ParsableArguments {
     @Option(help: "Matrix-product engine: auto (cnzoo's AVX-512 kernel when available), cnzoo, openblas.")
     var gemm: GemmEngine = .auto
 
+    /// Threads and engine for the forward model.
+    var forward: ForwardOptions { ForwardOptions(threads: threads, gemm: gemm) }
+
     /// `base` with the explicit choices applied.
     func resolve(_ base: Numerics) -> Numerics {
         var n = base

@@ -15,7 +15,7 @@ struct Scan: ParsableCommand {
     var json = false
 
     func run() throws {
-        let report = try reportingErrors { try PyTorchFormat.scan(path: file) }
+        let report = try reportingErrors(json: json) { try PyTorchFormat.scan(path: file) }
         if json {
             try Output.printJSON(report)
         } else {

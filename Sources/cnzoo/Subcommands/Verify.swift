@@ -1,6 +1,6 @@
 import ArgumentParser
+import CNZooConversion
 import CNZooCore
-import CNZooFormats
 import CNZooMapping
 import CNZooModels
 import CNZooVerify
@@ -26,14 +26,13 @@ struct VerifyCommand: ParsableCommand {
         top-1. Exit code 0 when it ran (accuracy is information), 1 below --min-top1, 2 on input errors.
         """)
 
-    @Option(help: "ConvNeXt size: tiny, small, base, large, xlarge.")
+    @Option(help: "A published variant: a zoo id (convnext_tiny …) or a ConvNeXt size (tiny, small, base, large, xlarge).")
     var variant: String?
 
     @Option(help: "A checkpoint to verify (any readable format).")
     var checkpoint: String?
 
-    @Option(help: "Naming convention of --checkpoint (also picks its numerics).")
-    var convention: String?
+    @OptionGroup var source: SourceConventionOption
 
     @Option(help: "Directory of the reference logits (default: Fixtures/forward of the checkout).")
     var references: String?
@@ -42,13 +41,13 @@ struct VerifyCommand: ParsableCommand {
 
     @OptionGroup var imageOptions: ImageVerifyOptions
 
-    @Flag(help: "Print a JSON report.")
+    @Flag(help: "Print a JSON report (top-level boolean `passed`; schema in docs/json/verify.schema.json).")
     var json = false
 
     @OptionGroup var reading: ReadingOptions
 
     func run() throws {
-        try reportingErrors {
+        try reportingErrors(json: json) {
             Gemm.setThreads(numericsOptions.threads)
             let clock = ContinuousClock()
             let t0 = clock.now
@@ -58,24 +57,7 @@ struct VerifyCommand: ParsableCommand {
                 }
                 return try verifyImages(checkpoint: checkpoint, started: t0)
             }
-            var report: VerifyReport
-            if let checkpoint {
-                report = try verifyCheckpoint(checkpoint)
-            } else {
-                let v = variant ?? "tiny"
-                guard let spec = ConvNeXtSpec.variant(v) else {
-                    throw CNZooError(.usage, "unknown variant '\(v)' (tiny, small, base, large, xlarge)")
-                }
-                report = VerifyReport(variant: v, architecture: spec.summary,
-                                      source: "deterministic weights (SplitMix64 seed \(ReferenceParity.seed))", inputs: "")
-                let fixtures = try ReferenceParity.locateFixtures(explicit: references, executablePath: executablePath())
-                let (weights, x, batch) = try ReferenceParity.run(variant: v, fixtures: fixtures,
-                                                                  threads: numericsOptions.threads,
-                                                                  gemm: numericsOptions.gemm, into: &report)
-                try CheckpointParity.run(weights: weights, numerics: .pytorch, inputs: x, batch: batch,
-                                         resolution: ReferenceParity.resolution, threads: numericsOptions.threads,
-                                         gemm: numericsOptions.gemm, trips: RoundTrips.all(spec: spec), into: &report)
-            }
+            var report = try checkpoint.map(verifyCheckpoint) ?? verifyVariant(variant ?? "tiny")
             let d = clock.now - t0
             report.seconds = Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
             if json {
@@ -87,34 +69,45 @@ struct VerifyCommand: ParsableCommand {
         }
     }
 
-    func verifyCheckpoint(_ path: String) throws -> VerifyReport {
-        let loaded = try ForwardLoading.load(path, reading: reading, convention: convention)
-        let canonical = loaded.canonical
-        let numerics = numericsOptions.resolve(loaded.numerics)
-        let model = try ConvNeXtModel(checkpoint: canonical, numerics: numerics, kernelThreads: numericsOptions.threads,
-                                      gemm: numericsOptions.gemm)
-        if let variant {
-            guard let spec = ConvNeXtSpec.variant(variant), spec.depths == model.config.depths,
-                  spec.dims == model.config.dims else {
-                throw CNZooError(.mapping, "checkpoint is not convnext_\(variant) (depths \(model.config.depths) dims \(model.config.dims))",
-                                 file: path)
-            }
+    /// Load options for --checkpoint.
+    var loadOptions: LoadOptions { LoadOptions(read: reading.readOptions, from: source.source) }
+
+    /// The deterministic weights of a published variant against the recorded framework logits, then round trips.
+    func verifyVariant(_ v: String) throws -> VerifyReport {
+        guard let spec = ArchitectureFamilies.spec(variant: v) as? ConvNeXtSpec, let short = spec.variantName else {
+            throw CNZooError(.usage, "no reference logits for variant '\(v)' (known: tiny, small, base, large, xlarge)")
         }
-        var report = VerifyReport(variant: variant ?? ConvNeXtSpec(depths: model.config.depths, dims: model.config.dims).variantName ?? "custom",
-                                  architecture: "ConvNeXt depths \(model.config.depths) dims \(model.config.dims), \(model.config.numClasses) classes",
-                                  source: "\(path) (\(loaded.format), \(loaded.convention) names)", inputs: "")
-        report.gemm = model.gemm.rawValue
+        var report = VerifyReport(variant: short, family: spec.family, architecture: spec.summary,
+                                  source: "deterministic weights (SplitMix64 seed \(ReferenceParity.seed))", inputs: "")
+        let fixtures = try ReferenceParity.locateFixtures(explicit: references, executablePath: executablePath())
+        let (weights, x, batch) = try ReferenceParity.run(variant: short, fixtures: fixtures,
+                                                          options: numericsOptions.forward, into: &report)
+        try CheckpointParity.run(weights: weights, spec: spec, numerics: .pytorch, inputs: x, batch: batch,
+                                 resolution: ReferenceParity.resolution, options: numericsOptions.forward,
+                                 trips: RoundTrip.standard(for: spec.family), into: &report)
+        return report
+    }
+
+    /// A user's checkpoint: its logits on deterministic inputs, then the round trips with forward parity.
+    func verifyCheckpoint(_ path: String) throws -> VerifyReport {
+        let loaded = try ModelLoader.load(path, options: loadOptions, forward: numericsOptions.forward, variant: variant,
+                                          adjust: numericsOptions.resolve)
+        let model = loaded.model
+        var report = VerifyReport(variant: variant ?? loaded.loaded.detection.variant ?? "custom", family: loaded.spec.family,
+                                  architecture: loaded.spec.summary,
+                                  source: "\(path) (\(loaded.loaded.formatName), \(loaded.convention) names)", inputs: "")
+        report.gemm = model.gemmEngine.rawValue
         let batch = 2, res = ReferenceParity.resolution
         let x = DeterministicWeights.inputs(batch: batch, height: res, width: res, seed: ReferenceParity.seed)
         report.inputs = "\(batch) × 3×\(res)×\(res), SplitMix64 seed \(ReferenceParity.seed + 1)"
         let logits = try model.forward(x, batch: batch, height: res, width: res)
-        let k = model.config.numClasses
+        let k = model.numClasses
         for i in 0..<batch {
-            report.notes.append("input \(i): top-5 \(LogitComparison.topK(logits[(i * k)..<((i + 1) * k)], 5)) (\(numerics))")
+            report.notes.append("input \(i): top-5 \(LogitComparison.topK(logits[(i * k)..<((i + 1) * k)], 5)) (\(model.numerics))")
         }
-        try CheckpointParity.run(weights: canonical, numerics: numerics, inputs: x, batch: batch, resolution: res,
-                                 threads: numericsOptions.threads, gemm: numericsOptions.gemm,
-                                 trips: RoundTrips.all(spec: loaded.spec), originalLogits: logits, into: &report)
+        try CheckpointParity.run(weights: loaded.weights, spec: loaded.spec, numerics: model.numerics, inputs: x,
+                                 batch: batch, resolution: res, options: numericsOptions.forward,
+                                 trips: RoundTrip.standard(for: loaded.spec.family), originalLogits: logits, into: &report)
         return report
     }
 

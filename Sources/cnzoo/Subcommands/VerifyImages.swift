@@ -53,13 +53,12 @@ extension VerifyCommand {
     func verifyImages(checkpoint path: String, started: ContinuousClock.Instant) throws {
         let o = imageOptions
         guard o.batchSize >= 1 else { throw CNZooError(.usage, "--batch-size must be at least 1") }
-        let loaded = try ForwardLoading.load(path, reading: reading, convention: convention)
-        let numerics = numericsOptions.resolve(loaded.numerics)
-        let model = try ConvNeXtModel(checkpoint: loaded.canonical, numerics: numerics,
-                                      kernelThreads: numericsOptions.threads, gemm: numericsOptions.gemm)
-        let spec = ConvNeXtSpec(depths: model.config.depths, dims: model.config.dims)
-        if let variant, spec.variantName != variant {
-            throw CNZooError(.mapping, "checkpoint is not convnext_\(variant) (depths \(model.config.depths) dims \(model.config.dims))",
+        let loaded = try ModelLoader.load(path, options: loadOptions, forward: numericsOptions.forward, variant: variant,
+                                          adjust: numericsOptions.resolve)
+        let model = loaded.model
+        let numerics = model.numerics
+        guard let spec = loaded.spec as? ConvNeXtSpec else {
+            throw CNZooError(.unsupported, "verify --images runs ConvNeXt checkpoints; this one is \(loaded.spec.summary)",
                              file: path)
         }
 
@@ -68,11 +67,11 @@ extension VerifyCommand {
         if let id = o.zooID {
             entry = try registry().entry(id)
         } else if let size = spec.variantName {
-            let id = "convnext_\(size)" + (model.config.numClasses == 21841 ? "_in22k" : "")
+            let id = "convnext_\(size)" + (spec.numClasses == 21841 ? "_in22k" : "")
             entry = try? registry().entries.first { $0.id == id }
         }
         if let entry, case .convnext(let c) = entry.architecture,
-           c.depths != model.config.depths || c.dims != model.config.dims || c.numClasses != model.config.numClasses {
+           c.depths != spec.depths || c.dims != spec.dims || c.numClasses != spec.numClasses {
             throw CNZooError(.usage, "zoo entry \(entry.id) describes a different model (depths \(c.depths) dims \(c.dims), "
                              + "\(c.numClasses) classes)", file: path)
         }
@@ -126,8 +125,8 @@ extension VerifyCommand {
         bar.finish()
         let d = ContinuousClock.now - started
         let report = ImageVerifyReport(
-            checkpoint: "\(path) (\(loaded.format), \(loaded.convention) names)",
-            architecture: "ConvNeXt depths \(model.config.depths) dims \(model.config.dims), \(model.config.numClasses) classes",
+            checkpoint: "\(path) (\(loaded.loaded.formatName), \(loaded.convention) names)",
+            architecture: spec.summary,
             convention: loaded.convention, numerics: "\(numerics)", zooId: entry?.id, publishedSource: zooSource?.id,
             publishedTop1: zooSource?.accuracy?.top1, publishedTop5: zooSource?.accuracy?.top5, preprocessing: pre,
             preprocessingAssumed: assumed, dataset: o.labels ?? o.images ?? ".", result: result,

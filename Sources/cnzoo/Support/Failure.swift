@@ -27,20 +27,42 @@ enum ExitStatus {
     }
 }
 
-/// Runs `body`; a `CNZooError` is printed as `cnzoo: error: ...` on stderr and becomes the matching exit code.
-func reportingErrors<T>(_ body: () throws -> T) throws -> T {
+/// The `--json` failure document: `{"error": {"code", "message", "file", "tensor", "offset", "exit_code"}}`.
+struct ErrorReport: Encodable {
+    struct Detail: Encodable {
+        let code: String
+        let message: String
+        @NullWhenAbsent var file: String?
+        @NullWhenAbsent var tensor: String?
+        @NullWhenAbsent var offset: Int?
+        let exitCode: Int32
+    }
+    let error: Detail
+
+    init(_ e: CNZooError) {
+        error = Detail(code: e.code.rawValue, message: e.message, file: e.file, tensor: e.tensor, offset: e.offset,
+                       exitCode: ExitStatus.code(for: e))
+    }
+}
+
+/// Runs `body`; a failure is printed as `cnzoo: error: ...` on stderr (and, with `json`, as one `ErrorReport`
+/// document on stdout) and becomes the matching exit code.
+func reportingErrors<T>(json: Bool = false, _ body: () throws -> T) throws -> T {
+    func fail(_ e: CNZooError) -> ExitCode {
+        printError("cnzoo: error: \(e)")
+        if json { try? Output.printJSON(ErrorReport(e)) }
+        return ExitCode(ExitStatus.code(for: e))
+    }
     do {
         return try body()
     } catch let e as CNZooError {
-        printError("cnzoo: error: \(e)")
-        throw ExitCode(ExitStatus.code(for: e))
+        throw fail(e)
     } catch let e as ExitCode {
         throw e
     } catch let e as CleanExit {
         throw e
     } catch {
-        printError("cnzoo: error: \(error)")
-        throw ExitCode(ExitStatus.inputError)
+        throw fail(CNZooError(.malformed, "\(error)"))
     }
 }
 

@@ -1,13 +1,11 @@
+import CNZooCore
 import Foundation
 
 /// Shared output helpers: stable JSON for `--json`, aligned tables for people.
 enum Output {
-    /// Encodes `value` as pretty JSON with sorted keys (a stable contract) and prints it.
+    /// Prints `value` as one JSON document in the contract's style (`CNZooJSON`: snake_case, sorted keys).
     static func printJSON<T: Encodable>(_ value: T) throws {
-        let enc = JSONEncoder()
-        enc.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        let data = try enc.encode(value)
-        print(String(decoding: data, as: UTF8.self))
+        print(try CNZooJSON.string(value))
     }
 
     /// Renders rows as a left-aligned table (right-aligned for columns listed in `rightAligned`).

@@ -1,0 +1,186 @@
+import CNZooCore
+import CNZooFormats
+import CNZooMapping
+import Foundation
+
+/// What to convert, and how.
+public struct ConversionRequest {
+    /// The checkpoint to read (any format cnzoo reads; detected by content).
+    public var input: String
+    /// The format to write.
+    public var target: ConversionTarget
+    /// The naming convention to write; nil takes the target's default for the detected family.
+    public var convention: Convention?
+    /// The output path; nil puts the output next to the input with the target's extension (never over the input).
+    public var output: String?
+    /// Convert floating tensors to this dtype (round-to-nearest-even); nil keeps every dtype.
+    public var dtype: DType?
+    /// Replace an existing output.
+    public var overwrite: Bool
+    /// MindSpore: append the `crc_num` trailer.
+    public var crc: Bool
+    /// safetensors: record the input's SHA-256 in the metadata (one extra full read of the input).
+    public var sourceHash: Bool
+    /// How the input is read and mapped.
+    public var load: LoadOptions
+    /// Called as bytes are written, with (written so far, total).
+    public var progress: ((Int, Int) -> Void)?
+
+    public init(input: String, target: ConversionTarget, convention: Convention? = nil, output: String? = nil,
+                dtype: DType? = nil, overwrite: Bool = false, crc: Bool = false, sourceHash: Bool = false,
+                load: LoadOptions = LoadOptions(), progress: ((Int, Int) -> Void)? = nil) {
+        self.input = input
+        self.target = target
+        self.convention = convention
+        self.output = output
+        self.dtype = dtype
+        self.overwrite = overwrite
+        self.crc = crc
+        self.sourceHash = sourceHash
+        self.load = load
+        self.progress = progress
+    }
+}
+
+/// What a conversion did: the `convert --json` contract (snake_case when encoded with `CNZooJSON`).
+public struct ConversionReport: Codable, Sendable {
+    /// The source as detected.
+    public struct Source: Codable, Sendable {
+        public var format: String
+        public var convention: String
+        public var architecture: Family
+        @NullWhenAbsent public var variant: String?
+        public var spec: String
+        public var confidence: Double
+        public var prefix: String
+    }
+    /// The output's format and naming.
+    public struct Destination: Codable, Sendable {
+        public var format: String
+        public var convention: String
+    }
+    /// Tensor counts.
+    public struct Tensors: Codable, Sendable {
+        public var mapped: Int
+        public var dropped: Int
+        public var carried: Int
+        public var written: Int
+    }
+    /// The dtype change asked for with `--dtype`.
+    public struct DTypeChange: Codable, Sendable {
+        public var to: String
+        public var converted: Int
+        public var rounding: String
+    }
+    public var input: String
+    public var output: String
+    public var from: Source
+    public var to: Destination
+    public var tensors: Tensors
+    public var dropped: [MappingReport.Dropped]
+    public var carried: [String]
+    public var bytes: Int
+    public var seconds: Double
+    @NullWhenAbsent public var dtype: DTypeChange?
+    public var notes: [String]
+}
+
+/// The conversion pipeline: read → detect → canonical → target names → optional cast → metadata → streaming,
+/// atomic write → report.
+public enum Converter {
+    /// Converts `request.input` and returns the report (nothing is written when any step refuses).
+    public static func convert(_ request: ConversionRequest) throws -> ConversionReport {
+        let started = Date()
+        let loaded = try CheckpointLoader.load(request.input, options: request.load)
+        let d = loaded.detection
+        let targetID = request.convention ?? request.target.defaultConvention(for: d.family)
+        guard let target = Conventions.convention(targetID) else {
+            throw CNZooError(.usage, "unknown convention '\(targetID)' (known: \(Convention.helpList))")
+        }
+        guard target.slots(for: d.spec) != nil else {
+            throw CNZooError(.usage, "the \(target.name) convention does not name \(d.family) models")
+        }
+        var out = try Mapper.encode(loaded.canonical, to: target, spec: d.spec)
+        var notes = loaded.report.notes
+
+        var dtypeChange: ConversionReport.DTypeChange?
+        if let want = request.dtype {
+            var converted = 0
+            out.tensors = out.tensors.map { t in
+                let c = DTypeCast.cast(t, to: want)
+                if c.dtype != t.dtype { converted += 1 }
+                return c
+            }
+            dtypeChange = .init(to: want.rawValue, converted: converted, rounding: "nearest-even")
+            notes.append("converted \(converted) floating tensors to \(want.rawValue) (round-to-nearest-even); "
+                         + "integer tensors unchanged")
+        }
+        if !loaded.source.extras.isEmpty && !request.load.keepOptimizer {
+            notes.append("dropped \(loaded.source.extras.count) non-tensor values "
+                         + "(\(loaded.source.extras.prefix(4).map(\.name).joined(separator: ", ")))")
+            out.extras = []
+        }
+        out.metadata = request.target == .safetensors ? try safetensorsMetadata(loaded, target: target, request) : [:]
+        out.notes = []
+
+        let outPath = try outputPath(request, target: target)
+        let releaser = MappedPageReleaser(loaded.source)
+        var options = WriteOptions(overwrite: request.overwrite, crc: request.crc)
+        options.progress = { done, total in
+            releaser.release()
+            request.progress?(done, total)
+        }
+        try CheckpointIO.write(out, format: request.target.format, to: outPath, options: options)
+        releaser.release()
+
+        return ConversionReport(
+            input: request.input, output: outPath,
+            from: .init(format: loaded.formatName, convention: d.convention.name, architecture: d.family,
+                        variant: d.variant, spec: d.spec.summary, confidence: d.confidence, prefix: d.prefix),
+            to: .init(format: request.target.format.rawValue, convention: target.name),
+            tensors: .init(mapped: loaded.report.mapped, dropped: loaded.report.dropped.count,
+                           carried: loaded.report.carried.count, written: out.tensors.count),
+            dropped: loaded.report.dropped, carried: loaded.report.carried, bytes: out.byteCount,
+            seconds: Date().timeIntervalSince(started), dtype: dtypeChange, notes: notes)
+    }
+
+    /// safetensors metadata: what the file holds and where it came from.
+    static func safetensorsMetadata(_ loaded: LoadedCheckpoint, target: any NamingConvention,
+                                    _ request: ConversionRequest) throws -> [String: String] {
+        let d = loaded.detection
+        var m: [String: String] = [
+            "format": "pt",
+            "architecture": d.family.rawValue,
+            "spec": d.spec.summary,
+            "convention": target.name,
+            "source_convention": d.convention.name,
+            "source_format": loaded.formatName,
+            "converter": "cnzoo \(CNZooVersion.string)",
+        ]
+        if let v = d.variant { m["variant"] = v }
+        if request.sourceHash { m["source_sha256"] = try SHA256.hash(file: request.input) }
+        return m
+    }
+
+    /// The output path: the one asked for (never the input itself), or the input's path with the target's
+    /// extension (and the convention's name when that would be the input).
+    public static func outputPath(_ request: ConversionRequest, target: any NamingConvention) throws -> String {
+        if let output = request.output {
+            guard !sameFile(output, request.input) else {
+                throw CNZooError(.usage, "the output would overwrite the input", file: output)
+            }
+            return output
+        }
+        let stem = URL(fileURLWithPath: request.input).deletingPathExtension()
+        var candidate = stem.appendingPathExtension(request.target.fileExtension).path
+        if sameFile(candidate, request.input) {
+            candidate = stem.appendingPathExtension(target.name).appendingPathExtension(request.target.fileExtension).path
+        }
+        return candidate
+    }
+
+    static func sameFile(_ a: String, _ b: String) -> Bool {
+        URL(fileURLWithPath: a).standardizedFileURL.resolvingSymlinksInPath().path
+            == URL(fileURLWithPath: b).standardizedFileURL.resolvingSymlinksInPath().path
+    }
+}
