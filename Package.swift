@@ -67,12 +67,12 @@ let package = Package(
         .target(name: "CNZooMindSpore", dependencies: ["CNZooCore"]),
         .target(name: "CNZooNumPy", dependencies: ["CNZooCore"]),
         .target(name: "CNZooFormats", dependencies: [
-            "CNZooCore", "CNZooSafeTensors", "CNZooPyTorch", "CNZooMindSpore", "CNZooNumPy",
+            "CNZooCore", "CNZooSafeTensors", "CNZooPyTorch", "CNZooMindSpore", "CNZooNumPy", "CNZooONNX",
         ]),
         .target(name: "CNZooMapping", dependencies: ["CNZooCore"]),
         .target(name: "CNZooONNX", dependencies: ["CNZooCore", "CNZooMapping", "CONNXProto", "CProtobufC"]),
         // The pipeline as a library: read → detect → canonical → encode → cast → write, with its report; diff; inspect.
-        .target(name: "CNZooConversion", dependencies: ["CNZooCore", "CNZooFormats", "CNZooMapping"]),
+        .target(name: "CNZooConversion", dependencies: ["CNZooCore", "CNZooFormats", "CNZooMapping", "CNZooONNX"]),
         // cnzoo's AVX-512 GEMM (chosen at run time; OpenBLAS otherwise). Optimised in every configuration.
         .target(name: "CNZooKernelsC", cSettings: [.unsafeFlags(["-O3"])]),
         .target(name: "CNZooModels", dependencies: ["CNZooCore", "CNZooMapping", "COpenBLAS", "CNZooKernelsC"], swiftSettings: kernelFlags),
@@ -87,7 +87,7 @@ let package = Package(
         ], swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         .executableTarget(name: "cnzoo", dependencies: [
             "CNZooCore", "CNZooFormats", "CNZooMapping", "CNZooConversion", "CNZooModels", "CNZooZoo", "CNZooVerify",
-            "CNZooImages", "CNZooPyTorch", "CNZooNumPy",
+            "CNZooImages", "CNZooPyTorch", "CNZooNumPy", "CNZooONNX",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

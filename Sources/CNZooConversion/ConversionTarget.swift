@@ -12,7 +12,9 @@ public struct ConversionTarget: VocabularyTerm {
     public static let ms = ConversionTarget(rawValue: "ms")
     public static let torch = ConversionTarget(rawValue: "torch")
     public static let safetensors = ConversionTarget(rawValue: "safetensors")
-    public static let known: [ConversionTarget] = [.ms, .torch, .safetensors]
+    /// A runnable ONNX model (graph + weights; written by CNZooONNX, not a checkpoint format).
+    public static let onnx = ConversionTarget(rawValue: "onnx")
+    public static let known: [ConversionTarget] = [.ms, .torch, .safetensors, .onnx]
     public static let aliases: [String: ConversionTarget] = [
         "mindspore": .ms, "ckpt": .ms, "pytorch": .torch, "pth": .torch, "pt": .torch, "st": .safetensors,
     ]
@@ -31,12 +33,14 @@ public struct ConversionTarget: VocabularyTerm {
         switch self {
         case .ms: return "ckpt"
         case .torch: return "pth"
+        case .onnx: return "onnx"
         default: return "safetensors"
         }
     }
 
     /// The convention written when none is named: MindSpore Vision names for ConvNeXt (MindCV for ConvMixer) in
-    /// MindSpore files, torchvision (timm for ConvMixer) in PyTorch files, canonical names in safetensors.
+    /// MindSpore files, torchvision (timm for ConvMixer) in PyTorch files, canonical names in safetensors. (ONNX
+    /// initializers keep the source's convention unless one is named; `Converter` decides that.)
     public func defaultConvention(for family: Family) -> Convention {
         switch (self, family) {
         case (.ms, .convmixer): return "mindcv"

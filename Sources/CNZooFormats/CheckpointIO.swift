@@ -1,5 +1,6 @@
 import CNZooCore
 import CNZooMindSpore
+import CNZooONNX
 import CNZooPyTorch
 import CNZooSafeTensors
 
@@ -27,6 +28,8 @@ public enum CheckpointIO {
             return (try MindSporeFormat.read(file: file), format)
         case .pytorchZip, .pytorchLegacy, .pickle:
             return (try PyTorchFormat.read(file: file, options: options), format)
+        case .onnx:
+            return (try ONNXFormat.read(file: file), format)
         case .unknown:
             throw CNZooError(.unknownFormat,
                              "not a recognised checkpoint (expected safetensors, a PyTorch .pth zip, a MindSpore .ckpt or .npy)",

@@ -1,5 +1,6 @@
 import CNZooCore
 import CNZooMindSpore
+import CNZooONNX
 
 /// What a file's first bytes say it is.
 public enum DetectedFormat: String, Sendable, Codable {
@@ -16,6 +17,8 @@ public enum DetectedFormat: String, Sendable, Codable {
     case numpy
     /// An HDF5 file (Keras weights).
     case hdf5
+    /// An ONNX model (`ModelProto`): its initializers read as tensors.
+    case onnx
     case unknown
 
     /// The neutral format family this maps to, if any.
@@ -26,7 +29,7 @@ public enum DetectedFormat: String, Sendable, Codable {
         case .mindspore: return .mindspore
         case .numpy: return .numpy
         case .hdf5: return .hdf5
-        case .unknown: return nil
+        case .onnx, .unknown: return nil
         }
     }
 }
@@ -48,6 +51,7 @@ public enum FormatDetector {
         // whose length is absurd reaches the safetensors reader and gets its specific error.
         if n >= 9, bytes[8] == UInt8(ascii: "{") { return .safetensors }
         if n >= 2, bytes[0] == 0x80, (2...5).contains(bytes[1]) { return .pickle }
+        if ONNXFormat.looksLikeModel(bytes) { return .onnx }
         if looksLikeMindSporeRecord(bytes) || MindSporeFormat.looksEncrypted(bytes) || isBareCRCTrailer(bytes) {
             return .mindspore  // the MindSpore reader refuses encrypted files with a specific error
         }

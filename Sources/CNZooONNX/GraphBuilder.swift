@@ -85,19 +85,20 @@ struct GraphBuilder {
         return value
     }
 
-    /// Applies `activation` (`gelu` in the numerics' form, or `relu`).
-    mutating func activation(_ activation: String, _ x: String, _ scope: String) throws -> String {
+    /// Applies `activation`: `gelu` in the numerics' form, `gelu-tanh` always in the tanh form, or `relu`.
+    mutating func activation(_ activation: Activation, _ x: String, _ scope: String) throws -> String {
         switch activation {
-        case "gelu": return gelu(x, scope)
-        case "relu": return op("Relu", scope + "/Relu", [x])
+        case .gelu: return gelu(x, scope)
+        case .geluTanh: return gelu(x, scope, form: .tanh)
+        case .relu: return op("Relu", scope + "/Relu", [x])
         default: throw CNZooError(.unsupported, "activation '\(activation)' has no ONNX form in cnzoo")
         }
     }
 
-    /// GELU as the numerics say: the `Gelu` op (`approximate` none/tanh) from opset 20, the same arithmetic with
-    /// `Erf` or `Tanh` below it.
-    mutating func gelu(_ x: String, _ scope: String) -> String {
-        let tanh = numerics.gelu == .tanh
+    /// GELU in `form` (the numerics' when nil): the `Gelu` op (`approximate` none/tanh) from opset 20, the same
+    /// arithmetic with `Erf` or `Tanh` below it.
+    mutating func gelu(_ x: String, _ scope: String, form: Numerics.GELU? = nil) -> String {
+        let tanh = (form ?? numerics.gelu) == .tanh
         if opset >= 20 {
             return op("Gelu", scope + "/Gelu", [x], [.string("approximate", tanh ? "tanh" : "none")])
         }

@@ -43,14 +43,14 @@ public struct ONNXExportOptions: Sendable {
     /// A fixed batch size, or nil for a symbolic `batch` axis (the default).
     public var batch: Int?
     public var externalData: ExternalData
-    /// ConvMixer: the activation (`gelu` or `relu`) when the spec's own is not right (a custom configuration's
-    /// activation cannot be read from its weights).
-    public var activation: String?
+    /// ConvMixer: the activation when the spec's own is not right (a custom configuration's activation cannot be
+    /// read from its weights).
+    public var activation: Activation?
     /// Replace an existing output.
     public var overwrite: Bool
 
     public init(opset: Int = ONNXExportOptions.defaultOpset, batch: Int? = nil,
-                externalData: ExternalData = .automatic, activation: String? = nil, overwrite: Bool = false) {
+                externalData: ExternalData = .automatic, activation: Activation? = nil, overwrite: Bool = false) {
         self.opset = opset
         self.batch = batch
         self.externalData = externalData
@@ -109,7 +109,7 @@ public enum ONNXExport {
         } else {
             batch = .symbolic("batch")
         }
-        var b = try GraphBuilder(name: spec.family, canonical: canonical, spec: spec, convention: convention,
+        var b = try GraphBuilder(name: spec.family.rawValue, canonical: canonical, spec: spec, convention: convention,
                                  numerics: numerics, opset: options.opset)
         switch spec {
         case let s as ConvNeXtSpec: try ConvNeXtGraph.build(s, &b, batch: batch)
@@ -126,17 +126,19 @@ public enum ONNXExport {
     }
 
     /// Builds the graph of a checkpoint already mapped to canonical names (`Mapper.decode` with `detection`'s
-    /// convention) with `numerics` (the convention's own when nil) and writes it to `path`; the initializers carry
-    /// the source convention's names and shapes, so reading the export back gives the source tensors.
+    /// convention) with `numerics` (the source convention's own when nil) and writes it to `path`. The initializers
+    /// carry `naming`'s names and shapes (the source convention's by default, so reading the export back gives the
+    /// source tensors).
     @discardableResult
-    public static func write(canonical: Checkpoint, detection: Detection, numerics: Numerics? = nil,
+    public static func write(canonical: Checkpoint, detection: Detection, naming: (any NamingConvention)? = nil,
+                             numerics: Numerics? = nil,
                              sourceFile: String, cnzooVersion: String, options: ONNXExportOptions = ONNXExportOptions(),
                              to path: String) throws -> ONNXExportSummary {
         guard let numerics = numerics ?? detection.convention.numerics(family: detection.family) else {
             throw CNZooError(.usage, "the \(detection.convention.name) convention names no numerics for \(detection.family)")
         }
         let g = try graph(canonical: canonical, spec: detection.spec, numerics: numerics,
-                          convention: detection.convention, options: options)
+                          convention: naming ?? detection.convention, options: options)
         let variant = detection.variant ?? detection.spec.summary
         let meta = ONNXExportMetadata(sourceFile: sourceFile, convention: detection.convention.name, variant: variant,
                                       cnzooVersion: cnzooVersion)

@@ -181,8 +181,8 @@ enum ONNXFixtures {
     }
 
     /// A ConvMixer graph: BatchNorm after every conv, the spec's activation, no LayerNorm.
-    @Test(arguments: ["gelu", "relu"])
-    func convMixerGraph(_ activation: String) throws {
+    @Test(arguments: [Activation.gelu, .relu])
+    func convMixerGraph(_ activation: Activation) throws {
         let spec = ConvMixerSpec(dim: 8, depth: 2, kernelSize: 3, patchSize: 2, activation: activation, numClasses: 5)
         var ckpt = Checkpoint()
         for (i, p) in spec.parameters().enumerated() {
@@ -197,7 +197,7 @@ enum ONNXFixtures {
         let ops = g.nodes.map(\.opType)
         #expect(ops.filter { $0 == "BatchNormalization" }.count == 1 + 2 * 2)
         #expect(ops.filter { $0 == "Conv" }.count == 1 + 2 * 2)
-        #expect(ops.filter { $0 == (activation == "relu" ? "Relu" : "Gelu") }.count == 1 + 2 * 2)
+        #expect(ops.filter { $0 == (activation == .relu ? "Relu" : "Gelu") }.count == 1 + 2 * 2)
         #expect(!ops.contains("LayerNormalization"))
         #expect(g.initializers.count == spec.parameters().count)
     }
