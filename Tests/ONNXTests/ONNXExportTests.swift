@@ -204,6 +204,27 @@ enum ONNXFixtures {
 }
 
 @Suite struct ONNXReaderTests {
+    /// A model torch.onnx.export wrote (Fixtures/generate_onnx.py): detected by content, its initializers read with
+    /// the names torch gave them — state-dict names with the .pth's exact bytes, and the Linear weights as the
+    /// transposed `onnx::MatMul_*` constants torch folds them into, kept under those names.
+    @Test func torchExportReadsAsACheckpoint() throws {
+        let (onnx, format) = try CheckpointIO.read(path: TestSupport.fixture("onnx/torchvision_micro_torch.onnx"))
+        #expect(format == .onnx)
+        let (pth, _) = try CheckpointIO.read(path: TestSupport.fixture("pytorch/torchvision_micro_f32.pth"))
+        let source = Dictionary(uniqueKeysWithValues: pth.tensors.map { ($0.name, $0) })
+        let named = onnx.tensors.filter { source[$0.name] != nil }
+        let folded = onnx.tensors.filter { $0.name.hasPrefix("onnx::MatMul_") }
+        #expect(named.count + folded.count == onnx.tensors.count)
+        for t in named {
+            #expect(t.shape == source[t.name]!.shape)
+            #expect(try t.data.readAll() == source[t.name]!.data.readAll(), "\(t.name)")
+        }
+        let missing = pth.tensors.filter { s in !named.contains { $0.name == s.name } }
+        #expect(missing.allSatisfy { $0.name.hasSuffix(".block.3.weight") || $0.name.hasSuffix(".block.5.weight") })
+        #expect(folded.map { [$0.shape[1], $0.shape[0]] }.sorted { $0.lexicographicallyPrecedes($1) }
+                    == missing.map(\.shape).sorted { $0.lexicographicallyPrecedes($1) })
+    }
+
     /// Every strict prefix of a valid model is refused with an error, never a crash.
     @Test func truncatedModelsAreRefused() throws {
         let dir = try TestSupport.makeScratchDirectory()
