@@ -10,8 +10,11 @@ import CNZooMindSpore
 /// field is not a `Checkpoint.value` record (cnzoo names it "not a .ckpt"), strings that are not UTF-8, group wire
 /// types, `Limits` (rank > 64). Where protobuf-c is stricter, a refusal by protobuf-c alone is allowed only for what
 /// cnzoo does not decode or treats as defaulted: a tensor without `tensor_content` (required in the .proto; cnzoo
-/// reads it as empty and its later size check decides) and the parts of a map tensor (cnzoo counts them and refuses
-/// map parameters later). Strings are compared as C strings (protobuf-c's view ends at a NUL byte).
+/// reads it as empty and its later size check decides), the parts of a map tensor (cnzoo counts them and refuses
+/// map parameters later), and a known field number carrying another wire type (protobuf-c refuses it; the protobuf
+/// specification, and the C++/Python runtime MindSpore uses, skip it as an unknown field, as cnzoo does — found
+/// by this harness, and checked here by `hasMismatchedWireType`, a third, schema-only walk). Strings are compared
+/// as C strings (protobuf-c's view ends at a NUL byte).
 public enum CheckpointDifferential {
     /// What one parser made of the input.
     public enum Outcome: Equatable {
@@ -71,7 +74,7 @@ public enum CheckpointDifferential {
                               "maxRank"]
             return deliberate.contains(where: why.contains) ? nil : "only cnzoo refused: \(why)"
         case let (.records(a), .refused):
-            let allowed = a.contains { r in
+            let allowed = hasMismatchedWireType(bytes) || a.contains { r in
                 switch r.payload {
                 case let .tensor(_, _, content): return content == nil
                 case .mapTensor: return true
@@ -80,6 +83,39 @@ public enum CheckpointDifferential {
             }
             return allowed ? nil : "only protobuf-c refused; cnzoo read \(a.count) records"
         }
+    }
+
+    /// checkpoint.proto's fields: message → field number → (allowed wire types, nested message).
+    private static let schema: [String: [UInt64: (wires: Set<UInt64>, message: String?)]] = [
+        "Checkpoint": [1: ([2], "Value")],
+        "Value": [1: ([2], nil), 2: ([2], "TensorProto"), 3: ([2], "MapTensorProto")],
+        "TensorProto": [1: ([0, 2], nil), 2: ([2], nil), 3: ([2], nil)],
+        "MapTensorProto": [1: ([2], "TensorProto")],
+    ]
+
+    /// Whether a known field anywhere in the stream arrives with a wire type its declaration does not have (a
+    /// walk over the framing only; stops at the first malformed byte).
+    static func hasMismatchedWireType(_ bytes: UnsafeRawBufferPointer, message: String = "Checkpoint") -> Bool {
+        var c = ByteCursor(bytes)
+        while !c.isAtEnd {
+            guard let key = c.readVarint() else { return false }
+            let field = key >> 3, wire = key & 7
+            if let known = schema[message]?[field] {
+                if !known.wires.contains(wire) { return true }
+            }
+            switch wire {
+            case 0: guard c.readVarint() != nil else { return false }
+            case 1: guard c.skip(8) else { return false }
+            case 5: guard c.skip(4) else { return false }
+            case 2:
+                guard let n = c.readVarint(), n <= UInt64(c.remaining), let body = c.readBytes(Int(n)) else { return false }
+                if let nested = schema[message]?[field]?.message, hasMismatchedWireType(body, message: nested) {
+                    return true
+                }
+            default: return false
+            }
+        }
+        return false
     }
 
     /// A record as protobuf-c's C strings show it (cut at the first NUL), with absent content as empty.
