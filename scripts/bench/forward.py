@@ -5,8 +5,8 @@ Usage (from the repository root, after `swift build -c release`):
         [--variants tiny,base] [--batches 1,8] [--threads 2]
 
 Weights are the deterministic SplitMix64 weights of Fixtures/generate_forward.py (seed 2022), written as a
-canonical-named safetensors file for cnzoo and loaded into torchvision's ConvNeXt; onnxruntime runs the torch
-model exported to ONNX (opset 17). Each figure is the median of --runs timed runs after --warmup untimed ones, in
+canonical-named safetensors file for cnzoo and loaded into torchvision's ConvNeXt; onnxruntime runs the ONNX model
+`cnzoo convert --to onnx` writes from that file (opset 20, exact GELU; no torch needed to make it). Each figure is the median of --runs timed runs after --warmup untimed ones, in
 one process per engine (cnzoo times inside the process with `cnzoo forward --repeats`, so process start and weight
 loading are excluded for every engine). cnzoo runs under the inherited environment (OPENBLAS_CORETYPE as set) with
 its default GEMM engine, then with `--gemm openblas`, and with `--gemm openblas` and OPENBLAS_CORETYPE unset
@@ -55,6 +55,11 @@ def cnzoo_run(binary, ckpt, x_path, out_path, runs, warmup, threads, extra, env)
     return rep, np.load(out_path)
 
 
+def make_onnx(binary, ckpt, onnx_path):
+    """The ONNX model cnzoo writes from `ckpt` (graph from the spec, canonical numerics = torch's erf GELU)."""
+    subprocess.run([binary, "convert", ckpt, "--to", "onnx", "-o", onnx_path, "--force", "--quiet"], check=True)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("binary", nargs="?", default=os.path.join(ROOT, ".build/release/cnzoo"))
@@ -86,8 +91,7 @@ def main():
                   for k, v in weights.items()}
             model.load_state_dict(sd, strict=True)
             onnx_path = os.path.join(tmp, f"{variant}.onnx")
-            torch.onnx.export(model, torch.zeros(1, 3, 224, 224), onnx_path, dynamo=False, opset_version=17,
-                              input_names=["x"], output_names=["y"], dynamic_axes={"x": {0: "n"}, "y": {0: "n"}})
+            make_onnx(args.binary, ckpt, onnx_path)
             so = ort.SessionOptions()
             so.intra_op_num_threads = args.threads
             so.inter_op_num_threads = 1
@@ -101,8 +105,9 @@ def main():
                 with torch.inference_mode():
                     ref = model(xt).numpy()
                     t_torch = median_ms(lambda: model(xt), args.runs, args.warmup)
-                t_ort = median_ms(lambda: sess.run(None, {"x": x}), args.runs, args.warmup)
-                ort_diff = float(np.abs(sess.run(None, {"x": x})[0] - ref).max())
+                feed = {sess.get_inputs()[0].name: x}
+                t_ort = median_ms(lambda: sess.run(None, feed), args.runs, args.warmup)
+                ort_diff = float(np.abs(sess.run(None, feed)[0] - ref).max())
                 out = os.path.join(tmp, "y.npy")
                 env = dict(os.environ)
                 env_unset = {k: v for k, v in os.environ.items() if k != "OPENBLAS_CORETYPE"}
