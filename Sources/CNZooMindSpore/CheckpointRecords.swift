@@ -203,6 +203,11 @@ enum CheckpointWire {
             throw CNZooError(.malformed, "invalid \(context) field key 0x\(String(k, radix: 16))", file: path,
                              tensor: tag, offset: at)
         }
+        // Protobuf field numbers end at 2^29 − 1 (a key is a 32-bit varint); protobuf-c refuses longer keys too.
+        guard field <= 0x1FFF_FFFF else {
+            throw CNZooError(.malformed, "invalid \(context) field key 0x\(String(k, radix: 16)): field number above "
+                                 + "2^29 − 1", file: path, tensor: tag, offset: at)
+        }
         return (field, wire)
     }
 
