@@ -11,7 +11,8 @@ import CNZooMindSpore
 /// types, `Limits` (rank > 64), field number 0 written as a multi-byte varint (`80 00`), which protobuf-c 1.4.1's
 /// tag parser lets through although the protobuf encoding forbids field 0, and field numbers from 2^29 to 2^32 − 1,
 /// which protobuf-c reads as unknown fields although field numbers end at 2^29 − 1 (both found by this harness;
-/// the second one first as a cnzoo bug: it skipped keys of any length, protobuf-c refuses keys over 32 bits). Where protobuf-c is stricter, a refusal by protobuf-c alone is allowed only for what
+/// the second one first as a cnzoo bug: it skipped keys of any length, protobuf-c refuses keys over 5 bytes; cnzoo
+/// now refuses them too). Where protobuf-c is stricter, a refusal by protobuf-c alone is allowed only for what
 /// cnzoo does not decode or treats as defaulted: a tensor without `tensor_content` (required in the .proto; cnzoo
 /// reads it as empty and its later size check decides), the parts of a map tensor (cnzoo counts them and refuses
 /// map parameters later), and a known field number carrying another wire type (protobuf-c refuses it; the protobuf

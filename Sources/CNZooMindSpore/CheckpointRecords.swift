@@ -198,6 +198,11 @@ enum CheckpointWire {
         guard let k = cur.readVarint() else {
             throw CNZooError(.truncated, "\(context) field key is cut off", file: path, tensor: tag, offset: at)
         }
+        // A key is a 32-bit varint: at most 5 bytes (protobuf-c refuses longer, overlong encodings too).
+        guard cur.fileOffset - at <= 5 else {
+            throw CNZooError(.malformed, "\(context) field key is a varint of \(cur.fileOffset - at) bytes (at most 5)",
+                             file: path, tensor: tag, offset: at)
+        }
         let field = k >> 3
         guard field != 0, let wire = WireType(rawValue: k & 7) else {
             throw CNZooError(.malformed, "invalid \(context) field key 0x\(String(k, radix: 16))", file: path,
