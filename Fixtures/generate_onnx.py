@@ -4,7 +4,7 @@
   torchvision_micro_torch.onnx   Fixtures/pytorch/torchvision_micro_f32.pth (torchvision's ConvNeXt, micro config)
                                  exported by torch.onnx.export (TorchScript exporter, opset 18, constant folding on):
                                  state-dict names for most initializers; the Linear weights become transposed
-                                 `onnx::MatMul_*` initializers, which cnzoo keeps under those names.
+                                 `onnx::MatMul_*` initializers, which cnzoo restores as `<module>.weight`.
 
 Run with the peers' venv: .venv/bin/python Fixtures/generate_onnx.py
 """

@@ -25,11 +25,16 @@ public enum ONNXFormat {
             var parser = Parser(bytes: file.bytes, path: file.path)
             try parser.model()
             var external: [String: MappedFile] = [:]
-            let tensors = try parser.tensors.map { try $0.entry(file: file, external: &external) }
+            var tensors = try parser.tensors.map { try $0.entry(file: file, external: &external) }
+            let restored = FoldedLinear.restore(&tensors, nodes: parser.nodes)
             var notes = ["ONNX model (ir_version \(parser.irVersion ?? 0), "
                          + (parser.opsets.isEmpty ? "no opset" : "opset " + parser.opsets.joined(separator: ", "))
                          + (parser.producer.isEmpty ? "" : ", written by \(parser.producer)")
                          + "): \(tensors.count) initializers read as tensors; the graph's nodes are not part of a checkpoint"]
+            if restored > 0 {
+                notes.append("\(restored) Linear weight(s) that torch.onnx.export folded into transposed onnx::MatMul_* "
+                             + "constants were restored under their module names ([out, in] layout)")
+            }
             if parser.sparseInitializers > 0 {
                 notes.append("\(parser.sparseInitializers) sparse initializer(s) were not read")
             }
@@ -157,6 +162,8 @@ public enum ONNXFormat {
         var producer = ""
         var opsets: [String] = []
         var sparseInitializers = 0
+        /// The `MatMul` and `Add` nodes (op type, inputs, outputs): enough to name folded Linear weights.
+        var nodes: [(op: String, inputs: [String], outputs: [String])] = []
         private var names = Set<String>()
 
         var path: String { w.path }
@@ -203,6 +210,7 @@ public enum ONNXFormat {
             var g = g
             try w.fields(&g, "GraphProto") { field, wire, g in
                 switch (field, wire) {
+                case (1, 2): try node(try w.sub(&g, "node"))
                 case (5, 2): try tensor(try w.sub(&g, "initializer"))
                 case (15, 2):
                     _ = try w.sub(&g, "sparse_initializer")
@@ -211,6 +219,25 @@ public enum ONNXFormat {
                 }
                 return true
             }
+        }
+
+        /// Keeps a `MatMul` or `Add` node's op type, inputs and outputs; other nodes are only framed.
+        private mutating func node(_ n: ByteCursor) throws {
+            let w = self.w
+            var n = n
+            var op = "", inputs: [String] = [], outputs: [String] = []
+            try w.fields(&n, "NodeProto") { field, wire, n in
+                switch (field, wire) {
+                case (1, 2): inputs.append(try w.string(&n, "input"))
+                case (2, 2): outputs.append(try w.string(&n, "output"))
+                case (4, 2): op = try w.string(&n, "op_type")
+                default: return false
+                }
+                return true
+            }
+            guard op == "MatMul" || op == "Add" else { return }
+            try bound(nodes.count, "nodes")
+            nodes.append((op, inputs, outputs))
         }
 
         private mutating func tensor(_ t: ByteCursor) throws {
@@ -287,6 +314,56 @@ public enum ONNXFormat {
             guard count < Limits.maxTensors else {
                 throw Limits.exceeded("maxTensors", Limits.maxTensors, "\(what) count", file: path)
             }
+        }
+    }
+
+    /// torch.onnx.export (TorchScript exporter, constant folding on) writes `nn.Linear(x)` as
+    /// `Add(MatMul(x, onnx::MatMul_N), <module>.bias)` with `onnx::MatMul_N` the weight transposed to [in, out]. The
+    /// weight is restored as `<module>.weight` in the state-dict layout [out, in] when the pattern is exact and the
+    /// name is free; anything else keeps the file's name.
+    enum FoldedLinear {
+        static func restore(_ tensors: inout [TensorEntry], nodes: [(op: String, inputs: [String], outputs: [String])]) -> Int {
+            var index: [String: Int] = [:]
+            for (i, t) in tensors.enumerated() { index[t.name] = i }
+            var addByInput: [String: [String]] = [:]
+            for n in nodes where n.op == "Add" && n.inputs.count == 2 {
+                addByInput[n.inputs[0], default: []].append(n.inputs[1])
+                addByInput[n.inputs[1], default: []].append(n.inputs[0])
+            }
+            var restored = 0
+            for n in nodes where n.op == "MatMul" && n.inputs.count == 2 && n.outputs.count == 1 {
+                guard n.inputs[1].hasPrefix("onnx::MatMul_"), let wi = index[n.inputs[1]],
+                      let partners = addByInput[n.outputs[0]], partners.count == 1, partners[0].hasSuffix(".bias"),
+                      let bias = index[partners[0]] else { continue }
+                let name = String(partners[0].dropLast(".bias".count)) + ".weight"
+                let t = tensors[wi]
+                guard index[name] == nil, t.shape.count == 2, tensors[bias].shape == [t.shape[1]],
+                      let width = t.dtype.byteWidth else { continue }
+                tensors[wi] = TensorEntry(name: name, dtype: t.dtype, shape: [t.shape[1], t.shape[0]],
+                                          data: transposed(t.data, rows: t.shape[0], cols: t.shape[1], width: width))
+                index[name] = wi
+                index[n.inputs[1]] = nil
+                restored += 1
+            }
+            return restored
+        }
+
+        /// A lazy transpose of a row-major `rows × cols` matrix of `width`-byte elements.
+        static func transposed(_ data: TensorData, rows: Int, cols: Int, width: Int) -> TensorData {
+            TensorData(.computed({
+                try data.withContiguousBytes { src in
+                    var out = [UInt8](repeating: 0, count: src.count)
+                    out.withUnsafeMutableBytes { dst in
+                        for r in 0..<rows {
+                            for c in 0..<cols {
+                                let from = (r * cols + c) * width, to = (c * rows + r) * width
+                                dst[to..<(to + width)].copyBytes(from: src[from..<(from + width)])
+                            }
+                        }
+                    }
+                    return out
+                }
+            }), byteCount: data.byteCount)
         }
     }
 
