@@ -7,10 +7,11 @@
 //   CNZooPyTorch     .pth zip container, data-only pickle machine, state-dict decoder, pickle writer
 //   CNZooMindSpore   .ckpt protobuf stream reader / writer
 //   CNZooNumPy       .npy reader / writer
-//   CNZooFormats     content-based format detection + one entry point to read / write any format
+//   CNZooKeras       Keras .weights.h5 / legacy .h5 (libhdf5 in a child process, C: CNZooKerasC) and .keras (libzip)
+//   CNZooFormats     the format registry (one FormatPlugin per format) + CheckpointIO, the façade over it
 //   CNZooMapping     architecture specs, naming conventions, strict mapper, detector
 //   CNZooConversion  the conversion pipeline, diff and inspect reports (what the CLI and other tools call)
-//   CNZooModels      kernels and the ConvNeXt forward pass over canonical weights (C GEMM kernel: CNZooKernelsC)
+//   CNZooModels      kernels and the ConvNeXt forward pass over canonical weights (C kernels: CNZooKernelsC)
 //   CNZooZoo         versioned manifests, registry, fetcher
 //   CNZooImages      JPEG/PNG decoding (C: CNZooImageC), PIL-exact resize/crop/normalise, labelled images
 //   CNZooVerify      verification runner (conversion + round trip + forward parity)
@@ -18,22 +19,14 @@
 //   C shims          one systemLibrary per C library: OpenBLAS, libcrypto (SHA-256), zlib (CRC-32), libjpeg, libpng
 import PackageDescription
 
-/// Compute kernels are compiled for AVX2+FMA: every CI and developer machine here is x86-64 with AVX-512, and the
-/// baseline SSE2 target turns SIMD FMA into libm calls (see shared/reference/swift-toolchain.md §3).
-let kernelFlags: [SwiftSetting] = [
-    .unsafeFlags(["-Ounchecked", "-target-cpu", "haswell"], .when(configuration: .release)),
-    // Debug builds optimise the kernels too: unoptimised SIMD code is ~100× slower, which would make `swift test`
-    // and `swift run cnzoo verify` crawl.
-    .unsafeFlags(["-O", "-target-cpu", "haswell"], .when(configuration: .debug)),
-]
-
 let package = Package(
     name: "cnzoo",
     platforms: [.macOS(.v13)],
     products: [
         .library(name: "CNZoo", targets: [
-            "CNZooCore", "CNZooSafeTensors", "CNZooPyTorch", "CNZooMindSpore", "CNZooNumPy", "CNZooFormats",
-            "CNZooMapping", "CNZooConversion", "CNZooModels", "CNZooZoo", "CNZooVerify", "CNZooImages", "CNZooONNX",
+            "CNZooCore", "CNZooSafeTensors", "CNZooPyTorch", "CNZooMindSpore", "CNZooNumPy", "CNZooKeras",
+            "CNZooFormats", "CNZooMapping", "CNZooConversion", "CNZooModels", "CNZooZoo", "CNZooVerify", "CNZooImages",
+            "CNZooONNX",
         ]),
         .executable(name: "cnzoo", targets: ["cnzoo"]),
     ],
@@ -66,25 +59,27 @@ let package = Package(
         .target(name: "CNZooPyTorch", dependencies: ["CNZooCore"]),
         .target(name: "CNZooMindSpore", dependencies: ["CNZooCore"]),
         .target(name: "CNZooNumPy", dependencies: ["CNZooCore"]),
+        // Keras: libhdf5 walks untrusted files in a forked child (CNZooKerasC), libzip opens `.keras` archives.
+        .target(name: "CNZooKerasC", dependencies: ["CHDF5"]),
+        .target(name: "CNZooKeras", dependencies: ["CNZooCore", "CNZooKerasC", "CLibZip"]),
         .target(name: "CNZooFormats", dependencies: [
-            "CNZooCore", "CNZooSafeTensors", "CNZooPyTorch", "CNZooMindSpore", "CNZooNumPy", "CNZooONNX",
+            "CNZooCore", "CNZooSafeTensors", "CNZooPyTorch", "CNZooMindSpore", "CNZooNumPy", "CNZooKeras", "CNZooONNX",
         ]),
         .target(name: "CNZooMapping", dependencies: ["CNZooCore"]),
         .target(name: "CNZooONNX", dependencies: ["CNZooCore", "CNZooMapping", "CONNXProto", "CProtobufC"]),
         // The pipeline as a library: read → detect → canonical → encode → cast → write, with its report; diff; inspect.
         .target(name: "CNZooConversion", dependencies: ["CNZooCore", "CNZooFormats", "CNZooMapping", "CNZooONNX"]),
-        // cnzoo's AVX-512 GEMM (chosen at run time; OpenBLAS otherwise). Optimised in every configuration.
-        .target(name: "CNZooKernelsC", cSettings: [.unsafeFlags(["-O3"])]),
-        .target(name: "CNZooModels", dependencies: ["CNZooCore", "CNZooMapping", "COpenBLAS", "CNZooKernelsC"], swiftSettings: kernelFlags),
+        // cnzoo's C kernels, compiled per ISA (AVX-512, AVX2+FMA, portable) and chosen at run time.
+        .target(name: "CNZooKernelsC"),
+        .target(name: "CNZooModels", dependencies: ["CNZooCore", "CNZooMapping", "COpenBLAS", "CNZooKernelsC"]),
         .target(name: "CNZooZoo", dependencies: ["CNZooCore", "CNZooMapping"]),
         // JPEG / PNG decoding (the libraries' longjmp error handling lives in C) and PIL-exact preprocessing.
-        .target(name: "CNZooImageC", dependencies: ["CJPEG", "CPNG"], cSettings: [.unsafeFlags(["-O2"])]),
-        .target(name: "CNZooImages", dependencies: ["CNZooCore", "CNZooImageC"],
-                swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
+        .target(name: "CNZooImageC", dependencies: ["CJPEG", "CPNG"]),
+        .target(name: "CNZooImages", dependencies: ["CNZooCore", "CNZooImageC"]),
         .target(name: "CNZooVerify", dependencies: [
             "CNZooCore", "CNZooFormats", "CNZooMapping", "CNZooConversion", "CNZooModels", "CNZooZoo", "CNZooNumPy",
             "CNZooImages",
-        ], swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
+        ]),
         .executableTarget(name: "cnzoo", dependencies: [
             "CNZooCore", "CNZooFormats", "CNZooMapping", "CNZooConversion", "CNZooModels", "CNZooZoo", "CNZooVerify",
             "CNZooImages", "CNZooPyTorch", "CNZooNumPy", "CNZooONNX",
@@ -106,7 +101,7 @@ let package = Package(
         .testTarget(name: "CoreTests", dependencies: ["CNZooCore", "CNZooTestSupport"]),
         .testTarget(name: "SafeTensorsTests", dependencies: ["CNZooSafeTensors", "CNZooCore", "CNZooTestSupport"]),
         .testTarget(name: "MappingTests", dependencies: [
-            "CNZooMapping", "CNZooFormats", "CNZooCore", "CNZooTestSupport",
+            "CNZooMapping", "CNZooFormats", "CNZooConversion", "CNZooCore", "CNZooTestSupport",
         ]),
         .testTarget(name: "RobustnessTests", dependencies: [
             "CNZooFuzzHarnesses", "CNZooCore", "CNZooFormats", "CNZooPyTorch", "CNZooSafeTensors", "CNZooMindSpore",
@@ -126,6 +121,9 @@ let package = Package(
         ]),
         .testTarget(name: "ONNXTests", dependencies: [
             "CNZooONNX", "CONNXProto", "CNZooFormats", "CNZooMapping", "CNZooCore", "CNZooTestSupport",
+        ]),
+        .testTarget(name: "KerasTests", dependencies: [
+            "CNZooKeras", "CNZooFormats", "CNZooMapping", "CNZooModels", "CNZooNumPy", "CNZooCore", "CNZooTestSupport",
         ]),
         .testTarget(name: "NumPyTests", dependencies: ["CNZooNumPy", "CNZooCore", "CNZooTestSupport"]),
         .testTarget(name: "PyTorchTests", dependencies: [

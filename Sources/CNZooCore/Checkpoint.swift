@@ -69,15 +69,6 @@ public struct CheckpointExtra: Sendable, Codable, Equatable {
     }
 }
 
-/// The file formats cnzoo can recognise.
-public enum CheckpointFormat: String, Sendable, Codable, CaseIterable {
-    case safetensors
-    case pytorch
-    case mindspore
-    case numpy
-    case hdf5
-}
-
 /// The neutral in-memory checkpoint every reader produces and every writer consumes: tensors in file order, string
 /// metadata, and non-tensor extras. Tensor bytes stay lazy until a writer or the forward pass reads them.
 public struct Checkpoint: Sendable {

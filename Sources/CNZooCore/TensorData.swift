@@ -10,14 +10,19 @@ public struct TensorData: @unchecked Sendable {
         case chunks(MappedFile, [Range<Int>])
         /// Bytes already in memory.
         case bytes([UInt8])
-        /// Bytes produced on demand (strided views, dtype casts, layout changes).
+        /// Bytes produced on demand (strided views, dtype casts).
         case computed(() throws -> [UInt8])
+        /// Another source with its axes permuted (a layout change), streamed in bounded pieces; see
+        /// `TensorData.permuted(_:shape:permutation:elementBytes:chunkBytes:)`.
+        indirect case permuted(TensorData, TensorPermutation)
     }
 
+    /// Where the bytes come from.
     public let source: Source
     /// The exact number of bytes this source yields.
     public let byteCount: Int
 
+    /// A source that yields exactly `byteCount` bytes (the static constructors compute the count for you).
     public init(_ source: Source, byteCount: Int) {
         self.source = source
         self.byteCount = byteCount
@@ -52,6 +57,8 @@ public struct TensorData: @unchecked Sendable {
                 throw CNZooError(.malformed, "computed tensor produced \(b.count) bytes, expected \(byteCount)")
             }
             try b.withUnsafeBytes { try body($0) }
+        case let .permuted(inner, plan):
+            try inner.withContiguousBytes { try plan.stream($0, body) }
         }
     }
 

@@ -16,9 +16,12 @@ import CNZooMindSpore
 /// cnzoo does not decode or treats as defaulted: a tensor without `tensor_content` (required in the .proto; cnzoo
 /// reads it as empty and its later size check decides), the parts of a map tensor (cnzoo counts them and refuses
 /// map parameters later), and a known field number carrying another wire type (protobuf-c refuses it; the protobuf
-/// specification, and the C++/Python runtime MindSpore uses, skip it as an unknown field, as cnzoo does — found
-/// by this harness, and checked here by `hasMismatchedWireType`, a third, schema-only walk). Strings are compared
-/// as C strings (protobuf-c's view ends at a NUL byte).
+/// specification, and the C++/Python runtime MindSpore uses, skip it as an unknown field, as cnzoo does). When a
+/// `Value` holds its `oneof` message (`tensor` / `maptensor`) more than once, protobuf-c discards the earlier one and
+/// parses the later alone, where protobuf merges repeated occurrences of the same member (as cnzoo does), so no
+/// comparison is made there. Both protobuf-c behaviours were found by this harness and are recognised by
+/// `protobufCQuirk`, a third, schema-only walk over the framing. Strings are compared as C strings (protobuf-c's
+/// view ends at a NUL byte).
 public enum CheckpointDifferential {
     /// What one parser made of the input.
     public enum Outcome: Equatable {
@@ -70,7 +73,7 @@ public enum CheckpointDifferential {
         switch (ours, theirs) {
         case let (.records(a), .records(b)):
             let a = a.map(cView)
-            return a == b ? nil : "records differ:\n cnzoo      \(a)\n protobuf-c \(b)"
+            return a == b || protobufCQuirk(bytes) ? nil : "records differ:\n cnzoo      \(a)\n protobuf-c \(b)"
         case (.refused, .refused):
             return nil
         case let (.refused(why), .records):
@@ -78,7 +81,7 @@ public enum CheckpointDifferential {
                               "maxRank", "field number above 2^29"]
             return deliberate.contains(where: why.contains) || refusesFieldZero(why) ? nil : "only cnzoo refused: \(why)"
         case let (.records(a), .refused):
-            let allowed = hasMismatchedWireType(bytes) || a.contains { r in
+            let allowed = protobufCQuirk(bytes) || a.contains { r in
                 switch r.payload {
                 case let .tensor(_, _, content): return content == nil
                 case .mapTensor: return true
@@ -104,15 +107,21 @@ public enum CheckpointDifferential {
         "MapTensorProto": [1: ([2], "TensorProto")],
     ]
 
-    /// Whether a known field anywhere in the stream arrives with a wire type its declaration does not have (a
-    /// walk over the framing only; stops at the first malformed byte).
-    static func hasMismatchedWireType(_ bytes: UnsafeRawBufferPointer, message: String = "Checkpoint") -> Bool {
+    /// Whether the stream shows where protobuf-c departs from protobuf: a known field with a wire type its
+    /// declaration does not have, or a `Value` whose `oneof` message occurs more than once (a walk over the framing
+    /// only; stops at the first malformed byte).
+    static func protobufCQuirk(_ bytes: UnsafeRawBufferPointer, message: String = "Checkpoint") -> Bool {
         var c = ByteCursor(bytes)
+        var oneofSeen = 0
         while !c.isAtEnd {
             guard let key = c.readVarint() else { return false }
             let field = key >> 3, wire = key & 7
             if let known = schema[message]?[field] {
                 if !known.wires.contains(wire) { return true }
+                if message == "Value" && (field == 2 || field == 3) {
+                    oneofSeen += 1
+                    if oneofSeen > 1 { return true }
+                }
             }
             switch wire {
             case 0: guard c.readVarint() != nil else { return false }
@@ -120,7 +129,7 @@ public enum CheckpointDifferential {
             case 5: guard c.skip(4) else { return false }
             case 2:
                 guard let n = c.readVarint(), n <= UInt64(c.remaining), let body = c.readBytes(Int(n)) else { return false }
-                if let nested = schema[message]?[field]?.message, hasMismatchedWireType(body, message: nested) {
+                if let nested = schema[message]?[field]?.message, protobufCQuirk(body, message: nested) {
                     return true
                 }
             default: return false

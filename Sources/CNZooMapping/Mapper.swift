@@ -51,8 +51,10 @@ public struct MappingPlan: Sendable {
 /// Maps checkpoints between a convention's names and the canonical names, strictly, without copying tensor bytes.
 public enum Mapper {
     /// Plans how `tensors` (names and shapes only) map onto `convention`'s slots for `spec`.
-    public static func plan(names: [String], shapes: [[Int]], convention: any NamingConvention,
+    public static func plan(names given: [String], shapes: [[Int]], convention: any NamingConvention,
                             spec: any ArchitectureSpec, options: MappingOptions = MappingOptions()) throws -> MappingPlan {
+        // A self-describing convention respells the names first (Keras legacy layer paths → .weights.h5 paths).
+        let names = (convention as? any SelfDescribingConvention)?.describe(names: given, shapes: shapes)?.names ?? given
         guard let slots = convention.slots(for: spec) else {
             throw CNZooError(.mapping, "the \(convention.name) convention does not name \(spec.family) models")
         }
@@ -87,7 +89,7 @@ public enum Mapper {
                 continue
             }
             let s = slots[slot]
-            guard shapes[i] == s.shape || shapes[i] == s.canonicalShape else {
+            guard s.accepts(shape: shapes[i]) else {
                 report.shapeMismatch.append(.init(name: raw, expected: s.shape, found: shapes[i]))
                 continue
             }
@@ -131,8 +133,9 @@ public enum Mapper {
         return options.allowUnmapped && report.shapeMismatch.isEmpty && report.duplicates.isEmpty
     }
 
-    /// Maps `checkpoint` from `convention` names to canonical names (canonical order, canonical shapes), or throws
-    /// `MappingFailure` with the full report and a detector hint.
+    /// Maps `checkpoint` from `convention` names to canonical names (canonical order, canonical shapes and layout),
+    /// or throws `MappingFailure` with the full report and a detector hint. Reshaped slots keep their byte source;
+    /// permuted slots (`Slot.Layout.permute`) become lazy permuted views, streamed by the writers.
     public static func decode(_ checkpoint: Checkpoint, from convention: any NamingConvention,
                               spec: any ArchitectureSpec,
                               options: MappingOptions = MappingOptions()) throws -> (Checkpoint, MappingReport) {
@@ -154,7 +157,9 @@ public enum Mapper {
         for c in canonicalOrder {
             guard let i = bySlot[c], let src = plan.source[i] else { continue }
             let t = checkpoint.tensors[src]
-            out.tensors.append(TensorEntry(name: c, dtype: t.dtype, shape: plan.slots[i].canonicalShape, data: t.data))
+            let s = plan.slots[i]
+            out.tensors.append(TensorEntry(name: c, dtype: t.dtype, shape: s.canonicalShape,
+                                           data: try s.canonicalData(fromConvention: t.data, dtype: t.dtype)))
         }
         for src in plan.carried {
             var t = checkpoint.tensors[src]
@@ -165,7 +170,7 @@ public enum Mapper {
     }
 
     /// Maps a canonical checkpoint to `convention` names in that convention's file order, reshaping (never copying)
-    /// where its layout differs and adding the buffers its modules carry. Tensors that are not canonical parameters
+    /// or permuting axes (a lazy view, never a whole-model copy) where its layout differs and adding the buffers its modules carry. Tensors that are not canonical parameters
     /// of `spec` (carried extras) follow under their own names.
     public static func encode(_ canonical: Checkpoint, to convention: any NamingConvention,
                               spec: any ArchitectureSpec) throws -> Checkpoint {
@@ -184,7 +189,8 @@ public enum Mapper {
                     throw CNZooError(.mapping, "expected shape \(s.canonicalShape), found \(t.shape)", tensor: t.name)
                 }
                 used.insert(i)
-                out.tensors.append(TensorEntry(name: s.name, dtype: t.dtype, shape: s.shape, data: t.data))
+                out.tensors.append(TensorEntry(name: s.name, dtype: t.dtype, shape: s.shape,
+                                               data: try s.conventionData(fromCanonical: t.data, dtype: t.dtype)))
             }
             for b in buffers[s.canonical] ?? [] {
                 out.tensors.append(TensorEntry(name: b.name, dtype: b.dtype, shape: b.shape, data: .bytes(b.bytes)))

@@ -1,70 +1,71 @@
 import CNZooCore
+import CNZooKernelsC
 import CNZooMapping
-import Dispatch
 
-/// A ConvNeXt ready to run: weights widened to float32 and rearranged for the NHWC kernels.
+/// A ConvNeXt ready to run: weights packed for cnzoo's C kernels (or kept row-major for OpenBLAS), activations NHWC.
 ///
-/// Activations are NHWC. Per block: 7×7 depthwise conv (SIMD, padded input) → LayerNorm over C → Linear C→4C
-/// (sgemm) → bias + GELU (vectorised) → Linear 4C→C (sgemm) → bias, layer scale and residual in one pass.
-/// The stem and downsampling convs are patch gathers (im2col) followed by one sgemm each.
+/// Per block: depthwise k×k conv + LayerNorm (fused per output row) → Linear C→4C with bias + GELU in the GEMM's
+/// output stage → Linear 4C→C with bias, layer scale and the residual add in the GEMM's output stage. The stem and
+/// downsampling convs are patch gathers followed by one GEMM each. The kernels are chosen at start-up for this CPU
+/// (`kernels`; see `Kernels.active`).
 ///
 /// A model keeps scratch buffers between calls; do not call `forward` on one instance from two threads at once.
 public final class ConvNeXtModel {
     public let config: ConvNeXtSpec
     public var numerics: Numerics
-    /// Threads for the depthwise convolution (the GEMMs use OpenBLAS's own count; see `Gemm.setThreads`).
+    /// Threads the kernels split their work over.
     public var kernelThreads: Int
+    /// The kernel set the forward pass runs (default: the one chosen at start-up).
+    public var kernels: Kernels = .active
 
     struct Block {
-        var dwWeight: [Float]  // [k][k][C]
-        var dwBias: [Float]
-        var normWeight: [Float]
-        var normBias: [Float]
+        var dwWeight: UnsafePointer<Float>  // [k][k][C]
+        var dwBias: UnsafePointer<Float>
+        var normWeight: UnsafePointer<Float>
+        var normBias: UnsafePointer<Float>
         var fc1Weight: LinearWeight  // [4C][C]
-        var fc1Bias: [Float]
+        var fc1Bias: UnsafePointer<Float>
         var fc2Weight: LinearWeight  // [C][4C]
-        var fc2Bias: [Float]
-        var layerScale: [Float]  // [C] (ones when the checkpoint has none)
+        var fc2Bias: UnsafePointer<Float>
+        var layerScale: UnsafePointer<Float>  // [C] (ones when the checkpoint has none)
     }
 
     struct Downsample {
-        var normWeight: [Float]
-        var normBias: [Float]
+        var normWeight: UnsafePointer<Float>
+        var normBias: UnsafePointer<Float>
         var convWeight: LinearWeight  // [C][2][2][Cprev] (tap-major rows to match the NHWC patch gather)
-        var convBias: [Float]
+        var convBias: UnsafePointer<Float>
     }
 
     let stemWeight: LinearWeight  // [C0][in·p·p] in torch order (in, kh, kw)
-    let stemBias: [Float]
-    let stemNormWeight: [Float]
-    let stemNormBias: [Float]
+    let stemBias: UnsafePointer<Float>
+    let stemNormWeight: UnsafePointer<Float>
+    let stemNormBias: UnsafePointer<Float>
     let blocks: [[Block]]
     let downsamples: [Downsample?]
-    let headNormWeight: [Float]
-    let headNormBias: [Float]
+    let headNormWeight: UnsafePointer<Float>
+    let headNormBias: UnsafePointer<Float>
     let fcWeight: LinearWeight
+    let fcBias: UnsafePointer<Float>
     /// The engine running the matrix products.
     public let gemm: GemmEngine
-    let fcBias: [Float]
+    private let parameters: ParameterStore
     private let workspace = Workspace()
-    /// Fuse bias + GELU and bias + layer scale + residual into the GEMM output stage (cnzoo's kernel only); off runs
-    /// them as separate SIMD passes (for measuring what fusion buys).
+    /// Fuse bias + GELU and bias + layer scale + residual into the GEMM output stage; off runs them as separate
+    /// passes (for measuring what fusion buys).
     public var fuseEpilogues = true
-    /// When set, each forward call adds the time spent per kernel family (`gemm`, `dwconv`, `layernorm`, `gelu`,
-    /// `residual`, `other`) to it.
+    /// When set, each forward call adds the time spent per kernel family (`gemm`, `dwconv+ln`, `mlp`, `layernorm`)
+    /// to it.
     public var profile: ForwardProfile?
 
     /// Builds the model from a checkpoint in canonical names. Every canonical tensor must be present with its
-    /// exact shape, and no other tensor may be present (a stray name means the mapping is wrong).
+    /// exact shape, and no other tensor may be present (a stray name means the mapping is wrong). Linear weights
+    /// are packed straight from the checkpoint's bytes (f16/bf16 widened while packing); nothing else is copied.
     public init(checkpoint: Checkpoint, numerics: Numerics, kernelThreads: Int = 2, gemm: GemmEngine = .auto) throws {
         let config = try ConvNeXtSpec(inferringFrom: checkpoint)
         try config.validate()
-        if gemm == .cnzoo && !GemmEngine.ownKernelAvailable {
-            throw CNZooError(.unsupported, "cnzoo's GEMM kernel needs AVX-512; use --gemm openblas")
-        }
-        let own = gemm != .openblas && GemmEngine.ownKernelAvailable
-        self.gemm = own ? .cnzoo : .openblas
-        func linear(_ w: [Float], _ n: Int, _ k: Int) -> LinearWeight { LinearWeight(w, n: n, k: k, packedForOwnKernel: own) }
+        let engine: GemmEngine = gemm == .openblas ? .openblas : .cnzoo
+        self.gemm = engine
         self.config = config
         self.numerics = numerics
         self.kernelThreads = max(1, kernelThreads)
@@ -76,7 +77,6 @@ public final class ConvNeXtModel {
             throw CNZooError(.mapping, "unexpected tensor for a ConvNeXt with depths \(config.depths) dims \(config.dims)",
                              tensor: stray.name)
         }
-        var values: [String: [Float]] = [:]
         for (name, shape) in expected {
             guard let t = byName[name] else {
                 throw CNZooError(.mapping, "missing tensor for a ConvNeXt with depths \(config.depths) dims \(config.dims)",
@@ -87,13 +87,18 @@ public final class ConvNeXtModel {
             guard ok else {
                 throw CNZooError(.mapping, "shape \(t.shape), expected \(shape)", tensor: name)
             }
-            values[name] = try WeightWidening.floats(t)
         }
-        func v(_ name: String) -> [Float] { values[name] ?? [] }
-        stemWeight = linear(v("stem.conv.weight"), config.dims[0], config.inChannels * config.patchSize * config.patchSize)
-        stemBias = v("stem.conv.bias")
-        stemNormWeight = v("stem.norm.weight")
-        stemNormBias = v("stem.norm.bias")
+        let store = ParameterStore()
+        parameters = store
+        func entry(_ name: String) -> TensorEntry { byName[name]! }
+        func v(_ name: String) throws -> UnsafePointer<Float> { store.keep(try WeightWidening.floats(entry(name))) }
+        func linear(_ name: String, _ n: Int, _ k: Int) throws -> LinearWeight {
+            try LinearWeight(entry(name), n: n, k: k, engine: engine)
+        }
+        stemWeight = try linear("stem.conv.weight", config.dims[0], config.inChannels * config.patchSize * config.patchSize)
+        stemBias = try v("stem.conv.bias")
+        stemNormWeight = try v("stem.norm.weight")
+        stemNormBias = try v("stem.norm.bias")
         var blocks: [[Block]] = []
         var downs: [Downsample?] = []
         let k = config.kernelSize
@@ -101,35 +106,39 @@ public final class ConvNeXtModel {
             let c = config.dims[s]
             if s > 0 {
                 let prev = config.dims[s - 1]
-                let w = v("stages.\(s).downsample.conv.weight")  // [C][prev][2][2]
+                let w = try WeightWidening.floats(entry("stages.\(s).downsample.conv.weight"))  // [C][prev][2][2]
                 var r = [Float](repeating: 0, count: w.count)
                 for o in 0..<c { for i in 0..<prev { for t in 0..<4 { r[(o * 4 + t) * prev + i] = w[(o * prev + i) * 4 + t] } } }
-                downs.append(Downsample(normWeight: v("stages.\(s).downsample.norm.weight"),
-                                        normBias: v("stages.\(s).downsample.norm.bias"), convWeight: linear(r, c, 4 * prev),
-                                        convBias: v("stages.\(s).downsample.conv.bias")))
+                downs.append(Downsample(normWeight: try v("stages.\(s).downsample.norm.weight"),
+                                        normBias: try v("stages.\(s).downsample.norm.bias"),
+                                        convWeight: LinearWeight(r, n: c, k: 4 * prev, engine: engine),
+                                        convBias: try v("stages.\(s).downsample.conv.bias")))
             } else {
                 downs.append(nil)
             }
             var stage: [Block] = []
             for b in 0..<config.depths[s] {
                 let pre = "stages.\(s).blocks.\(b)."
-                let dw = v(pre + "dwconv.weight")  // [C][1][k][k]
+                let dw = try WeightWidening.floats(entry(pre + "dwconv.weight"))  // [C][1][k][k]
                 var dwt = [Float](repeating: 0, count: dw.count)
                 for ch in 0..<c { for t in 0..<(k * k) { dwt[t * c + ch] = dw[ch * k * k + t] } }
-                stage.append(Block(dwWeight: dwt, dwBias: v(pre + "dwconv.bias"), normWeight: v(pre + "norm.weight"),
-                                   normBias: v(pre + "norm.bias"), fc1Weight: linear(v(pre + "pwconv1.weight"), 4 * c, c),
-                                   fc1Bias: v(pre + "pwconv1.bias"), fc2Weight: linear(v(pre + "pwconv2.weight"), c, 4 * c),
-                                   fc2Bias: v(pre + "pwconv2.bias"),
-                                   layerScale: config.layerScale ? v(pre + "layer_scale") : [Float](repeating: 1, count: c)))
+                stage.append(Block(dwWeight: store.keep(dwt), dwBias: try v(pre + "dwconv.bias"),
+                                   normWeight: try v(pre + "norm.weight"), normBias: try v(pre + "norm.bias"),
+                                   fc1Weight: try linear(pre + "pwconv1.weight", 4 * c, c),
+                                   fc1Bias: try v(pre + "pwconv1.bias"),
+                                   fc2Weight: try linear(pre + "pwconv2.weight", c, 4 * c),
+                                   fc2Bias: try v(pre + "pwconv2.bias"),
+                                   layerScale: config.layerScale ? try v(pre + "layer_scale")
+                                       : store.keep([Float](repeating: 1, count: c))))
             }
             blocks.append(stage)
         }
         self.blocks = blocks
         self.downsamples = downs
-        headNormWeight = v("head.norm.weight")
-        headNormBias = v("head.norm.bias")
-        fcWeight = linear(v("head.fc.weight"), config.numClasses, config.dims[config.dims.count - 1])
-        fcBias = v("head.fc.bias")
+        headNormWeight = try v("head.norm.weight")
+        headNormBias = try v("head.norm.bias")
+        fcWeight = try linear("head.fc.weight", config.numClasses, config.dims[config.dims.count - 1])
+        fcBias = try v("head.fc.bias")
     }
 
     /// Runs the model on an NCHW float32 batch (`batch × inChannels × height × width`, C order) and returns the
@@ -144,159 +153,102 @@ public final class ConvNeXtModel {
             throw CNZooError(.usage, "input holds \(input.count) values, expected \(n)×\(cfg.inChannels)×\(height)×\(width)")
         }
         let ws = workspace
+        let kern = kernels
+        let threads = kernelThreads
         let p = cfg.patchSize
         var h = height / p, w = width / p
         var c = cfg.dims[0]
-        let kIn = cfg.inChannels * p * p
-        // Stem: gather p×p patches into rows ordered (channel, kh, kw), one GEMM, then bias + LayerNorm.
-        let cols = ws.buffer(0, n * h * w * kIn)
-        input.withUnsafeBufferPointer { src in
-            guard let inp = src.baseAddress else { return }
-            for b in 0..<n {
-                for oy in 0..<h {
-                    for ox in 0..<w {
-                        let row = cols + ((b * h + oy) * w + ox) * kIn
-                        for ci in 0..<cfg.inChannels {
-                            for ky in 0..<p {
-                                let s = inp + ((b * cfg.inChannels + ci) * height + oy * p + ky) * width + ox * p
-                                (row + (ci * p + ky) * p).update(from: s, count: p)
-                            }
-                        }
-                    }
-                }
-            }
+        // Stem: p×p patches as rows ordered (channel, kh, kw), one GEMM with the bias, then LayerNorm.
+        let cols = ws.buffer(0, n * h * w * cfg.inChannels * p * p)
+        input.withUnsafeBufferPointer {
+            KernelLayout.patchesNCHW($0.baseAddress!, cols, batch: n, channels: cfg.inChannels, height: height,
+                                     width: width, patch: p)
         }
         var x = ws.buffer(1, n * h * w * c)
-        timed("gemm") { stemWeight.apply(cols, x, m: n * h * w, threads: kernelThreads) }
-        addBias(x, rows: n * h * w, cols: c, stemBias)
+        timed("gemm") {
+            stemWeight.apply(cols, x, m: n * h * w, threads: threads, kernels: kern, epilogue: .init(bias: stemBias))
+        }
         layerNorm(x, x, rows: n * h * w, c: c, stemNormWeight, stemNormBias, numerics.layerNormEps)
 
         for s in 0..<cfg.depths.count {
             if let ds = downsamples[s] {
-                // LayerNorm, then 2×2 stride-2 patches (rows ordered kh, kw, channel) and one GEMM.
+                // LayerNorm, then 2×2 stride-2 patches (rows ordered kh, kw, channel) and one GEMM with the bias.
                 let prev = c
                 c = cfg.dims[s]
                 let normed = ws.buffer(2, n * h * w * prev)
                 layerNorm(x, normed, rows: n * h * w, c: prev, ds.normWeight, ds.normBias, numerics.layerNormEps)
-                let oh = h / 2, ow = w / 2
-                let gather = ws.buffer(3, n * oh * ow * 4 * prev)
-                for b in 0..<n {
-                    for oy in 0..<oh {
-                        for ox in 0..<ow {
-                            let row = gather + ((b * oh + oy) * ow + ox) * 4 * prev
-                            for ky in 0..<2 {
-                                let src = normed + ((b * h + 2 * oy + ky) * w + 2 * ox) * prev
-                                (row + ky * 2 * prev).update(from: src, count: 2 * prev)
-                            }
-                        }
-                    }
-                }
-                h = oh
-                w = ow
+                let gather = ws.buffer(3, n * h * w * prev)
+                KernelLayout.patchesNHWC(normed, gather, batch: n, height: h, width: w, channels: prev, patch: 2)
+                h /= 2
+                w /= 2
                 x = ws.buffer(1, n * h * w * c)  // the old activations were already gathered
                 timed("gemm") {
-                    ds.convWeight.apply(gather, x, m: n * h * w, threads: kernelThreads)
+                    ds.convWeight.apply(gather, x, m: n * h * w, threads: threads, kernels: kern,
+                                        epilogue: .init(bias: ds.convBias))
                 }
-                addBias(x, rows: n * h * w, cols: c, ds.convBias)
             }
             for blk in blocks[s] {
                 runBlock(blk, x: x, batch: n, height: h, width: w, channels: c)
             }
         }
-        // Head: global average pool, LayerNorm (head eps), Linear.
+        // Head: global average pool, LayerNorm (head eps), Linear with the bias.
         let pooled = ws.buffer(2, n * c)
-        let hw = h * w
-        let inv = 1 / Float(hw)
-        for b in 0..<n {
-            let dst = pooled + b * c
-            dst.update(repeating: 0, count: c)
-            for i in 0..<hw {
-                let src = x + (b * hw + i) * c
-                for j in 0..<c { dst[j] += src[j] }
-            }
-            for j in 0..<c { dst[j] *= inv }
-        }
+        kern.averagePool(x, pooled, batch: n, positions: h * w, channels: c)
         layerNorm(pooled, pooled, rows: n, c: c, headNormWeight, headNormBias, numerics.headNormEps)
         var logits = [Float](repeating: 0, count: n * cfg.numClasses)
         logits.withUnsafeMutableBufferPointer { out in
-            fcWeight.apply(pooled, out.baseAddress!, m: n, threads: kernelThreads)
+            fcWeight.apply(pooled, out.baseAddress!, m: n, threads: threads, kernels: kern,
+                           epilogue: .init(bias: fcBias))
         }
-        addBias(&logits, rows: n, cols: cfg.numClasses, fcBias)
         return logits
     }
 
     private func runBlock(_ blk: Block, x: UnsafeMutablePointer<Float>, batch n: Int, height h: Int, width w: Int,
                           channels c: Int) {
-        let ws = workspace
+        let kern = kernels
         let k = config.kernelSize
-        let hw = h * w
-        let m = n * hw
-        let t = ws.buffer(6, m * c)
-        let padded = ws.buffer(7, (h + k - 1) * (w + k - 1) * c)
+        let m = n * h * w
+        let t = workspace.buffer(6, m * c)
         let eps = numerics.layerNormEps
-        let parts = min(kernelThreads, h)
-        // Depthwise conv and the LayerNorm after it, fused per output row (the row is still in cache), split by rows.
+        // Depthwise conv and the LayerNorm after it, fused per output row (the row is still in cache); the
+        // (image, row) pairs are split over the threads.
         timed("dwconv+ln") {
-            blk.dwWeight.withUnsafeBufferPointer { dw in
-                blk.dwBias.withUnsafeBufferPointer { db in
-                    blk.normWeight.withUnsafeBufferPointer { nw in
-                        blk.normBias.withUnsafeBufferPointer { nb in
-                            for b in 0..<n {
-                                let src = UnsafePointer(x + b * hw * c), dst = t + b * hw * c
-                                Parallel.split(h + k - 1, parts: parts) { rows in
-                                    DepthwiseConv.pad(input: src, padded: padded, height: h, width: w, channels: c,
-                                                      kernel: k, paddedRows: rows)
-                                }
-                                Parallel.split(h, parts: parts) { rows in
-                                    for y in rows {
-                                        DepthwiseConv.apply(input: src, output: dst, height: h, width: w, channels: c,
-                                                            kernel: k, weight: dw.baseAddress!, bias: db.baseAddress!,
-                                                            padded: padded, rows: y..<(y + 1), pad: false)
-                                        let row = dst + y * w * c
-                                        LayerNormKernel.apply(row, row, rows: w, channels: c, weight: nw.baseAddress!,
-                                                              bias: nb.baseAddress!, eps: eps)
-                                    }
-                                }
-                            }
-                        }
-                    }
+            Parallel.split(n * h, parts: kernelThreads) { rows in
+                for i in rows {
+                    let (b, y) = (i / h, i % h)
+                    let src = x + b * h * w * c, dst = t + b * h * w * c
+                    kern.depthwise(input: src, output: dst, height: h, width: w, channels: c, kernel: k,
+                                   weight: blk.dwWeight, rows: y..<(y + 1), epilogue: .init(bias: blk.dwBias))
+                    let row = dst + y * w * c
+                    kern.layerNorm(row, row, rows: w, channels: c, weight: blk.normWeight, bias: blk.normBias, eps: eps)
                 }
             }
         }
-        let hidden = ws.buffer(8, m * 4 * c)
-        let form = numerics.gelu
+        let hidden = workspace.buffer(8, m * 4 * c)
         // Linear C→4C with bias + GELU, then Linear 4C→C with bias, layer scale and the residual add (fused into
-        // the GEMM's output stage with cnzoo's kernel; separate SIMD passes with OpenBLAS).
+        // the GEMM's output stage, or as separate passes).
+        let gelu = KernelEpilogue(bias: blk.fc1Bias, activation: KernelActivation(numerics.gelu))
+        let residual = KernelEpilogue(bias: blk.fc2Bias, postScale: blk.layerScale, residual: x)
         timed("mlp") {
-            blk.fc1Bias.withUnsafeBufferPointer { b1 in
-                blk.fc2Bias.withUnsafeBufferPointer { b2 in
-                    blk.layerScale.withUnsafeBufferPointer { ls in
-                        let gelu = LinearWeight.Epilogue.biasGELU(bias: b1.baseAddress!, form: form)
-                        let residual = LinearWeight.Epilogue.scaledResidual(bias: b2.baseAddress!, scale: ls.baseAddress!,
-                                                                             residual: x)
-                        if fuseEpilogues {
-                            blk.fc1Weight.apply(t, hidden, m: m, threads: kernelThreads, epilogue: gelu)
-                            blk.fc2Weight.apply(hidden, t, m: m, threads: kernelThreads, epilogue: residual)
-                        } else {
-                            blk.fc1Weight.apply(t, hidden, m: m, threads: kernelThreads)
-                            LinearWeight.unfused(gelu, hidden, m: m, n: 4 * c, threads: kernelThreads)
-                            blk.fc2Weight.apply(hidden, t, m: m, threads: kernelThreads)
-                            LinearWeight.unfused(residual, t, m: m, n: c, threads: kernelThreads)
-                        }
-                    }
-                }
+            if fuseEpilogues {
+                blk.fc1Weight.apply(t, hidden, m: m, threads: kernelThreads, kernels: kern, epilogue: gelu)
+                blk.fc2Weight.apply(hidden, t, m: m, threads: kernelThreads, kernels: kern, epilogue: residual)
+            } else {
+                blk.fc1Weight.apply(t, hidden, m: m, threads: kernelThreads, kernels: kern)
+                LinearWeight.unfused(gelu, hidden, m: m, n: 4 * c, threads: kernelThreads, kernels: kern)
+                blk.fc2Weight.apply(hidden, t, m: m, threads: kernelThreads, kernels: kern)
+                LinearWeight.unfused(residual, t, m: m, n: c, threads: kernelThreads, kernels: kern)
             }
         }
     }
 
     private func layerNorm(_ src: UnsafeMutablePointer<Float>, _ dst: UnsafeMutablePointer<Float>, rows: Int, c: Int,
-                           _ weight: [Float], _ bias: [Float], _ eps: Float) {
+                           _ weight: UnsafePointer<Float>, _ bias: UnsafePointer<Float>, _ eps: Float) {
+        let kern = kernels
         timed("layernorm") {
-            weight.withUnsafeBufferPointer { wp in
-                bias.withUnsafeBufferPointer { bp in
-                    LayerNormKernel.apply(src, dst, rows: rows, channels: c, weight: wp.baseAddress!,
-                                          bias: bp.baseAddress!, eps: eps)
-                }
+            Parallel.split(rows, parts: rows >= 64 ? kernelThreads : 1) { r in
+                kern.layerNorm(src + r.lowerBound * c, dst + r.lowerBound * c, rows: r.count, channels: c,
+                               weight: weight, bias: bias, eps: eps)
             }
         }
     }
@@ -307,32 +259,20 @@ public final class ConvNeXtModel {
         body()
         profile.add(key, ContinuousClock.now - t0)
     }
-
-    private func addBias(_ x: UnsafeMutablePointer<Float>, rows: Int, cols: Int, _ bias: [Float]) {
-        for r in 0..<rows {
-            let row = x + r * cols
-            for j in 0..<cols { row[j] += bias[j] }
-        }
-    }
-
-    private func addBias(_ x: inout [Float], rows: Int, cols: Int, _ bias: [Float]) {
-        for r in 0..<rows { for j in 0..<cols { x[r * cols + j] += bias[j] } }
-    }
 }
 
-/// The end of a ConvNeXt block: `x += scale ⊙ (y + bias)` row by row, in one pass.
-public enum Residual {
-    public static func addScaled(_ x: UnsafeMutablePointer<Float>, _ y: UnsafePointer<Float>, rows: Int, cols: Int,
-                                 bias: UnsafePointer<Float>, scale: UnsafePointer<Float>) {
-        let c16 = cols / 16 * 16
-        for r in 0..<rows {
-            let xr = x + r * cols, yr = y + r * cols
-            var j = 0
-            while j < c16 {
-                store16(xr + j, load16(xr + j) + load16(scale + j) * (load16(yr + j) + load16(bias + j)))
-                j += 16
-            }
-            while j < cols { xr[j] += scale[j] * (yr[j] + bias[j]); j += 1 }
-        }
+/// Small float vectors (biases, norms, depthwise weights) a model keeps for its lifetime, each in its own
+/// allocation so the kernels can take plain pointers.
+final class ParameterStore {
+    private var allocations: [UnsafeMutablePointer<Float>] = []
+
+    /// A copy of `values` that lives as long as the store.
+    func keep(_ values: [Float]) -> UnsafePointer<Float> {
+        let p = UnsafeMutablePointer<Float>.allocate(capacity: max(1, values.count))
+        values.withUnsafeBufferPointer { if let b = $0.baseAddress { p.initialize(from: b, count: values.count) } }
+        allocations.append(p)
+        return UnsafePointer(p)
     }
+
+    deinit { for p in allocations { p.deallocate() } }
 }

@@ -15,7 +15,8 @@ public struct PickleScanReport: Sendable, Codable {
         public let severity: PickleSafety.Verdict
         public let pickle: String
         public let message: String
-        public let offset: Int?
+        /// The byte offset in the file (null when the finding has no single place).
+        @NullWhenAbsent public var offset: Int?
     }
     /// One pickle stream.
     public struct Section: Sendable, Codable {
@@ -27,8 +28,14 @@ public struct PickleScanReport: Sendable, Codable {
         public let persistentIDs: [String]
         public let persistentIDCount: Int
         public let calls: [String]
-        /// Set when the stream could not be read to its end (what came before is still reported).
-        public let error: String?
+        /// Set when the stream could not be read to its end (what came before is still reported); null otherwise.
+        @NullWhenAbsent public var error: String?
+
+        /// `persistent_ids`, not the `persistent_i_ds` that snake_case conversion makes of `persistentIDs`.
+        enum CodingKeys: String, CodingKey {
+            case pickle, opcodes, globals, calls, error
+            case persistentIDs = "persistent_ids", persistentIDCount = "persistent_id_count"
+        }
     }
 
     public let file: String

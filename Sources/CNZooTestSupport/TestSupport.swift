@@ -83,3 +83,24 @@ public enum TestSupport {
                          stderr: String(decoding: errData, as: UTF8.self))
     }
 }
+
+/// SplitMix64: a small seeded generator, so property tests see the same cases on every run.
+public struct SplitMix64: RandomNumberGenerator {
+    /// The current state (the seed, before the first draw).
+    public var state: UInt64
+
+    /// A generator seeded with `state`.
+    public init(state: UInt64) { self.state = state }
+
+    /// The next 64 random bits.
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// A uniform integer in `0..<n` (`n` > 0).
+    public mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
+}

@@ -4,17 +4,18 @@ import Foundation
 import Testing
 
 @Suite struct DTypeTests {
-    @Test func spellingsRoundTrip() {
+    @Test func widthsAndSpellingTables() {
         for (d, info) in DType.known {
             #expect(d.bitWidth == info.bits)
-            if let t = info.torchStorage { #expect(DType(torchStorageClass: t) == d) }
-            if let m = info.mindspore { #expect(DType(mindsporeTypeName: m) == d) }
-            if let n = info.numpy { #expect(DType(numpyDescr: n) == d) }
+            #expect(d.byteWidth.map { $0 * 8 } == info.bits)
         }
-        #expect(DType.f32.torchStorageClass == "FloatStorage")
-        #expect(DType.bf16.mindsporeTypeName == "BFloat16")
-        #expect(DType.bf16.numpyDescr == nil)
+        #expect(DType.bf16.isFloatingPoint && !DType.i8.isFloatingPoint)
         #expect(DType(rawValue: "f32").isKnown == false)  // case-sensitive, like the reference crate
+        let table = DTypeSpellings([(.f32, "float"), (.f16, "half"), (.f32, "single")])
+        #expect(table.name(of: .f32) == "float")  // the first pair wins
+        #expect(table.dtype(named: "single") == .f32)
+        #expect(table.dtype(named: "double") == nil)
+        #expect(table.name(of: .bf16) == nil)
     }
 
     @Test func requiredDTypesPresent() {

@@ -84,6 +84,24 @@ import Testing
         }
     }
 
+    /// Each kernel set this CPU runs (portable C, AVX2, AVX-512) reproduces torchvision, and the sets agree with
+    /// each other.
+    @Test func everyKernelSetMatchesTorchvision() throws {
+        let (ckpt, input, torch, _) = try load()
+        let model = try ConvNeXtModel(checkpoint: ckpt, numerics: .pytorch)
+        var results: [[Float]] = []
+        for isa in Kernels.supported {
+            model.kernels = try #require(Kernels(isa: isa))
+            let logits = try model.forward(input, batch: 2, height: 64, width: 96)
+            let (diff, top1) = compare(logits, torch, classes: 10)
+            #expect(diff < Self.tolerance, "\(isa): max abs diff vs torchvision \(diff)")
+            #expect(top1)
+            results.append(logits)
+        }
+        #expect(results.count >= 1)
+        for r in results.dropFirst() { #expect(compare(r, results[0], classes: 10).0 < 1e-5) }
+    }
+
     @Test func tanhForwardMatchesMindCV() throws {
         let (ckpt, input, torch, mindcv) = try load()
         let model = try ConvNeXtModel(checkpoint: ckpt, numerics: .mindcv)

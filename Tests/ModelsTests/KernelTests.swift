@@ -2,67 +2,126 @@ import CNZooModels
 import Foundation
 import Testing
 
-@Suite struct ActivationTests {
-    @Test func erfMatchesDoubleErf() {
-        var worst: Double = 0
-        var x = -6.0
-        while x <= 6.0 {
-            let v = SIMD16<Float>(repeating: Float(x))
-            let got = Double(Activation.erf(v)[0])
-            worst = max(worst, abs(got - Foundation.erf(Double(Float(x)))))
-            #expect(Double(Activation.erf(Float(x))) == got)
-            x += 1.0 / 1024
-        }
-        #expect(worst < 5e-7, "max abs erf error \(worst)")
-    }
+/// Every kernel set this CPU runs (the portable one always), so each test below covers the dispatch targets.
+let isaSets: [Kernels] = Kernels.supported.compactMap { Kernels(isa: $0) }
 
-    @Test func expMatchesDoubleExp() {
-        var worst: Double = 0
-        var x = -80.0
-        while x <= 80.0 {
-            let got = Double(Activation.exp(Float(x)))
-            let want = Foundation.exp(Double(Float(x)))
-            worst = max(worst, abs(got - want) / want)
-            x += 1.0 / 64
-        }
-        #expect(worst < 3e-7, "max relative exp error \(worst)")
-    }
-
-    @Test func geluFormsMatchDoubleFormulas() {
-        var worstErf: Double = 0, worstTanh: Double = 0
-        var x = -10.0
-        while x <= 10.0 {
-            let xf = Double(Float(x))
-            let erfRef = 0.5 * xf * (1 + Foundation.erf(xf / 2.0.squareRoot()))
-            let tanhRef = 0.5 * xf * (1 + Foundation.tanh((2 / Double.pi).squareRoot() * (xf + 0.044715 * xf * xf * xf)))
-            let v = SIMD16<Float>(repeating: Float(x))
-            worstErf = max(worstErf, abs(Double(Activation.geluErf(v)[0]) - erfRef))
-            worstTanh = max(worstTanh, abs(Double(Activation.geluTanh(v)[0]) - tanhRef))
-            x += 1.0 / 512
-        }
-        #expect(worstErf < 2e-6, "erf GELU max abs error \(worstErf)")
-        #expect(worstTanh < 2e-6, "tanh GELU max abs error \(worstTanh)")
-    }
-
-    @Test func biasGELUHandlesTails() {
-        // 3 rows × 21 columns: one SIMD16 chunk plus a 5-wide scalar tail per row.
-        let rows = 3, cols = 21
-        var h = (0..<(rows * cols)).map { Float($0 % 11) * 0.37 - 1.9 }
-        let bias = (0..<cols).map { Float($0) * 0.01 }
-        let before = h
-        h.withUnsafeMutableBufferPointer { hp in
-            bias.withUnsafeBufferPointer { Activation.biasGELU(hp.baseAddress!, rows: rows, cols: cols, bias: $0.baseAddress!, form: .erf) }
-        }
-        for i in 0..<(rows * cols) {
-            let x = Double(before[i] + bias[i % cols])
-            let want = 0.5 * x * (1 + Foundation.erf(x / 2.0.squareRoot()))
-            #expect(abs(Double(h[i]) - want) < 2e-6)
+@Suite struct DispatchTests {
+    @Test func portableIsAlwaysAvailableAndTheActiveSetIsSupported() {
+        #expect(KernelISA.portable.isSupported)
+        #expect(Kernels.supported.contains(Kernels.active.isa))
+        #expect(Kernels.supported.last == .portable)
+        // Without CNZOO_ISA the best level wins; with it, the named one (when supported).
+        let requested = ProcessInfo.processInfo.environment["CNZOO_ISA"].flatMap(KernelISA.init(rawValue:))
+        if let requested, requested.isSupported {
+            #expect(Kernels.active.isa == requested)
+        } else {
+            #expect(Kernels.active.isa == Kernels.supported.first)
         }
     }
 }
 
+@Suite struct ActivationTests {
+    func grid(_ lo: Double, _ hi: Double, _ step: Double) -> [Float] {
+        stride(from: lo, through: hi, by: step).map { Float($0) }
+    }
+
+    @Test(arguments: isaSets) func erfMatchesDoubleErf(_ k: Kernels) {
+        let x = grid(-6, 6, 1.0 / 1024)
+        let got = k.math(.erf, x)
+        let worst = zip(x, got).map { abs(Double($1) - Foundation.erf(Double($0))) }.max()!
+        #expect(worst < 5e-7, "\(k.isa): max abs erf error \(worst)")
+    }
+
+    @Test(arguments: isaSets) func expMatchesDoubleExp(_ k: Kernels) {
+        let x = grid(-80, 80, 1.0 / 64)
+        let got = k.math(.exp, x)
+        let worst = zip(x, got).map { let w = Foundation.exp(Double($0)); return abs(Double($1) - w) / w }.max()!
+        #expect(worst < 3e-7, "\(k.isa): max relative exp error \(worst)")
+    }
+
+    @Test(arguments: isaSets) func geluFormsMatchDoubleFormulas(_ k: Kernels) {
+        let x = grid(-10, 10, 1.0 / 512)
+        let e = k.math(.geluErf, x), t = k.math(.geluTanh, x)
+        var worstErf: Double = 0, worstTanh: Double = 0
+        for (i, xf) in x.map(Double.init).enumerated() {
+            let erfRef = 0.5 * xf * (1 + Foundation.erf(xf / 2.0.squareRoot()))
+            let tanhRef = 0.5 * xf * (1 + Foundation.tanh((2 / Double.pi).squareRoot() * (xf + 0.044715 * xf * xf * xf)))
+            worstErf = max(worstErf, abs(Double(e[i]) - erfRef))
+            worstTanh = max(worstTanh, abs(Double(t[i]) - tanhRef))
+        }
+        #expect(worstErf < 2e-6, "\(k.isa): erf GELU max abs error \(worstErf)")
+        #expect(worstTanh < 2e-6, "\(k.isa): tanh GELU max abs error \(worstTanh)")
+    }
+}
+
+/// The epilogue in Double: bias, activation, post affine (BatchNorm / layer scale); residual handled by callers.
+func referenceEpilogue(_ v: Double, col j: Int, bias: [Float]?, activation: KernelActivation, scale: [Float]?,
+                       shift: [Float]?) -> Double {
+    var x = v + Double(bias?[j] ?? 0)
+    switch activation {
+    case .none: break
+    case .relu: x = max(x, 0)
+    case .geluErf: x = 0.5 * x * (1 + Foundation.erf(x / 2.0.squareRoot()))
+    case .geluTanh: x = 0.5 * x * (1 + Foundation.tanh((2 / Double.pi).squareRoot() * (x + 0.044715 * x * x * x)))
+    }
+    return x * Double(scale?[j] ?? 1) + Double(shift?[j] ?? 0)
+}
+
+@Suite struct RowPassTests {
+    /// 3 rows × 21 columns: vector chunks plus a tail on every ISA; every activation, with and without BatchNorm
+    /// and residual.
+    @Test(arguments: isaSets) func epilogueMatchesReference(_ k: Kernels) {
+        let rows = 3, cols = 21
+        let x = (0..<(rows * cols)).map { Float($0 % 11) * 0.37 - 1.9 }
+        let bias = (0..<cols).map { Float($0) * 0.01 }
+        let scale = (0..<cols).map { 1 + Float($0) * 0.02 }, shift = (0..<cols).map { Float($0) * -0.03 }
+        let res = (0..<(rows * cols)).map { Float($0) * 0.001 }
+        for act in [KernelActivation.none, .relu, .geluErf, .geluTanh] {
+            for bn in [false, true] {
+                for withResidual in [false, true] {
+                    var y = [Float](repeating: .nan, count: rows * cols)
+                    var r = res
+                    bias.withUnsafeBufferPointer { b in scale.withUnsafeBufferPointer { s in shift.withUnsafeBufferPointer { t in
+                        r.withUnsafeMutableBufferPointer { rp in y.withUnsafeMutableBufferPointer { yp in
+                            let e = KernelEpilogue(bias: b.baseAddress, activation: act, postScale: bn ? s.baseAddress : nil,
+                                                   postShift: bn ? t.baseAddress : nil,
+                                                   residual: withResidual ? rp.baseAddress : nil)
+                            k.rows(x, yp.baseAddress!, rows: rows, cols: cols, epilogue: e)
+                        } }
+                    } } }
+                    for i in 0..<(rows * cols) {
+                        let want = referenceEpilogue(Double(x[i]), col: i % cols, bias: bias, activation: act,
+                                                     scale: bn ? scale : nil, shift: bn ? shift : nil)
+                            + (withResidual ? Double(res[i]) : 0)
+                        #expect(abs(Double(y[i]) - want) < 3e-6, "\(k.isa) \(act) bn \(bn) residual \(withResidual) at \(i)")
+                    }
+                }
+            }
+        }
+    }
+
+    @Test(arguments: isaSets) func averagePoolMatchesReference(_ k: Kernels) {
+        let (n, hw, c) = (2, 7, 37)
+        var rng = LCG(seed: 5)
+        let x = (0..<(n * hw * c)).map { _ in rng.next() }
+        var out = [Float](repeating: .nan, count: n * c)
+        out.withUnsafeMutableBufferPointer { k.averagePool(x, $0.baseAddress!, batch: n, positions: hw, channels: c) }
+        for b in 0..<n { for j in 0..<c {
+            let want = (0..<hw).map { Double(x[(b * hw + $0) * c + j]) }.reduce(0, +) / Double(hw)
+            #expect(abs(Double(out[b * c + j]) - want) < 1e-6)
+        } }
+    }
+
+    @Test func batchNormFoldsIntoScaleAndShift() {
+        let (scale, shift) = KernelLayout.foldBatchNorm(gamma: [2, 1], beta: [0.5, -1], mean: [1, 3], variance: [3, 0],
+                                                        eps: 1)
+        #expect(scale == [1, 1])
+        #expect(shift == [-0.5, -4])
+    }
+}
+
 @Suite struct LayerNormTests {
-    @Test func matchesDoubleReference() {
+    @Test(arguments: isaSets) func matchesDoubleReference(_ k: Kernels) {
         for c in [8, 16, 37, 96] {
             let rows = 5
             var rng = LCG(seed: UInt64(c))
@@ -70,15 +129,8 @@ import Testing
             let w = (0..<c).map { _ in 1 + rng.next() * 0.1 }
             let b = (0..<c).map { _ in rng.next() * 0.1 }
             var y = [Float](repeating: 0, count: rows * c)
-            x.withUnsafeBufferPointer { xp in
-                y.withUnsafeMutableBufferPointer { yp in
-                    w.withUnsafeBufferPointer { wp in
-                        b.withUnsafeBufferPointer { bp in
-                            LayerNormKernel.apply(xp.baseAddress!, yp.baseAddress!, rows: rows, channels: c,
-                                                  weight: wp.baseAddress!, bias: bp.baseAddress!, eps: 1e-6)
-                        }
-                    }
-                }
+            y.withUnsafeMutableBufferPointer { yp in
+                k.layerNorm(x, yp.baseAddress!, rows: rows, channels: c, weight: w, bias: b, eps: 1e-6)
             }
             for r in 0..<rows {
                 let row = x[(r * c)..<((r + 1) * c)].map(Double.init)
@@ -86,7 +138,7 @@ import Testing
                 let variance = row.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(c)
                 for j in 0..<c {
                     let want = (row[j] - mean) / (variance + 1e-6).squareRoot() * Double(w[j]) + Double(b[j])
-                    #expect(abs(Double(y[r * c + j]) - want) < 1e-5, "c=\(c) row \(r) col \(j)")
+                    #expect(abs(Double(y[r * c + j]) - want) < 1e-5, "\(k.isa) c=\(c) row \(r) col \(j)")
                 }
             }
         }
@@ -111,89 +163,174 @@ import Testing
         return out
     }
 
-    @Test(arguments: [(7, 9, 16, 7), (8, 8, 40, 7), (5, 6, 8, 3), (4, 13, 33, 7)])
-    func matchesNaive(_ shape: (Int, Int, Int, Int)) {
-        let (h, w, c, k) = shape
-        var rng = LCG(seed: UInt64(h * 1000 + w * 10 + c))
-        let x = (0..<(h * w * c)).map { _ in rng.next() }
-        let weight = (0..<(k * k * c)).map { _ in rng.next() * 0.2 }
-        let bias = (0..<c).map { _ in rng.next() }
-        let want = naive(x, h: h, w: w, c: c, k: k, weight: weight, bias: bias)
-        for threads in [1, 2] {
-            var out = [Float](repeating: .nan, count: h * w * c)
-            var padded = [Float](repeating: .nan, count: (h + k - 1) * (w + k - 1) * c)
-            x.withUnsafeBufferPointer { xp in
+    /// Shapes cover channel tails on every vector width, images narrower than the kernel, ConvMixer's 9×9 on a
+    /// 32-wide grid (reduced), and kernel sizes without a specialised path (1, 11).
+    static let shapes = [(7, 9, 16, 7), (8, 8, 40, 7), (5, 6, 8, 3), (4, 13, 33, 7), (6, 32, 20, 9), (3, 4, 24, 9),
+                         (5, 7, 18, 5), (4, 5, 17, 11), (3, 3, 5, 1)]
+
+    @Test(arguments: isaSets) func matchesNaive(_ kern: Kernels) {
+        for (h, w, c, k) in Self.shapes {
+            var rng = LCG(seed: UInt64(h * 1000 + w * 10 + c))
+            let x = (0..<(h * w * c)).map { _ in rng.next() }
+            let weight = (0..<(k * k * c)).map { _ in rng.next() * 0.2 }
+            let bias = (0..<c).map { _ in rng.next() }
+            let want = naive(x, h: h, w: w, c: c, k: k, weight: weight, bias: bias)
+            for parts in [1, 2] {
+                var out = [Float](repeating: .nan, count: h * w * c)
                 out.withUnsafeMutableBufferPointer { op in
-                    padded.withUnsafeMutableBufferPointer { pp in
-                        weight.withUnsafeBufferPointer { wp in
-                            bias.withUnsafeBufferPointer { bp in
-                                DepthwiseConv.pad(input: xp.baseAddress!, padded: pp.baseAddress!, height: h, width: w,
-                                                  channels: c, kernel: k)
-                                for part in 0..<threads {
-                                    DepthwiseConv.apply(input: xp.baseAddress!, output: op.baseAddress!, height: h,
-                                                        width: w, channels: c, kernel: k, weight: wp.baseAddress!,
-                                                        bias: bp.baseAddress!, padded: pp.baseAddress!,
-                                                        rows: (h * part / threads)..<(h * (part + 1) / threads), pad: false)
-                                }
-                            }
+                    bias.withUnsafeBufferPointer { bp in
+                        for part in 0..<parts {
+                            kern.depthwise(input: x, output: op.baseAddress!, height: h, width: w, channels: c, kernel: k,
+                                           weight: weight, rows: (h * part / parts)..<(h * (part + 1) / parts),
+                                           epilogue: KernelEpilogue(bias: bp.baseAddress))
                         }
                     }
                 }
+                let worst = zip(out, want).map { abs(Double($0) - $1) }.max() ?? .infinity
+                #expect(worst < 1e-5, "\(kern.isa) h\(h) w\(w) c\(c) k\(k) parts \(parts): max diff \(worst)")
             }
-            let worst = zip(out, want).map { abs(Double($0) - $1) }.max() ?? .infinity
-            #expect(worst < 1e-5, "h\(h) w\(w) c\(c) k\(k) parts \(threads): max diff \(worst)")
+        }
+    }
+
+    /// ConvMixer's block: x + BatchNorm(GELU(dwconv(x) + bias)) in one pass.
+    @Test(arguments: isaSets) func fusedGELUBatchNormResidual(_ kern: Kernels) {
+        let (h, w, c, k) = (6, 10, 21, 9)
+        var rng = LCG(seed: 9)
+        let x = (0..<(h * w * c)).map { _ in rng.next() }
+        let weight = (0..<(k * k * c)).map { _ in rng.next() * 0.2 }
+        let bias = (0..<c).map { _ in rng.next() }
+        let scale = (0..<c).map { _ in 1 + rng.next() * 0.5 }, shift = (0..<c).map { _ in rng.next() }
+        let conv = naive(x, h: h, w: w, c: c, k: k, weight: weight, bias: bias)
+        var out = [Float](repeating: .nan, count: h * w * c)
+        var residual = x
+        out.withUnsafeMutableBufferPointer { op in
+            residual.withUnsafeMutableBufferPointer { rp in
+                scale.withUnsafeBufferPointer { s in shift.withUnsafeBufferPointer { t in bias.withUnsafeBufferPointer { b in
+                    kern.depthwise(input: x, output: op.baseAddress!, height: h, width: w, channels: c, kernel: k,
+                                   weight: weight, rows: 0..<h,
+                                   epilogue: KernelEpilogue(bias: b.baseAddress, activation: .geluErf,
+                                                            postScale: s.baseAddress, postShift: t.baseAddress,
+                                                            residual: rp.baseAddress))
+                } } }
+            }
+        }
+        for i in 0..<(h * w * c) {
+            let want = referenceEpilogue(conv[i], col: i % c, bias: nil, activation: .geluErf, scale: scale, shift: shift)
+                + Double(x[i])
+            #expect(abs(Double(out[i]) - want) < 1e-5, "\(kern.isa) at \(i)")
         }
     }
 }
 
 @Suite struct GemmTests {
-    @Test func linearMatchesNaive() {
+    func naive(_ a: [Float], _ w: [Float], m: Int, n: Int, k: Int) -> [Double] {
+        var c = [Double](repeating: 0, count: m * n)
+        for i in 0..<m { for j in 0..<n {
+            var acc = 0.0
+            for t in 0..<k { acc += Double(a[i * k + t]) * Double(w[j * k + t]) }
+            c[i * n + j] = acc
+        } }
+        return c
+    }
+
+    @Test func openBLASMatchesNaive() {
         let m = 7, n = 5, k = 19
         var rng = LCG(seed: 3)
         let a = (0..<(m * k)).map { _ in rng.next() }
         let wt = (0..<(n * k)).map { _ in rng.next() }
         var c = [Float](repeating: .nan, count: m * n)
-        a.withUnsafeBufferPointer { ap in
-            wt.withUnsafeBufferPointer { wp in
-                c.withUnsafeMutableBufferPointer { Gemm.linear(ap.baseAddress!, wp.baseAddress!, $0.baseAddress!, m: m, n: n, k: k) }
-            }
-        }
-        for i in 0..<m { for j in 0..<n {
-            var acc = 0.0
-            for t in 0..<k { acc += Double(a[i * k + t]) * Double(wt[j * k + t]) }
-            #expect(abs(Double(c[i * n + j]) - acc) < 1e-5)
-        } }
+        c.withUnsafeMutableBufferPointer { Gemm.linear(a, wt, $0.baseAddress!, m: m, n: n, k: k) }
+        let want = naive(a, wt, m: m, n: n, k: k)
+        #expect(zip(c, want).allSatisfy { abs(Double($0) - $1) < 1e-5 })
         #expect(!Gemm.coreName.isEmpty)
     }
 
-    /// cnzoo's packed AVX-512 kernel against OpenBLAS: row tails (m not a multiple of 8), column masks (n not a
-    /// multiple of 32), K blocking (k > 512) and the split over 2 threads; nothing written past the output.
-    @Test func ownKernelCoversKBlocksAndTails() throws {
-        guard GemmEngine.ownKernelAvailable else { return }
-        for (m, n, k) in [(13, 45, 600), (8, 32, 512), (1, 1000, 768), (70, 96, 1537), (3, 7, 5)] {
+    /// Every ISA's packed kernel against a Double reference: row tails (m not a multiple of any register block),
+    /// partial panels (n not a multiple of 32 or of the vector width), K blocking (k > 384) and the split over
+    /// 2 threads (by rows, and by panels for few rows); nothing written past the output.
+    @Test(arguments: isaSets) func ownKernelCoversKBlocksAndTails(_ kern: Kernels) throws {
+        for (m, n, k) in [(13, 45, 600), (8, 32, 512), (1, 1000, 768), (70, 96, 1537), (3, 7, 5), (29, 20, 48)] {
             var rng = LCG(seed: UInt64(m * n + k))
             let a = (0..<(m * k)).map { _ in rng.next() }
             let w = (0..<(n * k)).map { _ in rng.next() }
-            var want = [Float](repeating: 0, count: m * n)
-            a.withUnsafeBufferPointer { ap in
-                w.withUnsafeBufferPointer { wp in
-                    want.withUnsafeMutableBufferPointer { Gemm.linear(ap.baseAddress!, wp.baseAddress!, $0.baseAddress!, m: m, n: n, k: k) }
-                }
-            }
+            let want = naive(a, w, m: m, n: n, k: k)
             for threads in [1, 2] {
                 // Sentinels after the output catch stores past the last column.
                 var got = [Float](repeating: .nan, count: m * n + 16)
                 got[(m * n)...].withUnsafeMutableBufferPointer { $0.update(repeating: 12345) }
-                a.withUnsafeBufferPointer { ap in
-                    got.withUnsafeMutableBufferPointer {
-                        GemmTesting.ownKernel(w, n: n, k: k, a: ap.baseAddress!, c: $0.baseAddress!, m: m, threads: threads)
-                    }
+                got.withUnsafeMutableBufferPointer {
+                    GemmTesting.ownKernel(w, n: n, k: k, a: a, c: $0.baseAddress!, m: m, threads: threads, kernels: kern)
                 }
-                let worst = zip(got.prefix(m * n), want).map { abs($0 - $1) }.max() ?? .infinity
-                #expect(worst < 1e-4, "m\(m) n\(n) k\(k) threads \(threads): max diff \(worst)")
+                let worst = zip(got.prefix(m * n), want).map { abs(Double($0) - $1) }.max() ?? .infinity
+                #expect(worst < 1e-4, "\(kern.isa) m\(m) n\(n) k\(k) threads \(threads): max diff \(worst)")
                 #expect(got[(m * n)...].allSatisfy { $0 == 12345 })
             }
         }
+    }
+
+    /// The fused epilogues: bias only, bias + ReLU, bias + GELU (both forms), BatchNorm after the activation, and
+    /// the scaled residual (written into the residual, across K blocks).
+    @Test(arguments: isaSets) func fusedEpiloguesMatchReference(_ kern: Kernels) {
+        let (m, n, k) = (17, 40, 400)
+        var rng = LCG(seed: 77)
+        let a = (0..<(m * k)).map { _ in rng.next() * 0.2 }
+        let w = (0..<(n * k)).map { _ in rng.next() * 0.2 }
+        let bias = (0..<n).map { _ in rng.next() }
+        let scale = (0..<n).map { _ in 1 + rng.next() * 0.5 }, shift = (0..<n).map { _ in rng.next() }
+        let res0 = (0..<(m * n)).map { _ in rng.next() }
+        let plain = naive(a, w, m: m, n: n, k: k)
+        let cases: [(KernelActivation, Bool, Bool)] = [(.none, false, false), (.relu, false, false),
+                                                       (.geluErf, false, false), (.geluTanh, true, false),
+                                                       (.none, true, true)]
+        for (act, bn, withResidual) in cases {
+            for threads in [1, 2] {
+                var c = [Float](repeating: .nan, count: m * n)
+                var res = res0
+                bias.withUnsafeBufferPointer { b in scale.withUnsafeBufferPointer { s in shift.withUnsafeBufferPointer { t in
+                    res.withUnsafeMutableBufferPointer { rp in c.withUnsafeMutableBufferPointer { cp in
+                        let e = KernelEpilogue(bias: b.baseAddress, activation: act, postScale: bn ? s.baseAddress : nil,
+                                               postShift: bn && !withResidual ? t.baseAddress : nil,
+                                               residual: withResidual ? rp.baseAddress : nil)
+                        GemmTesting.ownKernel(w, n: n, k: k, a: a, c: cp.baseAddress!, m: m, threads: threads,
+                                              kernels: kern, epilogue: e)
+                    } }
+                } } }
+                let got = withResidual ? res : c
+                for i in 0..<(m * n) {
+                    let want = referenceEpilogue(plain[i], col: i % n, bias: bias, activation: act, scale: bn ? scale : nil,
+                                                 shift: bn && !withResidual ? shift : nil) + (withResidual ? Double(res0[i]) : 0)
+                    #expect(abs(Double(got[i]) - want) < 1e-4, "\(kern.isa) \(act) bn \(bn) residual \(withResidual)")
+                }
+            }
+        }
+    }
+}
+
+/// The portable C path must stay portable: the kernel sources compile for arm64 (with only freestanding headers),
+/// using the toolchain's clang.
+@Suite struct PortabilityTests {
+    static let clang: String? = {
+        let candidates = [ProcessInfo.processInfo.environment["CNZOO_CLANG"], "/opt/swift/usr/bin/clang", "/usr/bin/clang"]
+        return candidates.compactMap { $0 }.first { FileManager.default.isExecutableFile(atPath: $0) }
+    }()
+
+    static let sources: URL = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("../../Sources/CNZooKernelsC").standardizedFileURL
+
+    @Test(.enabled(if: clang != nil, "no clang found (set CNZOO_CLANG)"))
+    func kernelSourcesCompileForArm64() throws {
+        let files = try FileManager.default.contentsOfDirectory(atPath: Self.sources.path).filter { $0.hasSuffix(".c") }.sorted()
+        #expect(files.contains("isa_portable.c") && files.contains("dispatch.c"))
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: Self.clang!)
+        p.currentDirectoryURL = Self.sources
+        p.arguments = ["--target=aarch64-linux-gnu", "-ffreestanding", "-fsyntax-only", "-Werror", "-Wall", "-Iinclude"] + files
+        let err = Pipe()
+        p.standardError = err
+        try p.run()
+        let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0, "\(message)")
     }
 }
 

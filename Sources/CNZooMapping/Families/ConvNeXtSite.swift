@@ -55,14 +55,18 @@ public enum ConvNeXtSite: Sendable, Equatable {
 public protocol ConvNeXtNaming {
     /// The name of `leaf` (`weight`, `bias`, or `` for layer scale) at `site`, plus accepted alternates.
     func convnextName(_ site: ConvNeXtSite, leaf: String) -> (name: String, alternates: [String])
-    /// The shape at `site` given the canonical shape (default: unchanged).
+    /// The shape at `site`, given the canonical shape after `convnextLayout`'s permutation if any (default:
+    /// unchanged). A different element order than canonical is a permutation, never a reshape.
     func convnextShape(_ site: ConvNeXtSite, canonical: [Int]) -> [Int]
+    /// How the tensor at `site` is laid out relative to canonical (default: `.reshape`; Keras kernels permute).
+    func convnextLayout(_ site: ConvNeXtSite, canonical: [Int]) -> Slot.Layout
     /// The file order, given slots in canonical order (default: unchanged).
     func convnextOrder(_ slots: [Slot]) -> [Slot]
 }
 
 extension ConvNeXtNaming {
     public func convnextShape(_ site: ConvNeXtSite, canonical: [Int]) -> [Int] { canonical }
+    public func convnextLayout(_ site: ConvNeXtSite, canonical: [Int]) -> Slot.Layout { .reshape }
     public func convnextOrder(_ slots: [Slot]) -> [Slot] { slots }
 
     /// The slots for a ConvNeXt spec.
@@ -71,9 +75,14 @@ extension ConvNeXtNaming {
         for p in spec.parameters() {
             guard let (site, leaf) = ConvNeXtSite.parse(p.name) else { continue }
             let n = convnextName(site, leaf: leaf)
+            let layout = convnextLayout(site, canonical: p.shape)
+            var laidOut = p.shape
+            if case let .permute(axes) = layout, axes.sorted() == Array(p.shape.indices) {
+                laidOut = TensorPermutation.permutedShape(p.shape, axes)
+            }
             slots.append(Slot(name: n.name, alternates: n.alternates, canonical: p.name,
-                              shape: convnextShape(site, canonical: p.shape), canonicalShape: p.shape,
-                              role: p.role))
+                              shape: convnextShape(site, canonical: laidOut), canonicalShape: p.shape,
+                              layout: layout, role: p.role))
         }
         return convnextOrder(slots)
     }

@@ -10,7 +10,7 @@ struct Convert: ParsableCommand {
         abstract: "Convert a checkpoint between formats and naming conventions (strict, streaming, bit-exact).",
         discussion: """
         Defaults: --to ms writes MindSpore Vision names (MindCV for ConvMixer), --to torch torchvision names (timm \
-        for ConvMixer), --to safetensors canonical names plus metadata (architecture, variant, source convention; \
+        for ConvMixer), --to keras a Keras 3 .weights.h5 for keras.applications ConvNeXt, --to safetensors canonical names plus metadata (architecture, variant, source convention; \
         source sha256 with --source-hash). Every source tensor must map to exactly one target tensor, or nothing \
         is written and the report lists missing, unexpected and mismatched names (exit 2). Optimizer state and bookkeeping are \
         dropped with a note. Conversion is bit-exact unless --dtype asks for a change (round-to-nearest-even, \

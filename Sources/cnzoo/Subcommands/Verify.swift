@@ -18,7 +18,7 @@ struct VerifyCommand: ParsableCommand {
         --variant V (no download): builds the deterministic SplitMix64 weights of convnext_V, runs them in Swift and \
         compares with logits recorded from the real torchvision and mindcv models (Fixtures/forward). \
         Then round-trips the weights through safetensors and torchvision .pth → MindCV .ckpt → MindSpore Vision .ckpt \
-        → torchvision .pth, checking bit-exactness and identical logits after every hop. \
+        → Keras .weights.h5 → torchvision .pth, checking bit-exactness and identical logits after every hop. \
         --checkpoint FILE: the same round trips and forward checks for your checkpoint (any format and convention). \
         Exit code 1 if any check fails. \
         --checkpoint FILE --images DIR (or --labels LIST): top-1/top-5 accuracy on labelled images (DIR/<class>/*.jpg|png, \

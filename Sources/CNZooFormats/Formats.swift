@@ -1,0 +1,46 @@
+import CNZooCore
+import CNZooKeras
+import CNZooMindSpore
+import CNZooNumPy
+import CNZooONNX
+import CNZooPyTorch
+import CNZooSafeTensors
+
+extension DetectedFormat {
+    /// An HDF5 file (Keras weights), recognised by its signature.
+    public static let hdf5 = DetectedFormat(.hdf5)
+}
+
+/// The format registry: every format cnzoo knows, one line each. Adding a format is one module with a
+/// `FormatPlugin` plus one line here (see docs/architecture.md, "Formats").
+public enum Formats {
+    /// Every format plug-in. Detection takes the strongest claim; ties go to the earlier entry.
+    public static let all: [any FormatPlugin] = [
+        SafeTensorsPlugin(),
+        KerasPlugin(),  // before PyTorch: a .keras archive is a zip too (told apart by its first member)
+        PyTorchPlugin(),
+        MindSporePlugin(),
+        NumPyPlugin(),
+        ONNXPlugin(),
+    ]
+
+    /// The plug-in for `format`, nil if none is registered.
+    public static func plugin(for format: CheckpointFormat) -> (any FormatPlugin)? {
+        all.first { $0.format == format }
+    }
+
+    /// The formats `CheckpointIO.write` can produce, in registry order.
+    public static var writable: [CheckpointFormat] { all.filter(\.canWrite).map(\.format) }
+
+    /// The strongest claim on `probe` among `plugins` (default: the registry) and the plug-in that made it, nil when
+    /// none recognises it. Ties go to the earlier plug-in.
+    public static func detect(_ probe: FormatProbe,
+                              among plugins: [any FormatPlugin] = all) -> (match: FormatMatch, plugin: any FormatPlugin)? {
+        var best: (match: FormatMatch, plugin: any FormatPlugin)?
+        for p in plugins {
+            guard let m = p.detect(probe) else { continue }
+            if best == nil || m.strength > best!.match.strength { best = (m, p) }
+        }
+        return best
+    }
+}

@@ -1,0 +1,364 @@
+// The kernels, written once over GCC/clang vector extensions and compiled once per ISA: isa_avx512.c,
+// isa_avx2.c and isa_portable.c include this file after defining
+//   CNZ_VL      floats per vector (16, 8, 4)
+//   CNZ_MR      GEMM rows per register block
+//   CNZ_DW_PX   output pixels per depthwise-conv register block
+//   CNZ_HAS_FMA 1 when the target has fused multiply-add (never emulated: a libm fmaf per lane would be ~20× slower)
+//   CNZ_SUFFIX  the name suffix, CNZ_ISA_ID the cnz_isa value
+// under a target attribute for their ISA. Everything here is static except the table `cnz_kernels_<suffix>`.
+// Nothing here includes a header (the includer does, before its target attribute starts).
+
+#define CNZ_CAT2(a, b) a##_##b
+#define CNZ_CAT(a, b) CNZ_CAT2(a, b)
+#define FN(name) CNZ_CAT(name, CNZ_SUFFIX)
+#define INLINE static inline __attribute__((always_inline))
+
+typedef float vf __attribute__((vector_size(CNZ_VL * 4)));
+typedef int32_t vi __attribute__((vector_size(CNZ_VL * 4)));
+/// The same vector with 4-byte alignment: loads and stores through it need no alignment.
+typedef float vfu __attribute__((vector_size(CNZ_VL * 4), aligned(4), may_alias));
+
+#if CNZ_HAS_FMA && defined(__clang__)
+#define FMA(a, b, c) __builtin_elementwise_fma((a), (b), (c))
+#else
+#define FMA(a, b, c) ((a) * (b) + (c))
+#endif
+
+INLINE vf LD(const float *p) { return *(const vfu *)p; }
+INLINE void ST(float *p, vf v) { *(vfu *)p = v; }
+INLINE vf SPLAT(float x) { return (vf){0} + x; }
+INLINE vf SEL(vi m, vf a, vf b) { return (vf)((m & (vi)a) | (~m & (vi)b)); }
+INLINE vf VMAX(vf a, vf b) { return SEL(a > b, a, b); }
+INLINE vf VMIN(vf a, vf b) { return SEL(a < b, a, b); }
+
+/// The first `cnt` (1…CNZ_VL) floats at p, zeros after.
+INLINE vf LDN(const float *p, int cnt) {
+    if (cnt == CNZ_VL) return LD(p);
+    float t[CNZ_VL] = {0};
+    for (int i = 0; i < cnt; i++) t[i] = p[i];
+    return LD(t);
+}
+
+/// Stores the first `cnt` lanes of v at p.
+INLINE void STN(float *p, vf v, int cnt) {
+    if (cnt == CNZ_VL) {
+        ST(p, v);
+        return;
+    }
+    float t[CNZ_VL];
+    ST(t, v);
+    for (int i = 0; i < cnt; i++) p[i] = t[i];
+}
+
+INLINE float HSUM(vf v) {
+    float t[CNZ_VL];
+    ST(t, v);
+    float s = 0;
+    for (int i = 0; i < CNZ_VL; i++) s += t[i];
+    return s;
+}
+
+/// erf: odd degree-13 numerator over even degree-8 denominator on [-4, 4] (Eigen/XLA's float form), abs err ≈ 3.5e-7.
+INLINE vf verf(vf x) {
+    x = VMIN(VMAX(x, SPLAT(-4.0f)), SPLAT(4.0f));
+    vf x2 = x * x;
+    vf p = FMA(x2, SPLAT(-2.72614225801306e-10f), SPLAT(2.77068142495902e-08f));
+    p = FMA(p, x2, SPLAT(-2.10102402082508e-06f));
+    p = FMA(p, x2, SPLAT(-5.69250639462346e-05f));
+    p = FMA(p, x2, SPLAT(-7.34990630326855e-04f));
+    p = FMA(p, x2, SPLAT(-2.95459980854025e-03f));
+    p = FMA(p, x2, SPLAT(-1.60960333262415e-02f));
+    p = p * x;
+    vf q = FMA(x2, SPLAT(-1.45660718464996e-05f), SPLAT(-2.13374055278905e-04f));
+    q = FMA(q, x2, SPLAT(-1.68282697438203e-03f));
+    q = FMA(q, x2, SPLAT(-7.37332916720468e-03f));
+    q = FMA(q, x2, SPLAT(-1.42647390514189e-02f));
+    return p / q;
+}
+
+/// e^x: x = n·ln2 + r (n rounded with the 1.5·2^23 trick), degree-6 polynomial (Cephes expf) for e^r, 2^n from
+/// exponent bits; inputs clamped to [-87.3, 88.3]. Max relative error ≈ 1.2e-7.
+INLINE vf vexp(vf x) {
+    x = VMIN(VMAX(x, SPLAT(-87.3f)), SPLAT(88.3f));
+    const float magic = 12582912.0f;
+    vf t = x * 1.44269504088896341f + magic;
+    vf n = t - magic;
+    vf r = FMA(n, SPLAT(-0.693359375f), x);
+    r = FMA(n, SPLAT(2.12194440e-4f), r);
+    vf p = FMA(r, SPLAT(1.9875691500e-4f), SPLAT(1.3981999507e-3f));
+    p = FMA(p, r, SPLAT(8.3334519073e-3f));
+    p = FMA(p, r, SPLAT(4.1665795894e-2f));
+    p = FMA(p, r, SPLAT(1.6666665459e-1f));
+    p = FMA(p, r, SPLAT(5.0000001201e-1f));
+    vf er = FMA(p, r * r, r) + 1.0f;
+    vi bits = (((vi)t - (vi)SPLAT(magic)) + 127) << 23;
+    return er * (vf)bits;
+}
+
+INLINE vf vgelu_erf(vf x) {
+    vf h = x * 0.5f;
+    return FMA(h, verf(x * 0.70710678118654752f), h);
+}
+
+/// tanh-form GELU as x / (1 + e^(−2u)), which equals 0.5·x·(1 + tanh(u)).
+INLINE vf vgelu_tanh(vf x) {
+    vf u = FMA(x * x * x, SPLAT(0.044715f), x) * 0.79788456080286536f;
+    return x / (vexp(u * -2.0f) + 1.0f);
+}
+
+INLINE vf vact(vf v, cnz_activation act) {
+    switch (act) {
+    case CNZ_ACT_RELU: return VMAX(v, SPLAT(0));
+    case CNZ_ACT_GELU_ERF: return vgelu_erf(v);
+    case CNZ_ACT_GELU_TANH: return vgelu_tanh(v);
+    default: return v;
+    }
+}
+
+/// The epilogue up to (not including) the residual, for `cnt` columns starting at column j.
+INLINE vf epi(vf v, const cnz_epilogue *e, size_t j, int cnt) {
+    if (e->bias) v += LDN(e->bias + j, cnt);
+    v = vact(v, e->act);
+    if (e->post_scale && e->post_shift) return FMA(v, LDN(e->post_scale + j, cnt), LDN(e->post_shift + j, cnt));
+    if (e->post_scale) v *= LDN(e->post_scale + j, cnt);
+    if (e->post_shift) v += LDN(e->post_shift + j, cnt);
+    return v;
+}
+
+static void FN(math)(cnz_math_op op, const float *x, float *y, size_t count) {
+    for (size_t i = 0; i < count; i += CNZ_VL) {
+        int cnt = count - i < CNZ_VL ? (int)(count - i) : CNZ_VL;
+        vf v = LDN(x + i, cnt);
+        switch (op) {
+        case CNZ_MATH_ERF: v = verf(v); break;
+        case CNZ_MATH_EXP: v = vexp(v); break;
+        case CNZ_MATH_GELU_ERF: v = vgelu_erf(v); break;
+        case CNZ_MATH_GELU_TANH: v = vgelu_tanh(v); break;
+        }
+        STN(y + i, v, cnt);
+    }
+}
+
+static void FN(rows)(const float *x, float *y, int rows, int cols, const cnz_epilogue *e) {
+    for (int r = 0; r < rows; r++) {
+        size_t o = (size_t)r * cols;
+        for (int j = 0; j < cols; j += CNZ_VL) {
+            int cnt = cols - j < CNZ_VL ? cols - j : CNZ_VL;
+            vf v = epi(LDN(x + o + j, cnt), e, j, cnt);
+            if (e->residual) v += LDN(e->residual + o + j, cnt);
+            STN(y + o + j, v, cnt);
+        }
+    }
+}
+
+static void FN(layernorm)(const float *x, float *y, int rows, int c, const float *weight, const float *bias,
+                          float eps) {
+    float inv_c = 1.0f / (float)c;
+    for (int r = 0; r < rows; r++) {
+        const float *xr = x + (size_t)r * c;
+        float *yr = y + (size_t)r * c;
+        vf acc = SPLAT(0);
+        for (int j = 0; j < c; j += CNZ_VL) acc += LDN(xr + j, c - j < CNZ_VL ? c - j : CNZ_VL);
+        float mean = HSUM(acc) * inv_c;
+        vf m = SPLAT(mean);
+        acc = SPLAT(0);
+        for (int j = 0; j < c; j += CNZ_VL) {
+            int cnt = c - j < CNZ_VL ? c - j : CNZ_VL;
+            vf d = LDN(xr + j, cnt) - m;
+            if (cnt < CNZ_VL) d = LDN((const float *)&d, cnt);  // padding lanes would add mean²
+            acc = FMA(d, d, acc);
+        }
+        vf s = SPLAT(1.0f / __builtin_sqrtf(HSUM(acc) * inv_c + eps));
+        for (int j = 0; j < c; j += CNZ_VL) {
+            int cnt = c - j < CNZ_VL ? c - j : CNZ_VL;
+            STN(yr + j, FMA((LDN(xr + j, cnt) - m) * s, LDN(weight + j, cnt), LDN(bias + j, cnt)), cnt);
+        }
+    }
+}
+
+static void FN(avgpool)(const float *x, float *out, int n, int hw, int c) {
+    float inv = 1.0f / (float)hw;
+    for (int b = 0; b < n; b++) {
+        const float *xb = x + (size_t)b * hw * c;
+        for (int j = 0; j < c; j += CNZ_VL) {
+            int cnt = c - j < CNZ_VL ? c - j : CNZ_VL;
+            vf acc = SPLAT(0);
+            for (int i = 0; i < hw; i++) acc += LDN(xb + (size_t)i * c + j, cnt);
+            STN(out + (size_t)b * c + j, acc * inv, cnt);
+        }
+    }
+}
+
+// ---- GEMM: C = A · Wᵀ with W packed in CNZ_PANEL-column panels; register block R rows × NR columns --------------
+
+#define NR (2 * CNZ_VL)
+#define KC 384
+#define MB 96
+
+/// R rows × NR columns over kn steps into tile [R][NR]; b walks a panel (row stride CNZ_PANEL).
+INLINE void FN(micro)(const float *a, size_t lda, const float *b, int kn, float *tile, const int R) {
+    vf acc0[CNZ_MR], acc1[CNZ_MR];
+    for (int r = 0; r < R; r++) acc0[r] = acc1[r] = SPLAT(0);
+    for (int kk = 0; kk < kn; kk++) {
+        vf b0 = LD(b + (size_t)kk * CNZ_PANEL), b1 = LD(b + (size_t)kk * CNZ_PANEL + CNZ_VL);
+        for (int r = 0; r < R; r++) {
+            vf av = SPLAT(a[(size_t)r * lda + kk]);
+            acc0[r] = FMA(av, b0, acc0[r]);
+            acc1[r] = FMA(av, b1, acc1[r]);
+        }
+    }
+    for (int r = 0; r < R; r++) {
+        ST(tile + r * NR, acc0[r]);
+        ST(tile + r * NR + CNZ_VL, acc1[r]);
+    }
+}
+
+/// Writes a finished tile: adds what earlier K blocks left in C, then stores raw sums (not the last K block) or
+/// applies the epilogue. `row` is the tile's first row (for the residual), `col` its first column.
+static void FN(finish)(const float *tile, float *c, int n, int row, int nrows, int col, int ncols, int accumulate,
+                       int last, const cnz_epilogue *e) {
+    for (int r = 0; r < nrows; r++) {
+        for (int h = 0; h < NR; h += CNZ_VL) {
+            int cnt = ncols - h < CNZ_VL ? ncols - h : CNZ_VL;
+            if (cnt <= 0) break;
+            size_t o = (size_t)(row + r) * n + col + h;
+            vf v = LD(tile + r * NR + h);
+            if (accumulate) v += LDN(c + o, cnt);
+            if (!last) {
+                STN(c + o, v, cnt);
+                continue;
+            }
+            v = epi(v, e, col + h, cnt);
+            if (e->residual) {
+                STN(e->residual + o, LDN(e->residual + o, cnt) + v, cnt);
+            } else {
+                STN(c + o, v, cnt);
+            }
+        }
+    }
+}
+
+static void FN(gemm)(const float *a, const float *packed, float *c, int rows, int n, int k, int p_begin, int p_end,
+                     const cnz_epilogue *e) {
+    float tile[CNZ_MR * NR] __attribute__((aligned(64)));
+    for (int k0 = 0; k0 < k; k0 += KC) {
+        int kn = k - k0 < KC ? k - k0 : KC;
+        int accumulate = k0 > 0, last = k0 + kn >= k;
+        for (int i0 = 0; i0 < rows; i0 += MB) {
+            int i_end = rows - i0 < MB ? rows : i0 + MB;
+            for (int p = p_begin; p < p_end; p++) {
+                for (int sub = 0; sub < CNZ_PANEL; sub += NR) {
+                    int col = p * CNZ_PANEL + sub;
+                    if (col >= n) break;
+                    int ncols = n - col < NR ? n - col : NR;
+                    const float *b = packed + (size_t)p * k * CNZ_PANEL + (size_t)k0 * CNZ_PANEL + sub;
+                    int i = i0;
+                    for (; i + CNZ_MR <= i_end; i += CNZ_MR) {
+                        FN(micro)(a + (size_t)i * k + k0, k, b, kn, tile, CNZ_MR);
+                        FN(finish)(tile, c, n, i, CNZ_MR, col, ncols, accumulate, last, e);
+                    }
+                    for (; i + 4 <= i_end; i += 4) {
+                        FN(micro)(a + (size_t)i * k + k0, k, b, kn, tile, 4);
+                        FN(finish)(tile, c, n, i, 4, col, ncols, accumulate, last, e);
+                    }
+                    for (; i < i_end; i++) {
+                        FN(micro)(a + (size_t)i * k + k0, k, b, kn, tile, 1);
+                        FN(finish)(tile, c, n, i, 1, col, ncols, accumulate, last, e);
+                    }
+                }
+            }
+        }
+    }
+}
+
+// ---- Depthwise convolution ----------------------------------------------------------------------------------------
+
+/// Any k, any channel count: `cnt` channels from ch of pixel (y, x), bounds tested per tap (borders of unusual k and
+/// channel tails only).
+INLINE vf FN(dw_pixel)(const float *in, int h, int w, int c, int k, const float *wt, int y, int x, int ch, int cnt) {
+    int p = k / 2;
+    vf acc = SPLAT(0);
+    for (int ky = 0; ky < k; ky++) {
+        int iy = y + ky - p;
+        if (iy < 0 || iy >= h) continue;
+        for (int kx = 0; kx < k; kx++) {
+            int ix = x + kx - p;
+            if (ix < 0 || ix >= w) continue;
+            acc = FMA(LDN(in + ((size_t)iy * w + ix) * c + ch, cnt), LDN(wt + (size_t)(ky * k + kx) * c + ch, cnt), acc);
+        }
+    }
+    return acc;
+}
+
+/// Stores one finished output vector: the epilogue without the bias (already in the sum), then the residual.
+INLINE void FN(dw_store)(float *out, size_t o, vf v, const cnz_epilogue *post, int ch, int cnt) {
+    v = epi(v, post, ch, cnt);
+    if (post->residual) v += LDN(post->residual + o, cnt);
+    STN(out + o, v, cnt);
+}
+
+/// One output row for a compile-time K ≤ 9: CNZ_DW_PX pixels × one vector of channels per register block. The
+/// K + PX − 1 input vectors of a row are loaded once (zero outside the image) and shared by all taps and pixels.
+INLINE void FN(dw_row)(const float *in, float *out, int h, int w, int c, const int K, const float *wt, int y,
+                       const cnz_epilogue *e, const cnz_epilogue *post) {
+    const int p = K / 2;
+    int ky_lo = y < p ? p - y : 0, ky_hi = y + p >= h ? h - y + p : K;
+    int cv = c / CNZ_VL * CNZ_VL;
+    for (int ch = 0; ch < cv; ch += CNZ_VL) {
+        vf b = e->bias ? LD(e->bias + ch) : SPLAT(0);
+        for (int x = 0; x < w; x += CNZ_DW_PX) {
+            vf acc[CNZ_DW_PX];
+            for (int i = 0; i < CNZ_DW_PX; i++) acc[i] = b;
+            for (int ky = ky_lo; ky < ky_hi; ky++) {
+                const float *row = in + (size_t)(y + ky - p) * w * c + ch;
+                const float *wrow = wt + (size_t)ky * K * c + ch;
+                vf vin[CNZ_DW_PX + 8];
+                for (int j = 0; j < CNZ_DW_PX + K - 1; j++) {
+                    int col = x - p + j;
+                    vin[j] = col >= 0 && col < w ? LD(row + (size_t)col * c) : SPLAT(0);
+                }
+                for (int kx = 0; kx < K; kx++) {
+                    vf wv = LD(wrow + (size_t)kx * c);
+                    for (int i = 0; i < CNZ_DW_PX; i++) acc[i] = FMA(vin[i + kx], wv, acc[i]);
+                }
+            }
+            int np = w - x < CNZ_DW_PX ? w - x : CNZ_DW_PX;
+            for (int i = 0; i < np; i++) FN(dw_store)(out, ((size_t)y * w + x + i) * c + ch, acc[i], post, ch, CNZ_VL);
+        }
+    }
+    for (int ch = cv; ch < c; ch += CNZ_VL) {
+        int cnt = c - ch;
+        vf b = e->bias ? LDN(e->bias + ch, cnt) : SPLAT(0);
+        for (int x = 0; x < w; x++) {
+            vf v = b + FN(dw_pixel)(in, h, w, c, K, wt, y, x, ch, cnt);
+            FN(dw_store)(out, ((size_t)y * w + x) * c + ch, v, post, ch, cnt);
+        }
+    }
+}
+
+static void FN(dwconv)(const float *in, float *out, int h, int w, int c, int k, const float *wt, int y_begin,
+                       int y_end, const cnz_epilogue *e) {
+    cnz_epilogue post = *e;
+    post.bias = 0;
+    for (int y = y_begin; y < y_end; y++) {
+        switch (k) {
+        case 3: FN(dw_row)(in, out, h, w, c, 3, wt, y, e, &post); break;
+        case 5: FN(dw_row)(in, out, h, w, c, 5, wt, y, e, &post); break;
+        case 7: FN(dw_row)(in, out, h, w, c, 7, wt, y, e, &post); break;
+        case 9: FN(dw_row)(in, out, h, w, c, 9, wt, y, e, &post); break;
+        default:
+            for (int ch = 0; ch < c; ch += CNZ_VL) {
+                int cnt = c - ch < CNZ_VL ? c - ch : CNZ_VL;
+                vf b = e->bias ? LDN(e->bias + ch, cnt) : SPLAT(0);
+                for (int x = 0; x < w; x++) {
+                    vf v = b + FN(dw_pixel)(in, h, w, c, k, wt, y, x, ch, cnt);
+                    FN(dw_store)(out, ((size_t)y * w + x) * c + ch, v, &post, ch, cnt);
+                }
+            }
+        }
+    }
+}
+
+const cnz_kernels FN(cnz_kernels) = {
+    CNZ_ISA_ID, FN(gemm), FN(dwconv), FN(layernorm), FN(rows), FN(avgpool), FN(math),
+};
