@@ -21,6 +21,7 @@ public enum Formats {
         PyTorchPlugin(),
         MindSporePlugin(),
         NumPyPlugin(),
+        NpzPlugin(),
         ONNXPlugin(),
     ]
 
