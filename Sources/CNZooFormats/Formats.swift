@@ -2,6 +2,7 @@ import CNZooCore
 import CNZooKeras
 import CNZooMindSpore
 import CNZooNumPy
+import CNZooONNX
 import CNZooPyTorch
 import CNZooSafeTensors
 
@@ -16,6 +17,7 @@ public enum Formats {
         NumPyPlugin(),
         NpzPlugin(),
         KerasPlugin(),
+        ONNXPlugin(),
     ]
 
     /// The plug-in for `format`, nil if none is registered.
