@@ -110,6 +110,9 @@ public struct FormatMatch: Sendable {
         case structure = 2
         /// A magic number (zip, HDF5, `\x93NUMPY`).
         case signature = 3
+        /// A magic number plus content only this format has, for containers several formats share (a zip whose
+        /// first entry is an `.npy` array, a Keras `.keras` zip): beats the container's generic claim.
+        case specific = 4
 
         public static func < (a: Strength, b: Strength) -> Bool { a.rawValue < b.rawValue }
     }

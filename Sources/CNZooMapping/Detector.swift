@@ -35,9 +35,17 @@ public enum Detector {
             n.split(separator: ".").reduce(m) { max($0, Int($1) ?? 0) }
         })
         var found: [(Detection, Int)] = []
+        for case let convention as any SelfDescribingConvention in Conventions.all {
+            guard let (spec, _) = convention.describe(names: names, shapes: shapes),
+                  let family = ArchitectureFamilies.all.first(where: { $0.name == spec.family }),
+                  let plan = try? Mapper.plan(names: names, shapes: shapes, convention: convention, spec: spec) else { continue }
+            found.append((Detection(convention: convention, family: family.name, spec: spec,
+                                    variant: family.variantName(spec), prefix: "", confidence: plan.report.matchFraction,
+                                    hints: hints(prefix: "", spec: spec, report: plan.report), report: plan.report), 0))
+        }
         for family in ArchitectureFamilies.all {
             let skeletons = family.skeletons(maxIndex: maxIdx)
-            for convention in Conventions.all {
+            for convention in Conventions.all where !(convention is any SelfDescribingConvention) {
                 let skeletonSlots = skeletons.compactMap { convention.slots(for: $0) }.flatMap { $0 }
                 guard !skeletonSlots.isEmpty else { continue }
                 var lookup: [String: String] = [:]

@@ -25,9 +25,8 @@ public struct MappingFailure: Error, CustomStringConvertible, Sendable {
     public var target: String
 
     public var description: String {
-        var s = "tensors do not match \(report.convention) naming for \(target): \(report.mapped) mapped, "
-            + "\(report.missing.count) missing, \(report.unexpected.count) unexpected, "
-            + "\(report.shapeMismatch.count) shape mismatches\n" + report.problemSummary()
+        var s = "tensors do not match \(report.convention) naming for \(target): \(report.countSummary)\n"
+            + report.problemSummary()
         if let hint { s += "\nhint: \(hint)" }
         s += "\n(use --allow-unmapped to carry unexpected tensors and accept missing ones)"
         return s
@@ -51,8 +50,10 @@ public struct MappingPlan: Sendable {
 /// Maps checkpoints between a convention's names and the canonical names, strictly, without copying tensor bytes.
 public enum Mapper {
     /// Plans how `tensors` (names and shapes only) map onto `convention`'s slots for `spec`.
-    public static func plan(names: [String], shapes: [[Int]], convention: any NamingConvention,
+    public static func plan(names given: [String], shapes: [[Int]], convention: any NamingConvention,
                             spec: any ArchitectureSpec, options: MappingOptions = MappingOptions()) throws -> MappingPlan {
+        // A self-describing convention respells the names first (Keras legacy layer paths → .weights.h5 paths).
+        let names = (convention as? any SelfDescribingConvention)?.describe(names: given, shapes: shapes)?.names ?? given
         guard let slots = convention.slots(for: spec) else {
             throw CNZooError(.mapping, "the \(convention.name) convention does not name \(spec.family) models")
         }
@@ -66,6 +67,7 @@ public enum Mapper {
                                    mapped: 0, missing: [], unexpected: [], shapeMismatch: [], duplicates: [],
                                    dropped: [], carried: [], notes: [])
         var carried: [Int] = []
+        var wrongShape = Set<Int>()   // slots whose tensor is present with the wrong shape: not also "missing"
         var alternatesUsed = 0
         for (i, raw) in names.enumerated() {
             let name = raw.hasPrefix(options.prefix) ? String(raw.dropFirst(options.prefix.count)) : raw
@@ -89,6 +91,7 @@ public enum Mapper {
             let s = slots[slot]
             guard s.accepts(shape: shapes[i]) else {
                 report.shapeMismatch.append(.init(name: raw, expected: s.shape, found: shapes[i]))
+                wrongShape.insert(slot)
                 continue
             }
             if filled[slot] != nil {
@@ -99,27 +102,32 @@ public enum Mapper {
             filled[slot] = i
             report.mapped += 1
         }
-        report.missing = zip(slots, filled).filter { $0.1 == nil }.map(\.0.name)
+        report.missing = slots.indices.filter { filled[$0] == nil && !wrongShape.contains($0) }.map { slots[$0].name }
         if alternatesUsed > 0 {
-            report.notes.append("\(alternatesUsed) tensors used an alternative spelling accepted by \(convention.name)")
+            report.notes.append("\(Plural.count(alternatesUsed, "tensor")) used an alternative spelling accepted by "
+                                + convention.name)
         }
         let optimizer = report.dropped.filter { $0.kind == .optimizer }.count
         let ema = report.dropped.filter { $0.kind == .ema }.count
-        if optimizer > 0 { report.notes.append("dropped \(optimizer) optimizer-state tensors (keep: --keep-optimizer)") }
+        if optimizer > 0 {
+            report.notes.append("dropped \(Plural.count(optimizer, "optimizer-state tensor")) (keep: --keep-optimizer)")
+        }
         if ema > 0 {
             report.notes.append("dropped the \(ema)-tensor EMA copy (`ema.*`) saved next to the weights; converted the "
                                 + "raw weights")
         }
         let bookkeeping = report.dropped.count - optimizer - ema
         if bookkeeping > 0 {
-            report.notes.append("dropped \(bookkeeping) bookkeeping tensors (step counters, learning rate, "
-                                + "num_batches_tracked)")
+            report.notes.append("dropped \(Plural.count(bookkeeping, "bookkeeping tensor")) (step counters, learning "
+                                + "rate, num_batches_tracked)")
         }
         if options.allowUnmapped && !report.unexpected.isEmpty {
-            report.notes.append("carried \(report.unexpected.count) unmapped tensors under their own names")
+            report.notes.append("carried \(Plural.count(report.unexpected.count, "unmapped tensor")) under their own names")
         }
         if options.allowUnmapped && !report.missing.isEmpty {
-            report.notes.append("\(report.missing.count) expected tensors are missing from the source")
+            let n = report.missing.count
+            report.notes.append("\(Plural.count(n, "expected tensor")) \(n == 1 ? "is" : "are") missing from the source: "
+                                + report.missing.joined(separator: ", "))
         }
         return MappingPlan(slots: slots, source: filled, carried: carried, report: report)
     }

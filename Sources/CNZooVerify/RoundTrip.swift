@@ -26,7 +26,7 @@ public struct RoundTrip: Sendable {
     public var label: String { hops.map { "\($0.convention) .\($0.target.fileExtension)" }.joined(separator: " → ") }
 
     /// The round trips `verify` runs for a family: canonical names through safetensors, then the chain between the
-    /// frameworks' own names (ConvNeXt: torchvision .pth → MindCV .ckpt → MindSpore Vision .ckpt → torchvision .pth;
+    /// frameworks' own names (ConvNeXt: torchvision .pth → MindCV .ckpt → MindSpore Vision .ckpt → Keras .weights.h5 → torchvision .pth;
     /// ConvMixer: timm .pth → MindCV .ckpt → timm .pth), checked after every hop.
     public static func standard(for family: Family) -> [RoundTrip] {
         let safetensors = RoundTrip([Hop("canonical", .safetensors)])
@@ -35,7 +35,7 @@ public struct RoundTrip: Sendable {
             return [safetensors, RoundTrip([Hop("timm", .torch), Hop("mindcv", .ms), Hop("timm", .torch)])]
         default:
             return [safetensors, RoundTrip([Hop("torchvision", .torch), Hop("mindcv", .ms), Hop("mindvision", .ms),
-                                            Hop("torchvision", .torch)])]
+                                            Hop("keras", .keras), Hop("torchvision", .torch)])]
         }
     }
 

@@ -23,9 +23,13 @@ struct CNZooCommand: ParsableCommand {
             var command = try parseAsRoot()
             try command.run()
         } catch {
-            // Usage errors exit 2 like every other input error (ArgumentParser's default would be 64).
+            // Usage errors exit 2 like every other input error (ArgumentParser's default would be 64); with --json
+            // they are one error document on stdout too, like every other failure.
             if exitCode(for: error) == .validationFailure {
                 printError(fullMessage(for: error))
+                if CommandLine.arguments.dropFirst().contains("--json") {
+                    try? Output.printJSON(ErrorReport(CNZooError(.usage, message(for: error))))
+                }
                 exit(withError: ExitCode(ExitStatus.inputError))
             }
             exit(withError: error)

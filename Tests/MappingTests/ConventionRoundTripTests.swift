@@ -11,7 +11,10 @@ import Testing
     @Test(arguments: pairs)
     func convnextPairRoundTrips(_ a: String, _ b: String) throws {
         let ca = try #require(Conventions.named(a)), cb = try #require(Conventions.named(b))
-        for spec in [Micro.convnext, Micro.convnextNoScale] {
+        // Keras names blocks by global counters, so stages of equal width (convnextNoScale's dims [4,4,8,8]) cannot
+        // be told apart from the names: that spec is left out for keras (KerasConventionTests covers no-scale).
+        let keras = [a, b].contains("keras")
+        for spec in [Micro.convnext, Micro.convnextNoScale] where !(keras && spec == Micro.convnextNoScale) {
             let source = try Micro.spelled(spec, ca)
             let there = try Micro.convert(source, to: cb)
             #expect(try Micro.identical(there, Micro.spelled(spec, cb)), "\(a) → \(b) differs from direct encoding")

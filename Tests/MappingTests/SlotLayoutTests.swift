@@ -10,7 +10,7 @@ private struct KerasLayoutConvention: NamingConvention, ConvNeXtNaming {
     var name: String { "keras-layout-test" }
     var framework: Framework { .neutral }
     var summary: String { "canonical names, Keras kernel layouts" }
-    func numerics(family: String) -> Numerics? { nil }
+    func numerics(family: Family) -> Numerics? { nil }
     func slots(for spec: any ArchitectureSpec) -> [Slot]? { (spec as? ConvNeXtSpec).map(convnextSlots) }
     func synthesizedBuffers(for spec: any ArchitectureSpec) -> [String: [SynthesizedBuffer]] { [:] }
 

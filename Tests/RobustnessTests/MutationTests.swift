@@ -65,20 +65,8 @@ import Testing
         }
     }
 
-    /// SplitMix64: a fixed seed, so every run tests the same mutants.
-    struct SplitMix64: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     @Test(.timeLimit(.minutes(3))) func thousandBitFlipMutantsPerFormat() throws {
-        var rng = SplitMix64(state: 0x636E_7A6F_6F21)
+        var rng = SplitMix64(state: 0x636E_7A6F_6F21)  // a fixed seed: every run tests the same mutants
         var perFormat: [String: (mutants: Int, refused: Int)] = [:]
         let byFormat = Dictionary(grouping: Self.fixtures, by: \.format)
         for (format, entries) in byFormat.sorted(by: { $0.key < $1.key }) {

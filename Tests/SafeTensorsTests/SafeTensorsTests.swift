@@ -77,19 +77,6 @@ func sha256(_ t: TensorEntry) throws -> String {
     }
 }
 
-/// A small deterministic generator for property tests (SplitMix64).
-struct SplitMix64 {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-}
-
 @Suite struct SafeTensorsRoundTripTests {
     /// Random checkpoints: shapes of rank 0–4 (zero-size dims included) × every known dtype, random bytes, random
     /// metadata. Write → read must give identical names, order, dtypes, shapes, bytes and metadata; writing the

@@ -3,17 +3,28 @@ import Foundation
 
 /// A small JSON Schema (draft 2020-12) checker for the keywords `Zoo/schema.json` uses: `type`, `const`, `enum`,
 /// `required`, `properties`, `items`, `oneOf`, `$ref` (local `#/$defs/...`), `minimum`, `maximum`,
-/// `exclusiveMinimum`, `minItems`, `maxItems`, `pattern`. Any other keyword in the schema is reported, so the
-/// schema cannot silently outgrow this checker. (The full check is `scripts/interop/check_zoo_schema.py` with Python
+/// `exclusiveMinimum`, `minItems`, `maxItems`, `pattern`, `additionalProperties`, and `$ref` to another schema by
+/// its `$id` (given in `others`). Any other keyword in the schema is reported, so the schema cannot silently outgrow
+/// this checker. (The full checks are `scripts/interop/check_zoo_schema.py` and `check_json_schema.py` with Python
 /// `jsonschema`.)
 struct SchemaSubset {
     let root: JSONValue
+    /// Other schemas a `$ref` may name, by `$id`.
+    let others: [String: JSONValue]
     static let understood: Set<String> = [
         "$schema", "$id", "$defs", "title", "description", "type", "const", "enum", "required", "properties", "items",
         "oneOf", "$ref", "minimum", "maximum", "exclusiveMinimum", "minItems", "maxItems", "pattern",
+        "additionalProperties",
     ]
 
-    init(_ root: JSONValue) { self.root = root }
+    init(_ root: JSONValue, others: [JSONValue] = []) {
+        self.root = root
+        var byID: [String: JSONValue] = [:]
+        for o in others {
+            if case .object(let m) = o, case .string(let id)? = m.first(where: { $0.0 == "$id" })?.1 { byID[id] = o }
+        }
+        self.others = byID
+    }
 
     static func parse(file path: String) throws -> JSONValue {
         let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
@@ -49,8 +60,54 @@ struct SchemaSubset {
     /// Every violation of `schema` by `value`, as "path: message".
     func errors(_ value: JSONValue) -> [String] {
         var out: [String] = []
-        check(value, root, "$", &out)
+        check(value, root, root, "$", &out)
         return out
+    }
+
+    /// Every object key in `value` that names a field (a key matched by `properties`, or any key where the schema
+    /// says nothing), leaving out the keys of maps (objects the schema describes with `additionalProperties` only),
+    /// which are data (tensor names, metadata keys, opcode names), not field names.
+    func fieldNames(_ value: JSONValue) -> [String] {
+        var out: [String] = []
+        collectFields(value, root, root, &out)
+        return out
+    }
+
+    private func collectFields(_ v: JSONValue, _ s: JSONValue?, _ doc: JSONValue, _ out: inout [String]) {
+        var s = s, doc = doc
+        if let schema = s, case .string(let ref)? = member(schema, "$ref"), let target = resolve(ref, in: doc) {
+            (s, doc) = (target.schema, target.document)
+        }
+        if let schema = s, case .array(let alternatives)? = member(schema, "oneOf") {
+            s = alternatives.first { alt in
+                var e: [String] = []
+                check(v, alt, doc, "$", &e)
+                return e.isEmpty
+            } ?? s
+            if let chosen = s, case .string(let ref)? = member(chosen, "$ref"), let target = resolve(ref, in: doc) {
+                (s, doc) = (target.schema, target.document)
+            }
+        }
+        switch v {
+        case .array(let items):
+            items.forEach { collectFields($0, s.flatMap { member($0, "items") }, doc, &out) }
+        case .object(let members):
+            let props = s.flatMap { member($0, "properties") }
+            let additional = s.flatMap { member($0, "additionalProperties") }
+            for (key, mv) in members {
+                if let sub = props.flatMap({ member($0, key) }) {
+                    out.append(key)
+                    collectFields(mv, sub, doc, &out)
+                } else if let map = additional, case .object = map, props == nil {
+                    collectFields(mv, map, doc, &out)
+                } else {
+                    out.append(key)
+                    collectFields(mv, nil, doc, &out)
+                }
+            }
+        default:
+            break
+        }
     }
 
     private func member(_ v: JSONValue, _ key: String) -> JSONValue? {
@@ -58,14 +115,17 @@ struct SchemaSubset {
         return m.first { $0.0 == key }?.1
     }
 
-    private func resolve(_ ref: String) -> JSONValue? {
-        guard ref.hasPrefix("#/") else { return nil }
-        var node = root
-        for part in ref.dropFirst(2).split(separator: "/") {
+    /// The schema `ref` names and the document it lies in (`#/...` in `document`, or `<$id>#/...` in another).
+    private func resolve(_ ref: String, in document: JSONValue) -> (schema: JSONValue, document: JSONValue)? {
+        let parts = ref.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+        guard let doc = parts[0].isEmpty ? document : others[parts[0]] else { return nil }
+        let pointer = parts.count > 1 ? parts[1] : ""
+        var node = doc
+        for part in pointer.split(separator: "/") {
             guard let next = member(node, String(part)) else { return nil }
             node = next
         }
-        return node
+        return (node, doc)
     }
 
     private func number(_ v: JSONValue) -> Double? {
@@ -84,10 +144,10 @@ struct SchemaSubset {
         }
     }
 
-    private func check(_ v: JSONValue, _ s: JSONValue, _ path: String, _ out: inout [String]) {
+    private func check(_ v: JSONValue, _ s: JSONValue, _ doc: JSONValue, _ path: String, _ out: inout [String]) {
         if case .string(let ref)? = member(s, "$ref") {
-            guard let target = resolve(ref) else { out.append("\(path): unresolvable $ref \(ref)"); return }
-            check(v, target, path, &out)
+            guard let target = resolve(ref, in: doc) else { out.append("\(path): unresolvable $ref \(ref)"); return }
+            check(v, target.schema, target.document, path, &out)
         }
         if let t = member(s, "type") {
             let types: [String]
@@ -108,7 +168,7 @@ struct SchemaSubset {
         if case .array(let alternatives)? = member(s, "oneOf") {
             let passing = alternatives.filter { alt in
                 var e: [String] = []
-                check(v, alt, path, &e)
+                check(v, alt, doc, path, &e)
                 return e.isEmpty
             }.count
             if passing != 1 { out.append("\(path): matches \(passing) of the oneOf alternatives, not exactly 1") }
@@ -133,7 +193,7 @@ struct SchemaSubset {
                 out.append("\(path): more than \(Int(m)) items")
             }
             if let itemSchema = member(s, "items") {
-                for (i, item) in items.enumerated() { check(item, itemSchema, "\(path)[\(i)]", &out) }
+                for (i, item) in items.enumerated() { check(item, itemSchema, doc, "\(path)[\(i)]", &out) }
             }
         }
         if case .object(let members) = v {
@@ -142,10 +202,20 @@ struct SchemaSubset {
                     out.append("\(path): missing required '\(key)'")
                 }
             }
+            var declared: Set<String> = []
             if case .object(let props)? = member(s, "properties") {
                 for (key, sub) in props {
-                    if let mv = members.first(where: { $0.0 == key })?.1 { check(mv, sub, "\(path).\(key)", &out) }
+                    declared.insert(key)
+                    if let mv = members.first(where: { $0.0 == key })?.1 { check(mv, sub, doc, "\(path).\(key)", &out) }
                 }
+            }
+            switch member(s, "additionalProperties") {
+            case .bool(false)?:
+                for (key, _) in members where !declared.contains(key) { out.append("\(path): unexpected '\(key)'") }
+            case let extra? where extra != .bool(true):
+                for (key, mv) in members where !declared.contains(key) { check(mv, extra, doc, "\(path).\(key)", &out) }
+            default:
+                break
             }
         }
     }

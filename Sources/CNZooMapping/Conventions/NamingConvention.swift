@@ -128,12 +128,21 @@ extension NamingConvention {
     public func synthesizedBuffers(for spec: any ArchitectureSpec) -> [String: [SynthesizedBuffer]] { [:] }
 }
 
+/// A convention whose names cannot be read off a fixed skeleton spec (Keras: layer counters that depend on the total
+/// depth, legacy files keyed by layer names): it reads a file's names and shapes itself. The detector asks it
+/// instead of trying skeletons, and the mapper plans with the names it returns.
+public protocol SelfDescribingConvention: NamingConvention {
+    /// The spec `names` and `shapes` describe, and each name respelled as `slots(for:)` spells it (names it does
+    /// not recognise unchanged, so a strict mapping reports them); nil when the names are not this convention's.
+    func describe(names: [String], shapes: [[Int]]) -> (spec: any ArchitectureSpec, names: [String])?
+}
+
 /// The registry of known conventions: adding one = one file conforming to `NamingConvention` plus one line here.
 public enum Conventions {
     /// Every convention, canonical first.
     public static let all: [any NamingConvention] = [
         CanonicalConvention(), TorchVisionConvention(), OfficialConvention(), TimmConvention(),
-        MindCVConvention(), MindSporeVisionConvention(),
+        MindCVConvention(), MindSporeVisionConvention(), KerasConvention(),
     ]
 
     /// The convention called `name` (or one of its aliases, case-insensitive).

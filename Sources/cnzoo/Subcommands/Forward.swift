@@ -13,7 +13,7 @@ struct Forward: ParsableCommand {
         discussion: """
         The checkpoint may be in any readable format and naming convention (detected from names and shapes, or \
         --from); the numerics follow the convention unless --gelu / --ln-eps say otherwise. Prints the top-5 \
-        classes of each row. Input height and width must be multiples of the model's input stride (32 for ConvNeXt).
+        classes of each row. Input height and width must be multiples of the model's input stride (32 for ConvNeXt, the patch size for ConvMixer). ConvMixer's activation is not in the weights: the zoo entry's for a published shape (relu for convmixer_768_32), else GELU; --activation overrides.
         """)
 
     @Option(help: "The checkpoint (.safetensors, .pth, .ckpt).")
@@ -88,6 +88,10 @@ struct Forward: ParsableCommand {
                 throw CNZooError(.usage, "expected an NCHW batch [N, \(model.inputChannels), H, W], found \(arr.shape)", file: input)
             }
             let x = try arr.floats()
+            if let bad = x.firstIndex(where: { !$0.isFinite }) {
+                throw CNZooError(.malformed, "input element \(bad) is \(x[bad]); the forward pass needs finite values",
+                                 file: input)
+            }
             let (n, h, w) = (arr.shape[0], arr.shape[2], arr.shape[3])
             for _ in 0..<warmup { _ = try model.forward(x, batch: n, height: h, width: w) }
             (model as? ConvNeXtModel)?.fuseEpilogues = !noFusion

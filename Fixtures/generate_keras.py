@@ -1,0 +1,136 @@
+"""Generates the Keras fixtures in Fixtures/keras/ with the REAL keras (3.x, JAX backend, its own venv).
+
+Run from the repository root:  bash scripts/python-peers-keras.sh && .venv-keras/bin/python Fixtures/generate_keras.py
+
+A micro ConvNeXt is built by keras itself, `keras.src.applications.convnext.ConvNeXt(depths=[1, 1, 2, 1],
+projection_dims=[8, 16, 32, 64], classes=10, input_shape=(64, 96, 3), classifier_activation=None)` (the same
+structure as `keras.applications.ConvNeXtTiny`, preprocessing layer included, so inputs are 0-255 pixels). Its
+weights are overwritten with seeded random values (layer scales in [0.1, 0.5) so every block shows in the logits),
+then keras writes it in every file form it has:
+
+* `micro.weights.h5`       Keras 3 `model.save_weights` (class-name-counter paths `layers/dense_3/vars/0`)
+* `micro.keras`            Keras 3 `model.save` (zip of config.json, metadata.json, model.weights.h5, stored)
+* `micro_legacy_model.h5`  legacy Keras 2 full-model HDF5, `model.save("x.h5")` (keras 3 still writes it through
+                           `keras.src.legacy.saving.legacy_h5_format.save_model_to_hdf5`): `model_weights/<layer>/...`
+* `micro_legacy_weights.h5` legacy Keras 2 weights-only HDF5: what Keras 2's `model.save_weights("x.h5")` did,
+                           `legacy_h5_format.save_weights_to_hdf5_group(h5py.File(...), model)` — the same function
+                           Keras 2 called, still shipped in keras 3 (paths `<layer>/<layer>/<weight>`)
+
+plus `micro_input.npy` (NHWC float32, 0-255) and `micro_logits_keras.npy` (model(x), float32), and `expected.json`
+listing every dataset (HDF5 path, dtype, shape, sha256 of the raw little-endian bytes, the `vars` group's `name`
+attribute) read back with h5py.
+"""
+import hashlib
+import json
+import os
+import sys
+import zipfile
+
+os.environ.setdefault("KERAS_BACKEND", "jax")
+import h5py  # noqa: E402
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+from keras.src.applications.convnext import ConvNeXt  # noqa: E402
+from keras.src.legacy.saving import legacy_h5_format  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+OUT = os.path.join(HERE, "keras")
+CONFIG = dict(depths=[1, 1, 2, 1], projection_dims=[8, 16, 32, 64], classes=10, h=64, w=96, batch=2, seed=11)
+
+
+def build(config=CONFIG):
+    """The micro ConvNeXt with seeded random weights."""
+    model = ConvNeXt(depths=config["depths"], projection_dims=config["projection_dims"], classes=config["classes"],
+                     input_shape=(config["h"], config["w"], 3), classifier_activation=None, weights=None,
+                     name="convnext_micro")
+    rng = np.random.default_rng(config["seed"])
+    for layer in model.layers:
+        new = []
+        for v in layer.weights:
+            shape = tuple(v.shape)
+            path = v.path
+            if "layer_scale" in path:
+                val = rng.uniform(0.1, 0.5, shape)
+            elif "gamma" in path:
+                val = 1 + 0.1 * rng.standard_normal(shape)
+            elif "kernel" in path:
+                fan_in = int(np.prod(shape[:-1]))
+                val = rng.standard_normal(shape) / np.sqrt(fan_in)
+            else:
+                val = 0.1 * rng.standard_normal(shape)
+            new.append(val.astype(np.float32))
+        if new:
+            layer.set_weights(new)
+    return model
+
+
+def listing(path):
+    """Every dataset in an HDF5 file, in visit order."""
+    out = []
+    with h5py.File(path, "r") as f:
+        def visit(name, obj):
+            if isinstance(obj, h5py.Dataset):
+                a = np.asarray(obj[()])
+                parent_name = obj.parent.attrs.get("name")
+                out.append(dict(path=name, dtype=str(a.dtype), shape=list(a.shape),
+                                sha256=hashlib.sha256(a.astype(a.dtype.newbyteorder("<")).tobytes()).hexdigest(),
+                                layer=None if parent_name is None else str(parent_name)))
+        f.visititems(visit)
+    return out
+
+
+def main():
+    os.makedirs(OUT, exist_ok=True)
+    keras.utils.set_random_seed(CONFIG["seed"])
+    model = build()
+    rng = np.random.default_rng(CONFIG["seed"] + 1)
+    x = rng.uniform(0, 255, (CONFIG["batch"], CONFIG["h"], CONFIG["w"], 3)).astype(np.float32)
+    logits = np.asarray(model(x, training=False)).astype(np.float32)
+
+    files = {
+        "micro.weights.h5": lambda p: model.save_weights(p),
+        "micro.keras": lambda p: model.save(p),
+        "micro_legacy_model.h5": lambda p: legacy_h5_format.save_model_to_hdf5(model, p, include_optimizer=False),
+    }
+    for name, save in files.items():
+        save(os.path.join(OUT, name))
+    with h5py.File(os.path.join(OUT, "micro_legacy_weights.h5"), "w") as f:
+        legacy_h5_format.save_weights_to_hdf5_group(f, model)
+    np.save(os.path.join(OUT, "micro_input.npy"), x)
+    np.save(os.path.join(OUT, "micro_logits_keras.npy"), logits)
+
+    # Each file loads back into a fresh model with identical logits (proves the fixtures are what keras reads).
+    for name in ["micro.weights.h5", "micro_legacy_weights.h5", "micro_legacy_model.h5"]:
+        fresh = build(dict(CONFIG, seed=CONFIG["seed"] + 100))
+        fresh.load_weights(os.path.join(OUT, name))
+        assert np.array_equal(np.asarray(fresh(x, training=False)), logits), name
+    loaded = keras.saving.load_model(os.path.join(OUT, "micro.keras"), compile=False)
+    assert np.array_equal(np.asarray(loaded(x, training=False)), logits)
+
+    with zipfile.ZipFile(os.path.join(OUT, "micro.keras")) as z:
+        members = {i.filename: dict(size=i.file_size, compress_type=i.compress_type, header_offset=i.header_offset)
+                   for i in z.infolist()}
+        z.extract("model.weights.h5", os.path.join(OUT, "_tmp"))
+    keras_member = listing(os.path.join(OUT, "_tmp", "model.weights.h5"))
+    os.remove(os.path.join(OUT, "_tmp", "model.weights.h5"))
+    os.rmdir(os.path.join(OUT, "_tmp"))
+
+    expected = dict(
+        config=CONFIG, versions=dict(keras=keras.__version__, h5py=h5py.__version__, hdf5=h5py.version.hdf5_version,
+                                     numpy=np.__version__, backend=keras.backend.backend()),
+        weights=[dict(path=w.path, shape=list(w.shape)) for w in model.weights],
+        files={name: listing(os.path.join(OUT, name))
+               for name in ["micro.weights.h5", "micro_legacy_weights.h5", "micro_legacy_model.h5"]},
+        keras_archive=dict(members=members, weights=keras_member),
+        logits=dict(shape=list(logits.shape), argmax=logits.argmax(axis=1).tolist()),
+    )
+    with open(os.path.join(OUT, "expected.json"), "w") as f:
+        json.dump(expected, f, indent=1, sort_keys=True)
+        f.write("\n")
+    for name in sorted(os.listdir(OUT)):
+        print(f"{name}: {os.path.getsize(os.path.join(OUT, name))} bytes")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
