@@ -206,3 +206,8 @@ public enum KernelLayout {
         return (scale, shift)
     }
 }
+
+extension Kernels: CustomStringConvertible {
+    /// The ISA's name (`avx512`, `avx2`, `portable`).
+    public var description: String { isa.rawValue }
+}
