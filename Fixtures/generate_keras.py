@@ -132,5 +132,68 @@ def main():
     return 0
 
 
+
+
+def small_and_hostile():
+    """`small.weights.h5` / `small_legacy.h5` (a few KB, for the every-byte truncation sweep and the mutation tests)
+    and `hostile/*.h5`: HDF5 features cnzoo refuses, each written by h5py, with `hostile/expected.json` naming the
+    refusal expected."""
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2), keras.layers.LayerNormalization()],
+                             name="small")
+    model.layers[0].set_weights([np.arange(6, dtype=np.float32).reshape(3, 2), np.array([0.5, -0.5], np.float32)])
+    model.save_weights(os.path.join(OUT, "small.weights.h5"))
+    with h5py.File(os.path.join(OUT, "small_legacy.h5"), "w") as f:
+        legacy_h5_format.save_weights_to_hdf5_group(f, model)
+    hostile = os.path.join(OUT, "hostile")
+    os.makedirs(hostile, exist_ok=True)
+    expected = {}
+
+    def make(name, refusal, build):
+        path = os.path.join(hostile, name)
+        with h5py.File(path, "w", track_order=False) as f:
+            build(f)
+        expected[name] = refusal
+
+    data = np.arange(4, dtype=np.float32)
+    make("external_link.h5", "external links are refused",
+         lambda f: f.__setitem__("layers/dense/vars/0", h5py.ExternalLink("/etc/passwd", "/x")))
+    make("soft_link.h5", "soft and user-defined links are refused",
+         lambda f: (f.create_dataset("a/vars/0", data=data), f.__setitem__("b", h5py.SoftLink("/a"))))
+    make("external_storage.h5", "external storage is refused",
+         lambda f: f.create_dataset("layers/dense/vars/0", shape=(4,), dtype="f4", external=[("/etc/passwd", 0, 16)]))
+    make("lzf_filter.h5", "filter 32000 is refused",
+         lambda f: f.create_dataset("layers/dense/vars/0", data=np.zeros((64, 64), np.float32), compression="lzf"))
+
+    def virtual(f):
+        f.create_dataset("src", data=data)
+        layout = h5py.VirtualLayout(shape=(4,), dtype="f4")
+        layout[:] = h5py.VirtualSource(f["src"])
+        f.create_virtual_dataset("layers/dense/vars/0", layout)
+    make("virtual.h5", "virtual datasets are refused", virtual)
+
+    def deep(f):
+        g = f
+        for i in range(40):
+            g = g.create_group(f"g{i}")
+        g.create_dataset("0", data=data)
+    make("deep_groups.h5", "groups nested deeper than 16", deep)
+    make("string_dataset.h5", "is not numeric",
+         lambda f: f.create_dataset("layers/dense/vars/0", data=np.array([b"abc", b"def"])))
+    make("sparse_bomb.h5", "a compression bomb",
+         lambda f: f.create_dataset("layers/dense/vars/0", shape=(16384, 16384), dtype="f4", chunks=(1024, 1024)))
+    with open(os.path.join(hostile, "expected.json"), "w") as f:
+        json.dump(expected, f, indent=1, sort_keys=True)
+        f.write("\n")
+    for name in sorted(os.listdir(hostile)):
+        print(f"hostile/{name}: {os.path.getsize(os.path.join(hostile, name))} bytes")
+    for name in ["small.weights.h5", "small_legacy.h5"]:
+        print(f"{name}: {os.path.getsize(os.path.join(OUT, name))} bytes")
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    if sys.argv[1:] == ["--small-only"]:
+        small_and_hostile()
+        sys.exit(0)
+    rc = main()
+    small_and_hostile()
+    sys.exit(rc)

@@ -3,6 +3,8 @@
 # Usage: scripts/fuzz.sh HARNESS [RUNS] [MAX_SECONDS]
 #   seeds: Fixtures/ files of the matching kind (copied into .build-fuzz/corpus/HARNESS, which grows as it runs);
 #   crashers: saved to Fixtures/fuzz-crashers/HARNESS/ (each becomes a regression test in swift test).
+#   FUZZ_FLAGS adds libFuzzer flags (hdf5: `-fork=1 -ignore_crashes=1 -ignore_timeouts=1`, since libhdf5 itself
+#   crashes on some inputs in-process; cnzoo runs it in a child process, see docs/robustness.md).
 #   Runs under `nice -n 10` (the machine is shared). Leak detection is on (ASan's LeakSanitizer at exit and
 #   libFuzzer's -detect_leaks per input). The last lines of libFuzzer's output (stat::*) give the numbers.
 set -euo pipefail
@@ -38,10 +40,12 @@ for p in sys.argv[2:]:
   ckpt|ckpt-diff) seeds=$(small Fixtures/mindspore Fixtures/hostile -name '*.ckpt') ;;
   onnx) seeds=$(small Fixtures/onnx -name '*.onnx') ;;
   npy) seeds=$(small Fixtures/forward Fixtures/hostile -name '*.npy') ;;
+  hdf5) seeds=$(small Fixtures/keras -name '*.h5') ;;
+  zip-diff) seeds=$(small Fixtures/pytorch Fixtures/hostile Fixtures/keras \( -name '*.pth' -o -name '*.keras' \)) ;;
   *) seeds=$(small Fixtures -path "*/$harness/*") ;;
 esac
 for s in $seeds; do cp -n "$s" "$corpus/" 2>/dev/null || true; done
 CNZOO_FUZZ_HARNESS="$harness" nice -n 10 "$bin" "$corpus" -runs="$runs" -max_total_time="$secs" -timeout=5 \
-  -rss_limit_mb=2048 -malloc_limit_mb=2048 -max_len=65536 -dict=scripts/fuzz.dict -artifact_prefix="$crashers/" -print_final_stats=1 \
+  -rss_limit_mb=2048 -malloc_limit_mb=2048 -max_len=65536 -dict=scripts/fuzz.dict -artifact_prefix="$crashers/" -print_final_stats=1 ${FUZZ_FLAGS:-} \
   2>&1 | tail -25
 echo "corpus: $(ls "$corpus" | wc -l) files in $corpus; crashers: $(ls "$crashers" | wc -l) files in $crashers"

@@ -20,7 +20,7 @@ public struct ConversionTarget: VocabularyTerm {
     public static let onnx = ConversionTarget(rawValue: "onnx")
 
     /// The CLI's short names for formats whose registry name is longer.
-    private static let shortNames: [CheckpointFormat: ConversionTarget] = [.mindspore: .ms, .pytorch: .torch, .hdf5: .keras]
+    private static let shortNames: [CheckpointFormat: ConversionTarget] = [.mindspore: .ms, .pytorch: .torch]
 
     /// Every format the registry can write, under its CLI name (`ms`, `torch`, then the others by format name). A
     /// new writable format plug-in becomes a `--to` target with no line here.

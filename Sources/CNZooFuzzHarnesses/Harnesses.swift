@@ -65,6 +65,8 @@ public enum Harnesses {
             touchAll(Checkpoint(tensors: [TensorEntry(name: "npy", dtype: array.dtype, shape: array.shape,
                                                       data: array.data)]))
         },
+        "hdf5": { hdf5($0) },
+        "zip-diff": { zipDiff($0) },
         // Content detection plus whichever reader it picks: the path every command takes.
         "checkpoint": { bytes in
             let file = MappedFile(copying: bytes, path: "<fuzz>")

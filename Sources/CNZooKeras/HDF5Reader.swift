@@ -9,8 +9,9 @@ import CNZooKerasC
 /// deadline. The listing comes back through a pipe; a crash, hang or memory blow-up inside libhdf5 becomes a
 /// `CNZooError` that names the file, and the calling process is unaffected.
 public enum HDF5Reader {
-    /// The deadline for one walk: 30 s plus 1 s per 16 MiB of file.
-    static func timeoutMilliseconds(size: Int) -> Int32 { Int32(clamping: 30_000 + size / (16 << 20) * 1000) }
+    /// The deadline for one walk: 10 s plus 1 s per 64 MiB of file (a Keras file's metadata walk takes milliseconds;
+    /// a malformed file can send libhdf5 into a loop).
+    static func timeoutMilliseconds(size: Int) -> Int32 { Int32(clamping: 10_000 + size / (64 << 20) * 1000) }
 
     /// Walks `image` (a whole HDF5 file) in a child process and returns its listing.
     public static func index(_ image: UnsafeRawBufferPointer, file: String?) throws -> HDF5Listing {

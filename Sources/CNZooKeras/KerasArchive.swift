@@ -13,63 +13,69 @@ public enum KerasArchive {
         return (try? withArchive(bytes, file: nil) { za in zip_name_locate(za, weightsMember, 0) >= 0 }) ?? false
     }
 
-    /// The names, uncompressed sizes and compression methods of every member, as libzip reads them.
-    public static func entries(_ bytes: UnsafeRawBufferPointer, file: String?) throws -> [(name: String, size: Int, method: Int)] {
-        try withArchive(bytes, file: file) { za in
-            let n = zip_get_num_entries(za, 0)
-            guard n >= 0, n <= Int64(Limits.maxZipEntries) else {
-                throw Limits.exceeded("maxZipEntries", Limits.maxZipEntries, "zip entries", file: file)
-            }
-            var out: [(String, Int, Int)] = []
-            for i in 0..<UInt64(n) {
-                var st = zip_stat_t()
-                zip_stat_init(&st)
-                guard zip_stat_index(za, i, 0, &st) == 0, let name = st.name else {
-                    throw CNZooError(.malformed, "zip entry \(i) is unreadable: \(errorMessage(za))", file: file)
-                }
-                out.append((String(cString: name), Int(clamping: st.size), Int(st.comp_method)))
-            }
-            return out
-        }
-    }
-
     /// Reads the bytes of member `name` (decompressed and CRC-checked by libzip), at most `limit` bytes.
     public static func member(_ name: String, in bytes: UnsafeRawBufferPointer, file: String?,
                               limit: Int = Limits.maxMaterializedTensorBytes) throws -> [UInt8] {
         try withArchive(bytes, file: file) { za in
             let idx = zip_name_locate(za, name, 0)
             guard idx >= 0 else { throw CNZooError(.notFound, "the archive has no member \(name)", file: file) }
-            var st = zip_stat_t()
-            zip_stat_init(&st)
-            guard zip_stat_index(za, UInt64(idx), 0, &st) == 0 else {
-                throw CNZooError(.malformed, "zip member \(name) is unreadable: \(errorMessage(za))", file: file)
-            }
-            guard st.encryption_method == 0 else { throw CNZooError(.encrypted, "zip member \(name) is encrypted", file: file) }
-            guard st.size <= UInt64(limit) else {
-                throw Limits.exceeded("maxMaterializedTensorBytes", limit, "zip member \(name) (\(st.size) bytes)", file: file)
-            }
-            guard let zf = zip_fopen_index(za, UInt64(idx), 0) else {
-                throw CNZooError(.malformed, "zip member \(name) cannot be opened: \(errorMessage(za))", file: file)
-            }
-            defer { zip_fclose(zf) }
-            var out = [UInt8](repeating: 0, count: Int(st.size))
-            var got = 0
-            try out.withUnsafeMutableBytes { buf in
-                while got < buf.count {
-                    let n = zip_fread(zf, buf.baseAddress! + got, UInt64(buf.count - got))
-                    guard n > 0 else {
-                        throw CNZooError(.malformed, "zip member \(name) ends after \(got) of \(buf.count) bytes "
-                                         + "(\(String(cString: zip_error_strerror(zip_file_get_error(zf)))))", file: file)
-                    }
-                    got += Int(n)
-                }
-                var extra: UInt8 = 0
-                guard zip_fread(zf, &extra, 1) == 0 else {
-                    throw CNZooError(.malformed, "zip member \(name) is longer than its recorded size", file: file)
-                }
-            }
-            return out
+            return try read(za, index: UInt64(idx), file: file, limit: limit)
         }
+    }
+
+    /// Reads every member in directory order, as libzip sees them (for the differential zip fuzz harness).
+    public static func members(_ bytes: UnsafeRawBufferPointer, file: String?, limit: Int) throws
+        -> [(name: String, size: Int, method: Int, bytes: [UInt8])] {
+        try withArchive(bytes, file: file) { za in
+            let n = zip_get_num_entries(za, 0)
+            guard n >= 0, n <= Int64(Limits.maxZipEntries) else {
+                throw Limits.exceeded("maxZipEntries", Limits.maxZipEntries, "zip entries", file: file)
+            }
+            return try (0..<UInt64(n)).map { i in
+                let st = try stat(za, index: i, file: file)
+                return (String(cString: st.name), Int(clamping: st.size), Int(st.comp_method),
+                        try read(za, index: i, file: file, limit: limit))
+            }
+        }
+    }
+
+    private static func stat(_ za: OpaquePointer, index: UInt64, file: String?) throws -> zip_stat_t {
+        var st = zip_stat_t()
+        zip_stat_init(&st)
+        guard zip_stat_index(za, index, 0, &st) == 0, st.name != nil else {
+            throw CNZooError(.malformed, "zip entry \(index) is unreadable: \(errorMessage(za))", file: file)
+        }
+        return st
+    }
+
+    private static func read(_ za: OpaquePointer, index: UInt64, file: String?, limit: Int) throws -> [UInt8] {
+        let st = try stat(za, index: index, file: file)
+        let name = String(cString: st.name)
+        guard st.encryption_method == 0 else { throw CNZooError(.encrypted, "zip member \(name) is encrypted", file: file) }
+        guard st.size <= UInt64(limit) else {
+            throw Limits.exceeded("maxMaterializedTensorBytes", limit, "zip member \(name) (\(st.size) bytes)", file: file)
+        }
+        guard let zf = zip_fopen_index(za, index, 0) else {
+            throw CNZooError(.malformed, "zip member \(name) cannot be opened: \(errorMessage(za))", file: file)
+        }
+        defer { zip_fclose(zf) }
+        var out = [UInt8](repeating: 0, count: Int(st.size))
+        var got = 0
+        try out.withUnsafeMutableBytes { buf in
+            while got < buf.count {
+                let n = zip_fread(zf, buf.baseAddress! + got, UInt64(buf.count - got))
+                guard n > 0 else {
+                    throw CNZooError(.malformed, "zip member \(name) ends after \(got) of \(buf.count) bytes "
+                                     + "(\(String(cString: zip_error_strerror(zip_file_get_error(zf)))))", file: file)
+                }
+                got += Int(n)
+            }
+            var extra: UInt8 = 0
+            guard zip_fread(zf, &extra, 1) == 0 else {
+                throw CNZooError(.malformed, "zip member \(name) is longer than its recorded size", file: file)
+            }
+        }
+        return out
     }
 
     /// Opens `bytes` with libzip (read-only, consistency-checked) and hands the archive to `body`.

@@ -65,23 +65,19 @@ public enum KerasFormat {
         }
     }
 
-    /// Checks a whole HDF5 image held in memory the way `read` does, in this process (for fuzz harnesses).
-    /// Returns the number of datasets.
-    @discardableResult
-    public static func validate(_ bytes: UnsafeRawBufferPointer) throws -> Int {
-        let listing = try HDF5Reader.indexInProcess(bytes)
-        let file = MappedFile(copying: bytes, path: "<memory>")
-        return try checkpoint(listing, file: file, base: 0, size: bytes.count).tensors.count
-    }
-
     static func readHDF5(file: MappedFile, base: Int, size: Int) throws -> Checkpoint {
         let image = UnsafeRawBufferPointer(rebasing: file.bytes[base..<(base + size)])
         let listing = try HDF5Reader.index(image, file: file.path)
         return try checkpoint(listing, file: file, base: base, size: size)
     }
 
-    /// Builds the checkpoint from a listing: legacy files in `layer_names` / `weight_names` order (the order
+    /// Builds the checkpoint from a listing of the HDF5 file that `file` holds whole (for fuzz harnesses that walked
+    /// it with `HDF5Reader.indexInProcess`): legacy files in `layer_names` / `weight_names` order (the order
     /// Keras loads them by), every other dataset after them in walk order.
+    public static func checkpoint(from listing: HDF5Listing, file: MappedFile) throws -> Checkpoint {
+        try checkpoint(listing, file: file, base: 0, size: file.size)
+    }
+
     static func checkpoint(_ listing: HDF5Listing, file: MappedFile, base: Int, size: Int) throws -> Checkpoint {
         guard listing.datasets.count <= Limits.maxTensors else {
             throw Limits.exceeded("maxTensors", Limits.maxTensors, "datasets", file: file.path)

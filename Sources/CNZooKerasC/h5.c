@@ -267,14 +267,22 @@ static int group(walk *w, hid_t g, const char *path, uint32_t depth) {
     if (depth > w->lim->max_depth) return refuse(w, "%s: groups nested deeper than %u", path, w->lim->max_depth);
     if (put_u8(w->out, 'G') || put_str(w->out, path, strlen(path))) return refuse(w, "out of memory");
     if (attributes(w, g, path)) return -1;
+    // Links in creation order where the file tracks it (cnzoo's writer does), by name otherwise (h5py's default).
+    H5_index_t order = H5_INDEX_NAME;
+    hid_t gcpl = H5Gget_create_plist(g);
+    unsigned crt = 0;
+    if (gcpl >= 0) {
+        if (H5Pget_link_creation_order(gcpl, &crt) >= 0 && (crt & H5P_CRT_ORDER_INDEXED)) order = H5_INDEX_CRT_ORDER;
+        H5Pclose(gcpl);
+    }
     H5G_info_t gi;
     if (H5Gget_info(g, &gi) < 0) return refuse(w, "%s: group is unreadable", path[0] ? path : "/");
     if (gi.nlinks > w->lim->max_objects) return refuse(w, "%s: %llu links (limit %u)", path, (unsigned long long)gi.nlinks, w->lim->max_objects);
     for (hsize_t i = 0; i < gi.nlinks; i++) {
-        ssize_t len = H5Lget_name_by_idx(g, ".", H5_INDEX_NAME, H5_ITER_INC, i, NULL, 0, H5P_DEFAULT);
+        ssize_t len = H5Lget_name_by_idx(g, ".", order, H5_ITER_INC, i, NULL, 0, H5P_DEFAULT);
         if (len <= 0 || (size_t)len > w->lim->max_name_bytes) return refuse(w, "%s: link %llu has a name of %zd bytes", path, (unsigned long long)i, len);
         char name[len + 1];
-        if (H5Lget_name_by_idx(g, ".", H5_INDEX_NAME, H5_ITER_INC, i, name, (size_t)len + 1, H5P_DEFAULT) != len) return refuse(w, "%s: link %llu is unreadable", path, (unsigned long long)i);
+        if (H5Lget_name_by_idx(g, ".", order, H5_ITER_INC, i, name, (size_t)len + 1, H5P_DEFAULT) != len) return refuse(w, "%s: link %llu is unreadable", path, (unsigned long long)i);
         if (strlen(name) != (size_t)len) return refuse(w, "%s: a link name contains a NUL byte", path);
         char child[8192];
         if (join(w, child, sizeof child, path, name)) return -1;
@@ -429,7 +437,8 @@ int64_t cnzoo_h5w_create(const char *path) {
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     last_error[0] = 0;
     hid_t fcpl = H5Pcreate(H5P_FILE_CREATE);
-    if (fcpl < 0 || H5Pset_obj_track_times(fcpl, 0) < 0) return failed();
+    if (fcpl < 0 || H5Pset_obj_track_times(fcpl, 0) < 0 ||
+        H5Pset_link_creation_order(fcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED) < 0) return failed();
     hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, fcpl, H5P_DEFAULT);
     H5Pclose(fcpl);
     return f < 0 ? failed() : f;
@@ -448,7 +457,8 @@ static int string_attribute(hid_t obj, const char *name, const char *value) {
 
 int cnzoo_h5w_group(int64_t file, const char *path, const char *name_attr) {
     hid_t gcpl = H5Pcreate(H5P_GROUP_CREATE);
-    if (gcpl < 0 || H5Pset_obj_track_times(gcpl, 0) < 0) return failed();
+    if (gcpl < 0 || H5Pset_obj_track_times(gcpl, 0) < 0 ||
+        H5Pset_link_creation_order(gcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED) < 0) return failed();
     hid_t g = H5Gcreate2(file, path, H5P_DEFAULT, gcpl, H5P_DEFAULT);
     H5Pclose(gcpl);
     if (g < 0) return failed();

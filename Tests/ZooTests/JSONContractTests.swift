@@ -210,6 +210,13 @@ import Testing
         try expectDocument(["convert", input, "--to", "safetensors", "-o", out, "--json"], schema: "convert", status: 0)
         let same = try expectDocument(["diff", input, out, "--json"], schema: "diff", status: 0)
         #expect(Self.member(same, "identical") == .bool(true))
+        let torch = Self.fixture("pytorch/torchvision_micro_f32.pth")
+        let keras = scratch + "/micro.weights.h5"
+        let written = try expectDocument(["convert", torch, "--to", "keras", "-o", keras, "--json"], schema: "convert",
+                                         status: 0)
+        #expect(Self.member(written, "to", "convention") == .string("keras"))
+        let back = try expectDocument(["diff", torch, keras, "--json"], schema: "diff", status: 0)
+        #expect(Self.member(back, "identical") == .bool(true))
     }
 
     // MARK: forward

@@ -62,7 +62,8 @@ void cnzoo_h5_buffer_free(cnzoo_h5_buffer *buffer);
 void cnzoo_h5_lock(void);
 void cnzoo_h5_unlock(void);
 
-/// Writer: creates `path` (truncating), with object time tracking off so equal inputs give equal bytes.
+/// Writer: creates `path` (truncating), with object time tracking off so equal inputs give equal bytes, and link
+/// creation order tracked (so a reader lists datasets in the order they were written).
 /// Returns a file id, or a negative value. Call under `cnzoo_h5_lock`.
 int64_t cnzoo_h5w_create(const char *path);
 /// Creates the group `path` (absolute, parents must exist) and, when `name_attr` is not NULL, a scalar

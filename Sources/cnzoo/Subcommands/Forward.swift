@@ -67,6 +67,8 @@ struct Forward: ParsableCommand {
         let gflops: Double
         let openblasCore: String
         let gemm: String
+        /// The instruction-set level of cnzoo's kernels (`avx512`, `avx2`, `portable`; CNZOO_ISA overrides).
+        let isa: String
         let threads: Int
         /// Mean milliseconds per forward call by kernel family (with --profile).
         @NullWhenAbsent var profileMs: [String: Double]?
@@ -115,6 +117,7 @@ struct Forward: ParsableCommand {
             let report = Report(checkpoint: checkpoint, architecture: loaded.spec.summary, family: loaded.spec.family,
                                 convention: loaded.convention, numerics: numerics, input: arr.shape, output: output, top5: top5, timesMs: times,
                                 medianMs: median, gflops: flops / (median * 1e6), openblasCore: Gemm.coreName, gemm: model.gemmEngine.rawValue,
+                                isa: Kernels.active.isa.rawValue,
                                 threads: numericsOptions.threads,
                                 profileMs: prof.map { $0.seconds.mapValues { $0 * 1e3 / Double(repeats) } })
             if json {
@@ -128,7 +131,7 @@ struct Forward: ParsableCommand {
             }
             if repeats > 1 || warmup > 0 {
                 print("forward: median \(median) ms over \(repeats) runs (\(warmup) warm-up), "
-                      + "\(Int(report.gflops)) GFLOP/s, GEMM \(model.gemmEngine.rawValue), OpenBLAS \(Gemm.coreName), \(numericsOptions.threads) threads")
+                      + "\(Int(report.gflops)) GFLOP/s, GEMM \(model.gemmEngine.rawValue) (kernels \(Kernels.active.isa.rawValue)), OpenBLAS \(Gemm.coreName), \(numericsOptions.threads) threads")
             }
             if let p = report.profileMs {
                 print("per forward (ms): " + p.keys.sorted().map { "\($0) \(Double(Int(p[$0]! * 100)) / 100)" }.joined(separator: ", "))
