@@ -21,6 +21,7 @@ import Testing
         #expect(names == ["safetensors", "pytorch", "mindspore", "numpy", "npz", "keras", "onnx"])
         #expect(Set(Formats.all.map(\.fileExtension)).count == Formats.all.count)
         for p in Formats.all { #expect(try #require(Formats.plugin(for: p.format)).format == p.format) }
+        #expect(Formats.plugin(for: CheckpointFormat(rawValue: "no-such-format")) == nil)
         #expect(Formats.writable == [.safetensors, .pytorch, .mindspore, .keras])
     }
 

@@ -176,8 +176,8 @@ def main():
                     with torch.inference_mode():
                         ref = model(xt).numpy()
                         t[("torch eager", b)] = median_ms(lambda: model(xt), args.runs, args.warmup)
-                    t[("onnxruntime", b)] = median_ms(lambda: sess.run(None, {"x": x}), args.runs, args.warmup)
-                    diffs["onnxruntime"] = float(np.abs(sess.run(None, {"x": x})[0] - ref).max())
+                    t[("onnxruntime", b)] = median_ms(lambda: sess.run(None, {sess.get_inputs()[0].name: x}), args.runs, args.warmup)
+                    diffs["onnxruntime"] = float(np.abs(sess.run(None, {sess.get_inputs()[0].name: x})[0] - ref).max())
                     out = os.path.join(tmp, "y.npy")
                     for label, extra, env in engines:
                         rep, y = cnzoo_run(args.binary, ckpt, x_path, out, args.runs, args.warmup, args.threads, extra,
