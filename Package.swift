@@ -12,6 +12,7 @@
 //   CNZooMapping     architecture specs, naming conventions, strict mapper, detector
 //   CNZooConversion  the conversion pipeline, diff and inspect reports (what the CLI and other tools call)
 //   CNZooModels      kernels and the ConvNeXt forward pass over canonical weights (C kernels: CNZooKernelsC)
+//   CNZooEmbeddedData the zoo manifests and verify reference logits, embedded at build time (EmbedDataPlugin)
 //   CNZooZoo         versioned manifests, registry, fetcher
 //   CNZooImages      JPEG/PNG decoding (C: CNZooImageC), PIL-exact resize/crop/normalise, labelled images
 //   CNZooVerify      verification runner (conversion + round trip + forward parity)
@@ -26,6 +27,7 @@ let package = Package(
         .library(name: "CNZoo", targets: [
             "CNZooCore", "CNZooSafeTensors", "CNZooPyTorch", "CNZooMindSpore", "CNZooNumPy", "CNZooKeras",
             "CNZooFormats", "CNZooMapping", "CNZooConversion", "CNZooModels", "CNZooZoo", "CNZooVerify", "CNZooImages",
+            "CNZooEmbeddedData",
         ]),
         .executable(name: "cnzoo", targets: ["cnzoo"]),
     ],
@@ -53,7 +55,7 @@ let package = Package(
         .target(name: "CNZooSafeTensors", dependencies: ["CNZooCore"]),
         .target(name: "CNZooPyTorch", dependencies: ["CNZooCore"]),
         .target(name: "CNZooMindSpore", dependencies: ["CNZooCore"]),
-        .target(name: "CNZooNumPy", dependencies: ["CNZooCore"]),
+        .target(name: "CNZooNumPy", dependencies: ["CNZooCore", "CLibZip"]),
         // Keras: libhdf5 walks untrusted files in a forked child (CNZooKerasC), libzip opens `.keras` archives.
         .target(name: "CNZooKerasC", dependencies: ["CHDF5"]),
         .target(name: "CNZooKeras", dependencies: ["CNZooCore", "CNZooKerasC", "CLibZip"]),
@@ -62,17 +64,23 @@ let package = Package(
         ]),
         .target(name: "CNZooMapping", dependencies: ["CNZooCore"]),
         // The pipeline as a library: read → detect → canonical → encode → cast → write, with its report; diff; inspect.
-        .target(name: "CNZooConversion", dependencies: ["CNZooCore", "CNZooFormats", "CNZooMapping"]),
+        .target(name: "CNZooConversion", dependencies: [
+            "CNZooCore", "CNZooFormats", "CNZooMapping", "CNZooPyTorch", "CNZooNumPy",
+        ]),
         // cnzoo's C kernels, compiled per ISA (AVX-512, AVX2+FMA, portable) and chosen at run time.
         .target(name: "CNZooKernelsC"),
         .target(name: "CNZooModels", dependencies: ["CNZooCore", "CNZooMapping", "COpenBLAS", "CNZooKernelsC"]),
-        .target(name: "CNZooZoo", dependencies: ["CNZooCore", "CNZooMapping"]),
+        // Zoo/*.json and Fixtures/**/*_logits_*.npy, embedded at build time by a build-tool plugin (one copy of the
+        // data: the files themselves; the rule is in Plugins/EmbedDataPlugin/embed-data.sh).
+        .plugin(name: "EmbedDataPlugin", capability: .buildTool()),
+        .target(name: "CNZooEmbeddedData", plugins: ["EmbedDataPlugin"]),
+        .target(name: "CNZooZoo", dependencies: ["CNZooCore", "CNZooMapping", "CNZooEmbeddedData"]),
         // JPEG / PNG decoding (the libraries' longjmp error handling lives in C) and PIL-exact preprocessing.
         .target(name: "CNZooImageC", dependencies: ["CJPEG", "CPNG"]),
         .target(name: "CNZooImages", dependencies: ["CNZooCore", "CNZooImageC"]),
         .target(name: "CNZooVerify", dependencies: [
             "CNZooCore", "CNZooFormats", "CNZooMapping", "CNZooConversion", "CNZooModels", "CNZooZoo", "CNZooNumPy",
-            "CNZooImages",
+            "CNZooImages", "CNZooEmbeddedData",
         ]),
         .executableTarget(name: "cnzoo", dependencies: [
             "CNZooCore", "CNZooFormats", "CNZooMapping", "CNZooConversion", "CNZooModels", "CNZooZoo", "CNZooVerify",
@@ -97,15 +105,16 @@ let package = Package(
             "CNZooMapping", "CNZooFormats", "CNZooConversion", "CNZooCore", "CNZooTestSupport",
         ]),
         .testTarget(name: "RobustnessTests", dependencies: [
-            "CNZooFuzzHarnesses", "CNZooCore", "CNZooFormats", "CNZooKeras", "CNZooPyTorch", "CNZooSafeTensors", "CNZooMindSpore",
+            "CNZooFuzzHarnesses", "CNZooCore", "CNZooFormats", "CNZooPyTorch", "CNZooSafeTensors", "CNZooMindSpore",
             "CNZooNumPy", "CNZooMapping", "CNZooTestSupport",
         ]),
         .testTarget(name: "MindSporeTests", dependencies: [
             "CNZooMindSpore", "CNZooFormats", "CNZooCore", "CNZooTestSupport",
         ]),
-        .testTarget(name: "CLITests", dependencies: ["CNZooTestSupport", "CNZooCore"]),
+        .testTarget(name: "CLITests", dependencies: ["CNZooTestSupport", "CNZooCore", "cnzoo"]),
         .testTarget(name: "ModelsTests", dependencies: [
-            "CNZooModels", "CNZooVerify", "CNZooNumPy", "CNZooSafeTensors", "CNZooCore", "CNZooTestSupport",
+            "CNZooModels", "CNZooVerify", "CNZooNumPy", "CNZooSafeTensors", "CNZooCore", "CNZooTestSupport", "CNZooFormats",
+            "CNZooMapping",
         ]),
         .testTarget(name: "ImagesTests", dependencies: [
             "CNZooImages", "CNZooVerify", "CNZooModels", "CNZooFormats", "CNZooMapping", "CNZooConversion", "CNZooNumPy",
@@ -119,7 +128,9 @@ let package = Package(
         .testTarget(name: "PyTorchTests", dependencies: [
             "CNZooPyTorch", "CNZooFormats", "CNZooCore", "CNZooTestSupport",
         ]),
-        .testTarget(name: "ZooTests", dependencies: ["CNZooZoo", "CNZooMapping", "CNZooCore", "CNZooTestSupport"],
+        .testTarget(name: "ZooTests", dependencies: [
+            "CNZooZoo", "CNZooMapping", "CNZooCore", "CNZooTestSupport", "CNZooEmbeddedData",
+        ],
                     exclude: ["Goldens"]),
     ],
     swiftLanguageModes: [.v5]

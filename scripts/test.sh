@@ -10,3 +10,5 @@ rm -rf "$CNZOO_INTEROP_OUT" && mkdir -p "$CNZOO_INTEROP_OUT"
 swift build
 swift test
 bash scripts/interop/run-all.sh "$(swift build --show-bin-path)/cnzoo"
+# The self-contained install: release build, temporary prefix, the binary alone run from / (PASS/FAIL lines).
+bash scripts/check-install.sh

@@ -12,6 +12,8 @@ public struct DiffReport: Codable, Sendable {
         public enum Status: String, Codable, Sendable {
             case equal, different, shapeMismatch = "shape-mismatch", dtypeMismatch = "dtype-mismatch"
             case onlyA = "only-a", onlyB = "only-b"
+            /// Different bytes, but every element within `atol + rtol·|b|` (only with a tolerance).
+            case close
         }
         public var name: String
         public var status: Status
@@ -31,10 +33,20 @@ public struct DiffReport: Codable, Sendable {
         public var architecture: Family
         @NullWhenAbsent public var variant: String?
         public var confidence: Double
+        /// The top-level key the weights were read from (training checkpoints), and the other keys with weights.
+        @NullWhenAbsent public var wrapperKey: String?
+        public var otherWeightKeys: [String]
     }
 
     public var a: Side
     public var b: Side
+    /// `canonical` (both architectures known, compared on canonical names) or `raw-names` (compared by the names
+    /// as stored, because at least one side's architecture is unknown).
+    public var mode: String
+    /// The tolerance asked for (`--atol`, `--rtol`); null for exact comparison.
+    @NullWhenAbsent public var atol: Double?
+    @NullWhenAbsent public var rtol: Double?
+    /// Every tensor equal (or, with a tolerance, close) and none on one side only.
     public var identical: Bool
     /// How many tensors have each status.
     public var counts: [String: Int]
@@ -45,26 +57,71 @@ public struct DiffReport: Codable, Sendable {
 /// Compares two checkpoints in any formats and conventions after mapping both to canonical names.
 public enum CheckpointDiff {
     /// Loads both files (unmapped tensors carried, so a tensor on one side only is reported, not fatal), compares
-    /// every tensor, and returns the report; `includeEqual` keeps equal tensors in `tensors`.
-    public static func run(_ a: String, _ b: String, options: LoadOptions = LoadOptions(),
-                           includeEqual: Bool = true) throws -> DiffReport {
+    /// every tensor, and returns the report; `includeEqual` keeps equal tensors in `tensors`. `optionsB` reads B
+    /// (default: `options`, so `--key-a`/`--key-b` can differ). When either side's architecture is unknown, both
+    /// are compared by their names as stored. With `atol`/`rtol`, different values within `atol + rtol·|b|` are
+    /// `close` and count as identical.
+    public static func run(_ a: String, _ b: String, options: LoadOptions = LoadOptions(), optionsB: LoadOptions? = nil,
+                           atol: Double? = nil, rtol: Double? = nil, includeEqual: Bool = true) throws -> DiffReport {
         var options = options
         options.allowUnmapped = true
         options.keepOptimizer = true
-        let la = try CheckpointLoader.load(a, options: options)
-        let lb = try CheckpointLoader.load(b, options: options)
+        var optB = optionsB ?? options
+        optB.allowUnmapped = true
+        optB.keepOptimizer = true
+        let (ra, fa) = try CheckpointLoader.read(a, options: options)
+        let (rb, fb) = try CheckpointLoader.read(b, options: optB)
+        let da = options.from != nil ? try CheckpointLoader.detect(ra, from: options.from, file: a)
+            : try? CheckpointLoader.detect(ra, from: nil, file: a)
+        let db = optB.from != nil ? try CheckpointLoader.detect(rb, from: optB.from, file: b)
+            : try? CheckpointLoader.detect(rb, from: nil, file: b)
+        var x = ra, y = rb
+        var sides: [DiffReport.Side] = []
+        for (path, raw, format, d) in [(a, ra, fa, da), (b, rb, fb, db)] {
+            sides.append(DiffReport.Side(file: path, format: format.checkpointFormat?.rawValue ?? format.rawValue,
+                                         convention: d?.convention.name ?? "unknown",
+                                         architecture: d?.family ?? Family(rawValue: "unknown"), variant: d?.variant,
+                                         confidence: d?.confidence ?? 0, wrapperKey: WrapperKeys.used(raw),
+                                         otherWeightKeys: WrapperKeys.others(raw)))
+        }
+        if let da, let db {
+            x = try CheckpointLoader.map(ra, format: fa, detection: da, path: a, options: options).canonical
+            y = try CheckpointLoader.map(rb, format: fb, detection: db, path: b, options: optB).canonical
+        }
         // Pages of both mapped inputs are handed back after each tensor, so memory stays flat.
-        let releasers = [MappedPageReleaser(la.source), MappedPageReleaser(lb.source)]
-        let entries = try compare(la.canonical, lb.canonical) { releasers.forEach { $0.release() } }
+        let releasers = [MappedPageReleaser(ra), MappedPageReleaser(rb)]
+        var entries = try compare(x, y) { releasers.forEach { $0.release() } }
+        if atol != nil || rtol != nil {
+            let yIndex = Dictionary(y.tensors.map { ($0.name, $0) }, uniquingKeysWith: { f, _ in f })
+            let xIndex = Dictionary(x.tensors.map { ($0.name, $0) }, uniquingKeysWith: { f, _ in f })
+            for i in entries.indices where entries[i].status == .different || entries[i].status == .dtypeMismatch {
+                guard let ta = xIndex[entries[i].name], let tb = yIndex[entries[i].name] else { continue }
+                if try within(ta, tb, atol: atol ?? 0, rtol: rtol ?? 0) { entries[i].status = .close }
+            }
+        }
         var counts: [String: Int] = [:]
         for e in entries { counts[e.status.rawValue, default: 0] += 1 }
-        func side(_ l: LoadedCheckpoint) -> DiffReport.Side {
-            DiffReport.Side(file: l.path, format: l.formatName, convention: l.detection.convention.name,
-                            architecture: l.detection.family, variant: l.detection.variant,
-                            confidence: l.detection.confidence)
-        }
-        return DiffReport(a: side(la), b: side(lb), identical: entries.allSatisfy { $0.status == .equal },
+        return DiffReport(a: sides[0], b: sides[1], mode: da != nil && db != nil ? "canonical" : "raw-names",
+                          atol: atol, rtol: rtol,
+                          identical: entries.allSatisfy { $0.status == .equal || $0.status == .close },
                           counts: counts, tensors: includeEqual ? entries : entries.filter { $0.status != .equal })
+    }
+
+    /// Whether every element satisfies |a−b| ≤ atol + rtol·|b| (both widened exactly to Double; NaN only
+    /// matches NaN).
+    public static func within(_ a: TensorEntry, _ b: TensorEntry, atol: Double, rtol: Double) throws -> Bool {
+        guard a.shape == b.shape, DTypeCast.canConvert(from: a.dtype, to: .f32),
+              DTypeCast.canConvert(from: b.dtype, to: .f32) else { return false }
+        var ok = true
+        try elementPairs(a, b) { x, y in
+            if x.isNaN || y.isNaN {
+                if !(x.isNaN && y.isNaN) { ok = false }
+            } else if abs(x - y) > atol + rtol * abs(y) {
+                ok = false
+            }
+            return ok
+        }
+        return ok
     }
 
     /// Compares canonical checkpoints: A's tensors in order, then B's extras.
@@ -113,21 +170,30 @@ public enum CheckpointDiff {
     /// max |a−b| with both sides widened exactly to Double (so f16/bf16 compare as their f32 values); NaN on
     /// both sides at the same position counts as equal.
     public static func maxAbsDiff(_ a: TensorEntry, _ b: TensorEntry) throws -> Double {
-        guard let wa = a.dtype.byteWidth, let wb = b.dtype.byteWidth else { return .nan }
-        return try a.data.withContiguousBytes { pa in
+        guard a.dtype.byteWidth != nil, b.dtype.byteWidth != nil else { return .nan }
+        var worst = 0.0
+        try elementPairs(a, b) { x, y in
+            if x.isNaN && y.isNaN { return true }
+            let d = x == y ? 0 : abs(x - y)
+            if d.isNaN {
+                worst = .infinity
+                return false
+            }
+            worst = max(worst, d)
+            return true
+        }
+        return worst
+    }
+
+    /// Calls `body` with each element pair widened exactly to Double, until it returns false.
+    static func elementPairs(_ a: TensorEntry, _ b: TensorEntry, _ body: (Double, Double) -> Bool) throws {
+        guard let wa = a.dtype.byteWidth, let wb = b.dtype.byteWidth else { return }
+        try a.data.withContiguousBytes { pa in
             try b.data.withContiguousBytes { pb in
                 let n = min(pa.count / wa, pb.count / wb)
-                guard n > 0, let ba = pa.baseAddress, let bb = pb.baseAddress else { return 0 }
+                guard n > 0, let ba = pa.baseAddress, let bb = pb.baseAddress else { return }
                 let xa = widener(a.dtype), xb = widener(b.dtype)
-                var worst = 0.0
-                for i in 0..<n {
-                    let x = xa(ba, i), y = xb(bb, i)
-                    if x.isNaN && y.isNaN { continue }
-                    let d = x == y ? 0 : abs(x - y)
-                    if d.isNaN { return .infinity }
-                    worst = max(worst, d)
-                }
-                return worst
+                for i in 0..<n where !body(xa(ba, i), xb(bb, i)) { return }
             }
         }
     }

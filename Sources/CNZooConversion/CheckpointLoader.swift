@@ -15,6 +15,8 @@ public struct LoadOptions: Sendable {
     public var allowUnmapped: Bool
     /// Keep optimizer state and bookkeeping tensors instead of dropping them.
     public var keepOptimizer: Bool
+    /// A wrapper prefix to remove from every tensor name that carries it (`--strip-prefix backbone.`).
+    public var stripPrefix: String?
 
     public init(read: ReadOptions = ReadOptions(), from: Convention? = nil, allowUnmapped: Bool = false,
                 keepOptimizer: Bool = false) {
@@ -48,8 +50,35 @@ public struct LoadedCheckpoint: Sendable {
 public enum CheckpointLoader {
     /// Reads `path` and maps it strictly to canonical names (errors name the file and what did not map).
     public static func load(_ path: String, options: LoadOptions = LoadOptions()) throws -> LoadedCheckpoint {
-        let (ckpt, format) = try CheckpointIO.read(path: path, options: options.read)
+        let (ckpt, format) = try read(path, options: options)
         let detection = try detect(ckpt, from: options.from, file: path)
+        return try map(ckpt, format: format, detection: detection, path: path, options: options)
+    }
+
+    /// Reads `path` in any format, names as stored (less `options.stripPrefix`); nothing is mapped.
+    public static func read(_ path: String, options: LoadOptions = LoadOptions()) throws -> (Checkpoint, DetectedFormat) {
+        var (ckpt, format) = try CheckpointIO.read(path: path, options: options.read)
+        if let p = options.stripPrefix, !p.isEmpty {
+            let hits = ckpt.tensors.filter { $0.name.hasPrefix(p) }.count
+            guard hits > 0 else {
+                throw CNZooError(.usage, "no tensor name starts with '\(p)' (--strip-prefix); names look like '"
+                                 + (ckpt.tensors.first?.name ?? "") + "'", file: path)
+            }
+            var seen = Set<String>()
+            for i in ckpt.tensors.indices where ckpt.tensors[i].name.hasPrefix(p) {
+                ckpt.tensors[i].name.removeFirst(p.count)
+            }
+            for t in ckpt.tensors where !seen.insert(t.name).inserted {
+                throw CNZooError(.usage, "stripping '\(p)' makes two tensors named '\(t.name)'", file: path, tensor: t.name)
+            }
+            ckpt.notes.append("stripped the prefix '\(p)' from \(hits) of \(ckpt.tensors.count) tensor names (--strip-prefix)")
+        }
+        return (ckpt, format)
+    }
+
+    /// Maps a checkpoint already read to canonical names under `detection` (errors name the file).
+    public static func map(_ ckpt: Checkpoint, format: DetectedFormat, detection: Detection, path: String,
+                           options: LoadOptions) throws -> LoadedCheckpoint {
         let mapping = MappingOptions(prefix: detection.prefix, allowUnmapped: options.allowUnmapped,
                                      keepOptimizer: options.keepOptimizer)
         do {
@@ -80,7 +109,8 @@ public enum CheckpointLoader {
         }
         guard let detection = ranked.first else {
             throw CNZooError(.mapping, "cannot tell the architecture: the tensor names match no known convention "
-                             + "(run `cnzoo inspect` to see them)", file: file)
+                             + "(run `cnzoo inspect` to see them; `convert` without --convention/--from converts the "
+                             + "format only, keeping every name)", file: file)
         }
         return detection
     }

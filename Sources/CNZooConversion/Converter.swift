@@ -25,6 +25,14 @@ public struct ConversionRequest {
     public var load: LoadOptions
     /// Called as bytes are written, with (written so far, total).
     public var progress: ((Int, Int) -> Void)?
+    /// Keep every tensor under its own name (`--convention keep`): a format-only conversion even when the
+    /// architecture is known.
+    public var keepNames = false
+    /// The layer kind of modules whose tensors fit two MindSpore rules (`--layer MODULE=KIND`; format-only
+    /// conversions between torch and MindSpore naming).
+    public var layerKinds: [String: GenericLayerKind] = [:]
+    /// Put this in front of every written tensor name (`--add-prefix`).
+    public var addPrefix: String?
 
     public init(input: String, target: ConversionTarget, convention: Convention? = nil, output: String? = nil,
                 dtype: DType? = nil, overwrite: Bool = false, crc: Bool = false, sourceHash: Bool = false,
@@ -47,6 +55,9 @@ public struct ConversionReport: Codable, Sendable {
     /// The source as detected.
     public struct Source: Codable, Sendable {
         public var format: String
+        /// The top-level key the weights were read from (training checkpoints), and the other keys holding weights.
+        @NullWhenAbsent public var wrapperKey: String?
+        public var otherWeightKeys: [String]
         public var convention: String
         public var architecture: Family
         @NullWhenAbsent public var variant: String?
@@ -83,6 +94,11 @@ public struct ConversionReport: Codable, Sendable {
     public var seconds: Double
     @NullWhenAbsent public var dtype: DTypeChange?
     public var notes: [String]
+    /// `mapped` (architecture known, strict mapping through canonical names) or `format-only` (every tensor under
+    /// its own name, or renamed only by the generic MindSpore rules listed in `rules`).
+    public var mode: String
+    /// The generic MindSpore naming rules applied (format-only conversions between torch and MindSpore).
+    public var rules: [AppliedRule]
 }
 
 /// The conversion pipeline: read → detect → canonical → target names → optional cast → metadata → streaming,
@@ -91,9 +107,22 @@ public enum Converter {
     /// Converts `request.input` and returns the report (nothing is written when any step refuses).
     public static func convert(_ request: ConversionRequest) throws -> ConversionReport {
         let started = Date()
-        let loaded = try CheckpointLoader.load(request.input, options: request.load)
-        let d = loaded.detection
-        let targetID = request.convention ?? request.target.defaultConvention(for: d.family)
+        let (raw, format) = try CheckpointLoader.read(request.input, options: request.load)
+        let detection: Detection?
+        if request.keepNames {
+            detection = nil
+        } else if request.load.from != nil || request.convention != nil {
+            detection = try CheckpointLoader.detect(raw, from: request.load.from, file: request.input)
+        } else {
+            detection = try? CheckpointLoader.detect(raw, from: nil, file: request.input)
+        }
+        guard let d = detection else {
+            return try FormatOnlyConversion.convert(request, source: raw, format: format, started: started)
+        }
+        let loaded = try CheckpointLoader.map(raw, format: format, detection: d, path: request.input,
+                                              options: request.load)
+        let targetID = request.convention
+            ?? (request.target.keepsSourceNaming ? d.convention.id : request.target.defaultConvention(for: d.family))
         guard let target = Conventions.convention(targetID) else {
             throw CNZooError(.usage, "unknown convention '\(targetID)' (known: \(Convention.helpList))")
         }
@@ -102,7 +131,35 @@ public enum Converter {
         }
         var out = try Mapper.encode(loaded.canonical, to: target, spec: d.spec)
         var notes = loaded.report.notes
+        out.metadata = request.target == .safetensors ? try safetensorsMetadata(loaded, target: target, request) : [:]
+        let written = try write(&out, source: loaded.source, request: request, target: target, notes: &notes)
 
+        return ConversionReport(
+            input: request.input, output: written.path,
+            from: .init(format: loaded.formatName, wrapperKey: raw.metadata[WrapperKeys.usedKey],
+                        otherWeightKeys: WrapperKeys.others(raw), convention: d.convention.name,
+                        architecture: d.family, variant: d.variant, spec: d.spec.summary, confidence: d.confidence,
+                        prefix: d.prefix),
+            to: .init(format: request.target.format.rawValue, convention: target.name),
+            tensors: .init(mapped: loaded.report.mapped, dropped: loaded.report.dropped.count,
+                           carried: loaded.report.carried.count, written: out.tensors.count),
+            dropped: loaded.report.dropped, carried: loaded.report.carried, bytes: out.byteCount,
+            seconds: Date().timeIntervalSince(started), dtype: written.dtype, notes: notes, mode: "mapped", rules: [])
+    }
+
+    /// The shared tail of every conversion: optional prefix and dtype cast, non-tensor values dropped (said out
+    /// loud), streaming atomic write. Returns the output path and the dtype change.
+    static func write(_ out: inout Checkpoint, source: Checkpoint, request: ConversionRequest,
+                      target: (any NamingConvention)?, notes: inout [String]) throws
+        -> (path: String, dtype: ConversionReport.DTypeChange?) {
+        if let p = request.addPrefix, !p.isEmpty {
+            out.tensors = out.tensors.map { t in
+                var t = t
+                t.name = p + t.name
+                return t
+            }
+            notes.append("added the prefix '\(p)' to \(out.tensors.count) tensor names (--add-prefix)")
+        }
         var dtypeChange: ConversionReport.DTypeChange?
         if let want = request.dtype {
             var converted = 0
@@ -115,16 +172,16 @@ public enum Converter {
             notes.append("converted \(converted) floating tensors to \(want.rawValue) (round-to-nearest-even); "
                          + "integer tensors unchanged")
         }
-        if !loaded.source.extras.isEmpty && !request.load.keepOptimizer {
-            notes.append("dropped \(loaded.source.extras.count) non-tensor values "
-                         + "(\(loaded.source.extras.prefix(4).map(\.name).joined(separator: ", ")))")
-            out.extras = []
+        let values = WrapperKeys.plainExtras(source)
+        if !values.isEmpty && !request.load.keepOptimizer {
+            notes.append("dropped \(values.count) non-tensor values "
+                         + "(\(values.prefix(4).map(\.name).joined(separator: ", ")))")
         }
-        out.metadata = request.target == .safetensors ? try safetensorsMetadata(loaded, target: target, request) : [:]
+        if !request.load.keepOptimizer { out.extras = [] }
         out.notes = []
 
-        let outPath = try outputPath(request, target: target)
-        let releaser = MappedPageReleaser(loaded.source)
+        let outPath = try outputPath(request, suffix: target?.name ?? "converted")
+        let releaser = MappedPageReleaser(source)
         var options = WriteOptions(overwrite: request.overwrite, crc: request.crc)
         options.progress = { done, total in
             releaser.release()
@@ -132,16 +189,7 @@ public enum Converter {
         }
         try CheckpointIO.write(out, format: request.target.format, to: outPath, options: options)
         releaser.release()
-
-        return ConversionReport(
-            input: request.input, output: outPath,
-            from: .init(format: loaded.formatName, convention: d.convention.name, architecture: d.family,
-                        variant: d.variant, spec: d.spec.summary, confidence: d.confidence, prefix: d.prefix),
-            to: .init(format: request.target.format.rawValue, convention: target.name),
-            tensors: .init(mapped: loaded.report.mapped, dropped: loaded.report.dropped.count,
-                           carried: loaded.report.carried.count, written: out.tensors.count),
-            dropped: loaded.report.dropped, carried: loaded.report.carried, bytes: out.byteCount,
-            seconds: Date().timeIntervalSince(started), dtype: dtypeChange, notes: notes)
+        return (outPath, dtypeChange)
     }
 
     /// safetensors metadata: what the file holds and where it came from.
@@ -163,8 +211,8 @@ public enum Converter {
     }
 
     /// The output path: the one asked for (never the input itself), or the input's path with the target's
-    /// extension (and the convention's name when that would be the input).
-    public static func outputPath(_ request: ConversionRequest, target: any NamingConvention) throws -> String {
+    /// extension (and `suffix`, the convention's name, before it when that would be the input).
+    public static func outputPath(_ request: ConversionRequest, suffix: String) throws -> String {
         if let output = request.output {
             guard !sameFile(output, request.input) else {
                 throw CNZooError(.usage, "the output would overwrite the input", file: output)
@@ -174,7 +222,7 @@ public enum Converter {
         let stem = URL(fileURLWithPath: request.input).deletingPathExtension()
         var candidate = stem.appendingPathExtension(request.target.fileExtension).path
         if sameFile(candidate, request.input) {
-            candidate = stem.appendingPathExtension(target.name).appendingPathExtension(request.target.fileExtension).path
+            candidate = stem.appendingPathExtension(suffix).appendingPathExtension(request.target.fileExtension).path
         }
         return candidate
     }

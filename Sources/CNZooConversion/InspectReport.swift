@@ -48,6 +48,9 @@ public struct InspectReport: Codable, Sendable {
     public var tensors: [Tensor]
     public var totals: Totals
     public var metadata: [String: String]
+    /// The top-level key the weights were read from (training checkpoints), and the other keys holding weights.
+    @NullWhenAbsent public var wrapperKey: String?
+    public var otherWeightKeys: [String]
     public var extras: [CheckpointExtra]
     public var notes: [String]
     /// The detected naming convention (null if the names match none).
@@ -68,7 +71,8 @@ public struct InspectReport: Codable, Sendable {
                       bytes: $0.byteCount, role: TensorRole.classify($0.name).rawValue)
             },
             totals: .init(tensors: ckpt.tensors.count, parameters: ckpt.parameterCount, bytes: ckpt.byteCount),
-            metadata: ckpt.metadata, extras: ckpt.extras, notes: ckpt.notes,
+            metadata: WrapperKeys.strip(ckpt.metadata), wrapperKey: WrapperKeys.used(ckpt),
+            otherWeightKeys: WrapperKeys.others(ckpt), extras: ckpt.extras, notes: ckpt.notes,
             convention: arch?.convention.name, architecture: arch.map(Architecture.init))
     }
 }

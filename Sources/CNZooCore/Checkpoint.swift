@@ -91,8 +91,17 @@ public struct Checkpoint: Sendable {
     /// The tensor named `name`, if present.
     public func tensor(named name: String) -> TensorEntry? { tensors.first { $0.name == name } }
 
-    /// Total number of elements over all tensors.
-    public var parameterCount: Int { tensors.reduce(0) { $0 + $1.elementCount } }
+    /// The model's parameters, counted as papers, model cards and timm count them: elements of the model's own
+    /// weights only — not BatchNorm running statistics or `num_batches_tracked` (``TensorRole/isBuffer(_:)``), not
+    /// optimizer state or training bookkeeping, not the EMA copy some trainers save next to the weights
+    /// (``TensorRole``). timm's `convmixer_768_32` reads 21,110,248 here; ``elementCount`` is every element.
+    public var parameterCount: Int {
+        tensors.reduce(0) { n, t in
+            TensorRole.classify(t.name) == .weight && !TensorRole.isBuffer(t.name) ? n + t.elementCount : n
+        }
+    }
+    /// Total number of elements over all tensors, whatever they are.
+    public var elementCount: Int { tensors.reduce(0) { $0 + $1.elementCount } }
     /// Total tensor bytes.
     public var byteCount: Int { tensors.reduce(0) { $0 + $1.byteCount } }
 }

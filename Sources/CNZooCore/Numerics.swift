@@ -20,12 +20,17 @@ public struct Numerics: Sendable, Equatable, Hashable, Codable, CustomStringConv
     public var headNormEps: Float
     /// BatchNorm eps (ConvMixer; 1e-5 in torch and MindSpore alike).
     public var batchNormEps: Float
+    /// An explicit ConvMixer activation (`--activation`), taken literally (`gelu` is the erf form); nil: the
+    /// architecture's (the zoo entry's, else GELU) in this numerics' GELU form. ConvNeXt always runs GELU.
+    public var activation: Activation?
 
-    public init(gelu: GELU, layerNormEps: Float = 1e-6, headNormEps: Float = 1e-6, batchNormEps: Float = 1e-5) {
+    public init(gelu: GELU, layerNormEps: Float = 1e-6, headNormEps: Float = 1e-6, batchNormEps: Float = 1e-5,
+                activation: Activation? = nil) {
         self.gelu = gelu
         self.layerNormEps = layerNormEps
         self.headNormEps = headNormEps
         self.batchNormEps = batchNormEps
+        self.activation = activation
     }
 
     /// torchvision / timm / official ConvNeXt: erf GELU, eps 1e-6 everywhere.

@@ -26,6 +26,18 @@ public enum TensorRole: String, Sendable, Codable, CaseIterable {
         "last_overflow_iterator_step", "updates", "random_op",
     ]
 
+    /// Last name components of non-learnable model buffers: BatchNorm running statistics and counters as PyTorch
+    /// (`running_mean`, `running_var`, `num_batches_tracked`) and MindSpore (`moving_mean`, `moving_variance`) name them.
+    static let bufferSuffixes: Set<Substring> = [
+        "running_mean", "running_var", "num_batches_tracked", "moving_mean", "moving_variance",
+    ]
+
+    /// Whether `name` is a model buffer rather than a parameter (a `.weight`-role tensor that is state, not learnt):
+    /// judged from the last dotted component.
+    public static func isBuffer(_ name: String) -> Bool {
+        bufferSuffixes.contains(name.split(separator: ".").last ?? Substring(name))
+    }
+
     /// Classifies a tensor by its name; anything not recognised is a `.weight`.
     public static func classify(_ name: String) -> TensorRole {
         if optimizerNames.contains(name) { return .optimizerState }
@@ -50,7 +62,10 @@ extension Checkpoint {
             return false
         }
         let summary = TensorRole.allCases.compactMap { r in dropped[r].map { "\($0) \(r.rawValue)" } }
-        if !summary.isEmpty { out.notes.append("dropped " + summary.joined(separator: ", ") + " tensor(s)") }
+        let total = dropped.values.reduce(0, +)
+        if !summary.isEmpty {
+            out.notes.append("dropped " + summary.joined(separator: ", ") + (total == 1 ? " tensor" : " tensors"))
+        }
         return out
     }
 }

@@ -12,6 +12,12 @@
 #define CNZ_CAT(a, b) CNZ_CAT2(a, b)
 #define FN(name) CNZ_CAT(name, CNZ_SUFFIX)
 #define INLINE static inline __attribute__((always_inline))
+/// Fully unrolls the next loop (its trip count is a compile-time constant): register blocks must stay in registers.
+#if defined(__clang__)
+#define UNROLL _Pragma("clang loop unroll(full)")
+#else
+#define UNROLL _Pragma("GCC unroll 32")
+#endif
 
 typedef float vf __attribute__((vector_size(CNZ_VL * 4)));
 typedef int32_t vi __attribute__((vector_size(CNZ_VL * 4)));
@@ -26,7 +32,8 @@ typedef float vfu __attribute__((vector_size(CNZ_VL * 4), aligned(4), may_alias)
 
 INLINE vf LD(const float *p) { return *(const vfu *)p; }
 INLINE void ST(float *p, vf v) { *(vfu *)p = v; }
-INLINE vf SPLAT(float x) { return (vf){0} + x; }
+/// x in every lane (x − (+0) folds to x for every x, −0 included, so this is a plain broadcast).
+INLINE vf SPLAT(float x) { return x - (vf){0}; }
 INLINE vf SEL(vi m, vf a, vf b) { return (vf)((m & (vi)a) | (~m & (vi)b)); }
 INLINE vf VMAX(vf a, vf b) { return SEL(a > b, a, b); }
 INLINE vf VMIN(vf a, vf b) { return SEL(a < b, a, b); }
@@ -192,22 +199,26 @@ static void FN(avgpool)(const float *x, float *out, int n, int hw, int c) {
 // ---- GEMM: C = A · Wᵀ with W packed in CNZ_PANEL-column panels; register block R rows × NR columns --------------
 
 #define NR (2 * CNZ_VL)
-#define KC 384
+#ifndef KC
+#define KC 256
+#endif
+#ifndef MB
 #define MB 96
+#endif
 
 /// R rows × NR columns over kn steps into tile [R][NR]; b walks a panel (row stride CNZ_PANEL).
 INLINE void FN(micro)(const float *a, size_t lda, const float *b, int kn, float *tile, const int R) {
     vf acc0[CNZ_MR], acc1[CNZ_MR];
-    for (int r = 0; r < R; r++) acc0[r] = acc1[r] = SPLAT(0);
+    UNROLL for (int r = 0; r < R; r++) acc0[r] = acc1[r] = SPLAT(0);
     for (int kk = 0; kk < kn; kk++) {
         vf b0 = LD(b + (size_t)kk * CNZ_PANEL), b1 = LD(b + (size_t)kk * CNZ_PANEL + CNZ_VL);
-        for (int r = 0; r < R; r++) {
+        UNROLL for (int r = 0; r < R; r++) {
             vf av = SPLAT(a[(size_t)r * lda + kk]);
             acc0[r] = FMA(av, b0, acc0[r]);
             acc1[r] = FMA(av, b1, acc1[r]);
         }
     }
-    for (int r = 0; r < R; r++) {
+    UNROLL for (int r = 0; r < R; r++) {
         ST(tile + r * NR, acc0[r]);
         ST(tile + r * NR + CNZ_VL, acc1[r]);
     }
@@ -308,18 +319,18 @@ INLINE void FN(dw_row)(const float *in, float *out, int h, int w, int c, const i
         vf b = e->bias ? LD(e->bias + ch) : SPLAT(0);
         for (int x = 0; x < w; x += CNZ_DW_PX) {
             vf acc[CNZ_DW_PX];
-            for (int i = 0; i < CNZ_DW_PX; i++) acc[i] = b;
+            UNROLL for (int i = 0; i < CNZ_DW_PX; i++) acc[i] = b;
             for (int ky = ky_lo; ky < ky_hi; ky++) {
                 const float *row = in + (size_t)(y + ky - p) * w * c + ch;
                 const float *wrow = wt + (size_t)ky * K * c + ch;
                 vf vin[CNZ_DW_PX + 8];
-                for (int j = 0; j < CNZ_DW_PX + K - 1; j++) {
+                UNROLL for (int j = 0; j < CNZ_DW_PX + K - 1; j++) {
                     int col = x - p + j;
                     vin[j] = col >= 0 && col < w ? LD(row + (size_t)col * c) : SPLAT(0);
                 }
-                for (int kx = 0; kx < K; kx++) {
+                UNROLL for (int kx = 0; kx < K; kx++) {
                     vf wv = LD(wrow + (size_t)kx * c);
-                    for (int i = 0; i < CNZ_DW_PX; i++) acc[i] = FMA(vin[i + kx], wv, acc[i]);
+                    UNROLL for (int i = 0; i < CNZ_DW_PX; i++) acc[i] = FMA(vin[i + kx], wv, acc[i]);
                 }
             }
             int np = w - x < CNZ_DW_PX ? w - x : CNZ_DW_PX;

@@ -25,9 +25,8 @@ public struct MappingFailure: Error, CustomStringConvertible, Sendable {
     public var target: String
 
     public var description: String {
-        var s = "tensors do not match \(report.convention) naming for \(target): \(report.mapped) mapped, "
-            + "\(report.missing.count) missing, \(report.unexpected.count) unexpected, "
-            + "\(report.shapeMismatch.count) shape mismatches\n" + report.problemSummary()
+        var s = "tensors do not match \(report.convention) naming for \(target): \(report.countSummary)\n"
+            + report.problemSummary()
         if let hint { s += "\nhint: \(hint)" }
         s += "\n(use --allow-unmapped to carry unexpected tensors and accept missing ones)"
         return s
@@ -68,6 +67,7 @@ public enum Mapper {
                                    mapped: 0, missing: [], unexpected: [], shapeMismatch: [], duplicates: [],
                                    dropped: [], carried: [], notes: [])
         var carried: [Int] = []
+        var wrongShape = Set<Int>()   // slots whose tensor is present with the wrong shape: not also "missing"
         var alternatesUsed = 0
         for (i, raw) in names.enumerated() {
             let name = raw.hasPrefix(options.prefix) ? String(raw.dropFirst(options.prefix.count)) : raw
@@ -91,6 +91,7 @@ public enum Mapper {
             let s = slots[slot]
             guard s.accepts(shape: shapes[i]) else {
                 report.shapeMismatch.append(.init(name: raw, expected: s.shape, found: shapes[i]))
+                wrongShape.insert(slot)
                 continue
             }
             if filled[slot] != nil {
@@ -101,27 +102,32 @@ public enum Mapper {
             filled[slot] = i
             report.mapped += 1
         }
-        report.missing = zip(slots, filled).filter { $0.1 == nil }.map(\.0.name)
+        report.missing = slots.indices.filter { filled[$0] == nil && !wrongShape.contains($0) }.map { slots[$0].name }
         if alternatesUsed > 0 {
-            report.notes.append("\(alternatesUsed) tensors used an alternative spelling accepted by \(convention.name)")
+            report.notes.append("\(Plural.count(alternatesUsed, "tensor")) used an alternative spelling accepted by "
+                                + convention.name)
         }
         let optimizer = report.dropped.filter { $0.kind == .optimizer }.count
         let ema = report.dropped.filter { $0.kind == .ema }.count
-        if optimizer > 0 { report.notes.append("dropped \(optimizer) optimizer-state tensors (keep: --keep-optimizer)") }
+        if optimizer > 0 {
+            report.notes.append("dropped \(Plural.count(optimizer, "optimizer-state tensor")) (keep: --keep-optimizer)")
+        }
         if ema > 0 {
             report.notes.append("dropped the \(ema)-tensor EMA copy (`ema.*`) saved next to the weights; converted the "
                                 + "raw weights")
         }
         let bookkeeping = report.dropped.count - optimizer - ema
         if bookkeeping > 0 {
-            report.notes.append("dropped \(bookkeeping) bookkeeping tensors (step counters, learning rate, "
-                                + "num_batches_tracked)")
+            report.notes.append("dropped \(Plural.count(bookkeeping, "bookkeeping tensor")) (step counters, learning "
+                                + "rate, num_batches_tracked)")
         }
         if options.allowUnmapped && !report.unexpected.isEmpty {
-            report.notes.append("carried \(report.unexpected.count) unmapped tensors under their own names")
+            report.notes.append("carried \(Plural.count(report.unexpected.count, "unmapped tensor")) under their own names")
         }
         if options.allowUnmapped && !report.missing.isEmpty {
-            report.notes.append("\(report.missing.count) expected tensors are missing from the source")
+            let n = report.missing.count
+            report.notes.append("\(Plural.count(n, "expected tensor")) \(n == 1 ? "is" : "are") missing from the source: "
+                                + report.missing.joined(separator: ", "))
         }
         return MappingPlan(slots: slots, source: filled, carried: carried, report: report)
     }

@@ -34,7 +34,8 @@ public struct MappingReport: Sendable, Codable, Equatable {
     public var prefix: String
     /// Source tensors that mapped to exactly one expected tensor.
     public var mapped: Int
-    /// Expected tensors (in the source convention's spelling) absent from the source.
+    /// Expected tensors (in the source convention's spelling) absent from the source. A tensor present under its
+    /// name but with the wrong shape is in ``shapeMismatch`` only, not here too.
     public var missing: [String]
     /// Source tensors that match no expected name and are not optimizer state or bookkeeping.
     public var unexpected: [String]
@@ -61,20 +62,28 @@ public struct MappingReport: Sendable, Codable, Equatable {
         return total == 0 ? 0 : Double(mapped) / Double(total)
     }
 
-    /// A multi-line human summary listing up to `limit` names per problem class.
+    /// A multi-line human summary: every missing tensor by name (what the user must supply), and up to `limit` names
+    /// of each other problem class (a wrong architecture can make hundreds of tensors unexpected).
     public func problemSummary(limit: Int = 8) -> String {
-        func list(_ label: String, _ items: [String]) -> String? {
+        func list(_ label: String, _ items: [String], limit: Int) -> String? {
             guard !items.isEmpty else { return nil }
             var s = "  \(label) (\(items.count)): " + items.prefix(limit).joined(separator: ", ")
             if items.count > limit { s += ", … (+\(items.count - limit) more)" }
             return s
         }
         let lines = [
-            list("missing", missing),
-            list("unexpected", unexpected),
-            list("shape mismatch", shapeMismatch.map { "\($0.name) expected \($0.expected) found \($0.found)" }),
-            list("duplicate spellings", duplicates),
+            list("missing", missing, limit: missing.count),
+            list("unexpected", unexpected, limit: limit),
+            list("shape mismatch", shapeMismatch.map { "\($0.name) expected \($0.expected) found \($0.found)" },
+                 limit: limit),
+            list("duplicate spellings", duplicates, limit: limit),
         ].compactMap { $0 }
         return lines.joined(separator: "\n")
+    }
+
+    /// The problem counts in words with the right plurals: `1 mapped, 2 missing, 1 shape mismatch`.
+    public var countSummary: String {
+        "\(mapped) mapped, \(missing.count) missing, \(unexpected.count) unexpected, "
+            + Plural.count(shapeMismatch.count, "shape mismatch", "shape mismatches")
     }
 }

@@ -8,7 +8,11 @@ public struct ConvNeXtForward: ForwardModelFactory {
 
     public func make(weights: Checkpoint, spec: any ArchitectureSpec, numerics: Numerics,
                      options: ForwardOptions) throws -> any ForwardModel {
-        try ConvNeXtModel(checkpoint: weights, numerics: numerics, kernelThreads: options.threads, gemm: options.gemm)
+        if let c = spec as? ConvNeXtSpec, c.isHeadless {
+            throw CNZooError(.unsupported, "this ConvNeXt has no classifier (a headless backbone, \(c.summary)): "
+                             + "forward computes logits only; convert and diff it, or add a head to run it")
+        }
+        return try ConvNeXtModel(checkpoint: weights, numerics: numerics, kernelThreads: options.threads, gemm: options.gemm)
     }
 }
 

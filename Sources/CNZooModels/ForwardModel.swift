@@ -52,7 +52,7 @@ public protocol ForwardModelFactory: Sendable {
 /// The registry of forward models, one factory per family.
 public enum ForwardModels {
     /// Every family cnzoo can run.
-    public static let all: [any ForwardModelFactory] = [ConvNeXtForward()]
+    public static let all: [any ForwardModelFactory] = [ConvNeXtForward(), ConvMixerForward()]
 
     /// Whether `family` has a forward pass.
     public static func supports(_ family: Family) -> Bool { all.contains { $0.family == family } }
@@ -77,7 +77,11 @@ public enum ForwardModels {
                              + families.map(\.rawValue).joined(separator: ", ") + "); this checkpoint is \(spec.summary)",
                              file: file)
         }
-        return try factory.make(weights: parameters(of: canonical, spec: spec), spec: spec, numerics: numerics,
-                                options: options)
+        do {
+            return try factory.make(weights: parameters(of: canonical, spec: spec), spec: spec, numerics: numerics,
+                                    options: options)
+        } catch let e as CNZooError {
+            throw file.map(e.inFile) ?? e
+        }
     }
 }

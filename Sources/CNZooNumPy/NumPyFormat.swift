@@ -107,6 +107,39 @@ public enum NumPyFormat {
 
     /// Parses the preamble and header dict; returns the dtype, shape and the offset of the array data.
     static func parseHeader(_ bytes: UnsafeRawBufferPointer) throws -> (DType, [Int], Int) {
+        let (descr, fortran, shape, offset, headerOffset) = try parseRawHeader(bytes)
+        if descr.hasPrefix(">") {
+            throw CNZooError(.unsupported, "big-endian dtype '\(descr)'; cnzoo reads little-endian arrays", offset: headerOffset)
+        }
+        if isObject(descr) {
+            throw CNZooError(.unsupported, "object dtype '\(descr)': the array data is a pickle, which "
+                             + "numpy.load(allow_pickle=True) would run; cnzoo reads numeric arrays only (`cnzoo scan` "
+                             + "shows what the pickle would do)", offset: headerOffset)
+        }
+        guard let dtype = DType(numpyDescr: descr) else {
+            throw CNZooError(.unsupported, "dtype '\(descr)' (expected a numeric descr such as '<f4')", offset: headerOffset)
+        }
+        if fortran {
+            throw CNZooError(.unsupported, "Fortran-order arrays; save with np.ascontiguousarray first", offset: headerOffset)
+        }
+        return (dtype, shape, offset)
+    }
+
+    /// Whether a descr is NumPy's object dtype (`|O`, `O`, `<O`, `|O8`…): the data is a pickle.
+    static func isObject(_ descr: String) -> Bool {
+        let d = descr.drop { "|<>=".contains($0) }
+        return d == "O" || d.hasPrefix("O") && d.dropFirst().allSatisfy(\.isNumber)
+    }
+
+    /// Where the pickle of an object-dtype `.npy` starts, or nil for any other dtype (a header that cannot be
+    /// parsed throws, naming the offset).
+    public static func objectPickleOffset(_ bytes: UnsafeRawBufferPointer) throws -> Int? {
+        let (descr, _, _, offset, _) = try parseRawHeader(bytes)
+        return isObject(descr) ? offset : nil
+    }
+
+    /// The header fields as written: descr, fortran_order, shape, data offset, header offset.
+    static func parseRawHeader(_ bytes: UnsafeRawBufferPointer) throws -> (String, Bool, [Int], Int, Int) {
         var c = ByteCursor(bytes)
         guard let m = c.readBytes(magic.count) else {
             throw CNZooError(.truncated, "file is \(bytes.count) bytes, too short for the .npy magic", offset: 0)
@@ -153,15 +186,6 @@ public enum NumPyFormat {
         if let extra = fields.keys.first(where: { !["descr", "fortran_order", "shape"].contains($0) }) {
             throw CNZooError(.malformed, "header has an unexpected key '\(extra)'", offset: headerOffset)
         }
-        if descr.hasPrefix(">") {
-            throw CNZooError(.unsupported, "big-endian dtype '\(descr)'; cnzoo reads little-endian arrays", offset: headerOffset)
-        }
-        guard let dtype = DType(numpyDescr: descr) else {
-            throw CNZooError(.unsupported, "dtype '\(descr)' (expected a numeric descr such as '<f4')", offset: headerOffset)
-        }
-        if fortran {
-            throw CNZooError(.unsupported, "Fortran-order arrays; save with np.ascontiguousarray first", offset: headerOffset)
-        }
-        return (dtype, shape, c.position)
+        return (descr, fortran, shape, c.position, headerOffset)
     }
 }

@@ -6,6 +6,9 @@ public enum PickleSafety {
     public enum Verdict: String, Sendable, Codable {
         /// Needed to rebuild tensors and state dicts (what a weights-only loader needs).
         case tensor
+        /// Not needed for weights, but only builds plain data when loaded (`benignGlobals`: training arguments,
+        /// numpy scalars and arrays): listed by `scan`, not flagged.
+        case benign
         /// Beyond tensor rebuilding: an arbitrary class or function (training args, user objects...).
         case unsafe
         /// Names a module or function that executes code or touches the system (os.system, builtins.eval...).
@@ -26,6 +29,16 @@ public enum PickleSafety {
         "torch._utils._rebuild_parameter",
         "torch._utils._rebuild_parameter_with_state", "torch._tensor._rebuild_from_type_v2",
         "torch.Tensor", "torch._tensor.Tensor", "torch.nn.parameter.Parameter",
+    ]
+
+    /// The documented allowlist of globals that training checkpoints (timm, the official ConvNeXt repository) and
+    /// object-dtype `.npy` files name besides tensor rebuilding, and that only build plain data in Python:
+    /// `argparse.Namespace` (training arguments), numpy scalars (`scalar` + `dtype`, their bytes via
+    /// `_codecs.encode`), numpy arrays (`_reconstruct`, `ndarray`), `torch.Size`, `torch.device`.
+    public static let benignGlobals: Set<String> = [
+        "argparse.Namespace", "numpy.core.multiarray.scalar", "numpy._core.multiarray.scalar", "numpy.dtype",
+        "numpy.core.multiarray._reconstruct", "numpy._core.multiarray._reconstruct", "numpy.ndarray",
+        "_codecs.encode", "torch.Size", "torch.device",
     ]
 
     /// Calls a reader may record (they only build plain data in Python too).
@@ -66,6 +79,7 @@ public enum PickleSafety {
             || (module == "torch" && StateDictDecoder.dtype(torchName: name) != nil) {
             return .tensor
         }
+        if benignGlobals.contains(q) { return .benign }
         if (module == "builtins" || module == "__builtin__") && harmlessBuiltins.contains(name) { return .unsafe }
         let root = module.split(separator: ".").first.map(String.init) ?? module
         if dangerousModules.contains(module) || dangerousModules.contains(root)
@@ -111,7 +125,7 @@ public enum PickleSafety {
             }
             for s in o.states {
                 if let key = dunderKey(set: s, arena: arena, clean: &clean) {
-                    throw CNZooError(.unsafe, "pickle BUILD sets '\(key)' on a \(q) object; refused (see `cnzoo scan`)",
+                    throw CNZooError(.unsafe, "pickle BUILD sets '\(key)' on \(Article.a(q)) object; refused (see `cnzoo scan`)",
                                      file: file, offset: o.offset)
                 }
             }

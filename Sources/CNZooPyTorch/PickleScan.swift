@@ -11,7 +11,7 @@ public struct PickleScanReport: Sendable, Codable {
     }
     /// Something beyond tensor rebuilding.
     public struct Finding: Sendable, Codable {
-        /// `unsafe` (beyond tensor rebuilding) or `dangerous` (would run code in Python).
+        /// `unsafe` (beyond tensor rebuilding and the benign allowlist) or `dangerous` (would run code in Python).
         public let severity: PickleSafety.Verdict
         public let pickle: String
         public let message: String
@@ -42,9 +42,17 @@ public struct PickleScanReport: Sendable, Codable {
     public let container: String
     public var sections: [Section] = []
     public var findings: [Finding] = []
+    /// Globals on the benign allowlist (`PickleSafety.benignGlobals`) seen: listed, not flagged.
+    public var benign: [String] = []
 
-    /// Whether everything seen only rebuilds tensors.
+    /// Whether everything seen only rebuilds tensors or builds plain data from the benign allowlist.
     public var isClean: Bool { findings.isEmpty }
+
+    /// Creates an empty report for `file` (`container`: what holds the pickles).
+    public init(file: String, container: String) {
+        self.file = file
+        self.container = container
+    }
 }
 
 extension PyTorchFormat {
@@ -93,6 +101,16 @@ extension PyTorchFormat {
         return report
     }
 
+    /// Scans the one pickle stream starting at `start` in `bytes` (an object-dtype `.npy`'s data, an `.npz`
+    /// member), labelled `label`, into `report`. A stream that cannot be read to its end without a finding throws.
+    public static func scanPickle(_ bytes: UnsafeRawBufferPointer, start: Int, label: String, file: String,
+                                  into report: inout PickleScanReport) throws {
+        scanStream(bytes, start: start, baseOffset: 0, label: label, file: file, into: &report)
+        if report.findings.isEmpty, let broken = report.sections.last, let e = broken.error {
+            throw CNZooError(.malformed, "could not scan \(label) to its end: \(e)", file: file)
+        }
+    }
+
     /// Runs one stream; appends its section and findings. Returns the offset after STOP, or nil if it failed.
     @discardableResult
     static func scanStream(_ bytes: UnsafeRawBufferPointer, start: Int, baseOffset: Int, label: String, file: String,
@@ -111,7 +129,8 @@ extension PyTorchFormat {
             let v = PickleSafety.verdict(module: g.module, name: g.name)
             let prev = counts[g.qualifiedName]
             counts[g.qualifiedName] = (prev?.0 ?? g.offset, (prev?.1 ?? 0) + 1, v)
-            if prev == nil, v != .tensor {
+            if prev == nil, v == .benign { report.benign.append(g.qualifiedName) }
+            if prev == nil, v == .unsafe || v == .dangerous {
                 let what = v == .dangerous ? "would run code or touch the system if loaded with Python"
                                            : "is not needed to rebuild tensors"
                 report.findings.append(.init(severity: v, pickle: label,

@@ -99,6 +99,7 @@ public enum PyTorchFormat {
     static func readZip(file: MappedFile, options: ReadOptions) throws -> Checkpoint {
         let layout = try zipLayout(file: file)
         let path = file.path
+        let checkedCRCs = options.verifyCRC ? try layout.archive.verifyCRCs() : nil
         let pklRange = try layout.archive.storedRange(layout.dataPickle)
         guard let pklBytes = file.region(pklRange) else {
             throw CNZooError(.truncated, "data.pkl lies outside the file", file: path)
@@ -123,6 +124,7 @@ public enum PyTorchFormat {
         }
         var ckpt = try decoder.decode(root)
         if layout.bigEndian { ckpt.notes.append("archive byteorder is 'big': multi-byte elements were byte-swapped to little-endian") }
+        if let checkedCRCs { ckpt.notes.append("verified the CRC-32 of all \(Plural.count(checkedCRCs, "zip entry", "zip entries"))") }
         return ckpt
     }
 

@@ -74,7 +74,10 @@ public struct PyTorchReadOptions: Sendable {
     public var key: String?
     /// Strip DDP `module.` and torch.compile `_orig_mod.` name prefixes.
     public var stripPrefixes = false
-    /// Defaults: timm's choice of key, names as stored.
+    /// Zip archives: check every entry's bytes against the CRC-32 its central-directory record carries (reads every
+    /// byte once). Off by default, as in torch, which does not check them either.
+    public var verifyCRC = false
+    /// Defaults: timm's choice of key, names as stored, CRCs not checked.
     public init() {}
 }
 
@@ -89,6 +92,12 @@ extension ReadOptions {
     public var stripPrefixes: Bool {
         get { pytorch.stripPrefixes }
         set { pytorch.stripPrefixes = newValue }
+    }
+
+    /// PyTorch only: check the CRC-32 of every zip entry (see `PyTorchReadOptions.verifyCRC`).
+    public var verifyCRC: Bool {
+        get { pytorch.verifyCRC }
+        set { pytorch.verifyCRC = newValue }
     }
 
     private var pytorch: PyTorchReadOptions {

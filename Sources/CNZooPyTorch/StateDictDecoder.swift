@@ -79,13 +79,22 @@ struct StateDictDecoder {
                 throw fail(.unsupported, "top-level '\(key)' is a \(hit.1.kind), not a state dict")
             }
             chosen = hit
-            ckpt.notes.append("read the weights under top-level key '\(key)' (--key)")
         } else if let hit = StateDictDecoder.wrapperOrder.lazy
                     .compactMap({ k in keyed.first { $0.0 == k && arena.dictEntries($0.1) != nil } }).first {
             chosen = hit
-            let others = keyed.filter { $0.0 != hit.0 && arena.dictEntries($0.1) != nil }.map { "'\($0.0)'" }
-            ckpt.notes.append("picked top-level key '\(hit.0)' (timm order: state_dict_ema, model_ema, state_dict, model)"
-                              + (others.isEmpty ? "" : "; other dicts: \(others.joined(separator: ", ")) — choose with --key"))
+        }
+        if let (key, _) = chosen {
+            let others = keyed.filter { k, v in
+                guard k != key, case let .dict(i) = v else { return false }
+                return tensorCount(inDict: i) > 0
+            }.map(\.0)
+            ckpt.metadata[WrapperKeys.usedKey] = key
+            if !others.isEmpty { ckpt.metadata[WrapperKeys.othersKey] = others.joined(separator: ",") }
+            let what = key.contains("ema") ? " (EMA)" : ""
+            let how = options.key != nil ? "--key" : "timm's order: state_dict_ema, model_ema, state_dict, model"
+            ckpt.notes.append("using top-level key '\(key)'\(what) (\(how))"
+                              + (others.isEmpty ? "" : "; other weights in " + others.map { "'\($0)'" }.joined(separator: ", ")
+                                 + " — pass --key \(others[0])"))
         }
 
         if let (chosenKey, dict) = chosen {
@@ -132,7 +141,7 @@ struct StateDictDecoder {
             if callable.hasPrefix("torch._utils._rebuild") {
                 ckpt.notes.append("refused tensor '\(name)': \(callable) (quantized, sparse, meta or subclass tensors) is not supported; kept as an opaque extra")
             } else if !isTensorCall(v) {
-                ckpt.notes.append("'\(name)' is a \(callable) object; kept as an opaque extra, not interpreted")
+                ckpt.notes.append("'\(name)' is \(Article.a(callable)) object; kept as an opaque extra, not interpreted")
             }
         default:
             ckpt.extras.append(.init(name: name, value: .opaque(arena.describe(v))))

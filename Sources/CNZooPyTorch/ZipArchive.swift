@@ -240,6 +240,27 @@ public struct ZipArchive: @unchecked Sendable {
         return entry.dataRange
     }
 
+    /// Checks every entry's stored bytes against the CRC-32 in its central-directory record; throws `.integrity`
+    /// naming the first entry that differs (and its data offset), or the error `storedBytes` gives for an entry
+    /// that cannot be read in place. Returns the number of entries checked.
+    @discardableResult
+    public func verifyCRCs() throws -> Int {
+        for entry in entries {
+            let actual = CRC32.checksum(try storedBytes(entry))
+            guard actual == entry.crc32 else {
+                throw CNZooError(.integrity, "zip entry '\(entry.name)': CRC-32 of its \(entry.compressedSize) bytes is "
+                                 + Self.hex(actual) + ", the central directory records " + Self.hex(entry.crc32)
+                                 + " (the file is damaged)", file: file.path, offset: entry.dataOffset)
+            }
+        }
+        return entries.count
+    }
+
+    private static func hex(_ v: UInt32) -> String {
+        let digits = String(v, radix: 16)
+        return "0x" + String(repeating: "0", count: 8 - digits.count) + digits
+    }
+
     /// The bytes of a stored entry, in place.
     public func storedBytes(_ entry: ZipEntry) throws -> UnsafeRawBufferPointer {
         let r = try storedRange(entry)

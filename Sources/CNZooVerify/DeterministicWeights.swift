@@ -35,40 +35,62 @@ public struct SplitMix64Stream {
     }
 }
 
-/// Deterministic ConvNeXt weights and inputs from a seed, reproducible in NumPy (Fixtures/generate_forward.py).
+/// Deterministic ConvNeXt and ConvMixer weights and inputs from a seed, reproducible in NumPy
+/// (Fixtures/generate_forward.py, Fixtures/generate_convmixer.py).
 ///
 /// One SplitMix64 stream seeded with `seed` runs through the canonical tensors in canonical order, row-major.
 /// Each value `v ∈ [-1, 1)` is scaled by role in float32 (one multiply, then one add):
 /// conv/linear weights `v · (1/√fan_in)`, biases `v · 0.1`, LayerNorm weights `v · 0.1 + 1`, LayerNorm biases
-/// `v · 0.1`, layer scale `v · 0.2 + 0.3` (so every block contributes visibly). Inputs come from a second stream
-/// seeded with `seed + 1`, NCHW, each value `v · 2`.
+/// `v · 0.1`, layer scale `v · 0.2 + 0.3` (so every block contributes visibly); BatchNorm weights `v · 0.1 + 1`,
+/// biases `v · 0.1`, running means `v · 0.1 + 0.2`, running variances `v · 0.1 + 0.3` (non-trivial statistics, so a
+/// skipped BatchNorm or a wrong eps shows, and full-size logits stay O(1) and input-dependent). Inputs come from a second stream seeded with `seed + 1`, NCHW, each value `v · 2`.
 public enum DeterministicWeights {
     /// The weights of `config` as a canonical-named float32 checkpoint.
     public static func checkpoint(_ config: ConvNeXtSpec, seed: UInt64) -> Checkpoint {
+        generate(config.parameters().map { p in
+            let name = p.name
+            if name.hasSuffix("layer_scale") { return (p, 0.2, 0.3) }
+            if name.hasSuffix("norm.weight") { return (p, 0.1, 1) }
+            if name.hasSuffix(".bias") { return (p, 0.1, 0) }
+            return (p, fanInScale(p.shape), 0)
+        }, seed: seed)
+    }
+
+    /// The weights of a ConvNeXt or ConvMixer spec (other families have no generator).
+    public static func checkpoint(_ spec: any ArchitectureSpec, seed: UInt64) throws -> Checkpoint {
+        if let s = spec as? ConvNeXtSpec { return checkpoint(s, seed: seed) }
+        if let s = spec as? ConvMixerSpec { return checkpoint(s, seed: seed) }
+        throw CNZooError(.unsupported, "no deterministic weights for \(spec.summary)")
+    }
+
+    /// The weights of a ConvMixer as a canonical-named float32 checkpoint (no `num_batches_tracked`).
+    public static func checkpoint(_ config: ConvMixerSpec, seed: UInt64) -> Checkpoint {
+        generate(config.parameters().map { p in
+            switch p.role {
+            case .bnWeight: return (p, 0.1, 1)
+            case .bnRunningMean: return (p, 0.1, 0.2)
+            case .bnRunningVar: return (p, 0.1, 0.3)
+            case .bnBias, .convBias, .linearBias, .normBias: return (p, 0.1, 0)
+            default: return (p, fanInScale(p.shape), 0)
+            }
+        }, seed: seed)
+    }
+
+    static func fanInScale(_ shape: [Int]) -> Float {
+        Float(1.0 / Double(shape.dropFirst().reduce(1, *)).squareRoot())
+    }
+
+    /// Runs one stream through `parameters` in order, each value `v · scale + shift`.
+    static func generate(_ parameters: [(ParameterSpec, scale: Float, shift: Float)], seed: UInt64) -> Checkpoint {
         var stream = SplitMix64Stream(seed: seed)
         var tensors: [TensorEntry] = []
-        for (name, shape) in config.parameters().map({ ($0.name, $0.shape) }) {
-            let n = shape.reduce(1, *)
-            var values = stream.values(n)
-            let scale: Float
-            var shift: Float = 0
-            if name.hasSuffix("layer_scale") {
-                scale = 0.2
-                shift = 0.3
-            } else if name.hasSuffix("norm.weight") {
-                scale = 0.1
-                shift = 1
-            } else if name.hasSuffix(".bias") {
-                scale = 0.1
-            } else {
-                let fanIn = shape.dropFirst().reduce(1, *)
-                scale = Float(1.0 / Double(fanIn).squareRoot())
-            }
-            for i in 0..<n {
+        for (p, scale, shift) in parameters {
+            var values = stream.values(p.shape.reduce(1, *))
+            for i in values.indices {
                 let scaled = values[i] * scale
                 values[i] = scaled + shift
             }
-            tensors.append(TensorEntry(name: name, dtype: .f32, shape: shape, data: .bytes(littleEndianBytes(values))))
+            tensors.append(TensorEntry(name: p.name, dtype: .f32, shape: p.shape, data: .bytes(littleEndianBytes(values))))
         }
         return Checkpoint(tensors: tensors, notes: ["deterministic weights, SplitMix64 seed \(seed)"])
     }

@@ -1,11 +1,13 @@
 import CNZooCore
+import CNZooEmbeddedData
 import CNZooMapping
 import CNZooModels
 import CNZooNumPy
 
-/// `cnzoo verify --variant V`: the deterministic weights of a published ConvNeXt size, run in Swift and compared
-/// with logits recorded from the real torchvision and mindcv models on the same weights and inputs
-/// (Fixtures/forward/, written by Fixtures/generate_forward.py).
+/// `cnzoo verify --variant V`: the deterministic weights of a published ConvNeXt or ConvMixer, run in Swift and
+/// compared with logits recorded from the real frameworks on the same weights and inputs (Fixtures/forward/, written
+/// by Fixtures/generate_forward.py: torchvision and mindcv; Fixtures/generate_convmixer.py: timm and a MindSpore cell),
+/// built into the binary as ``builtInFixtures``.
 public enum ReferenceParity {
     /// The seed of the reference weights (inputs use `seed + 1`).
     public static let seed: UInt64 = 2022
@@ -18,6 +20,13 @@ public enum ReferenceParity {
         public let numerics: Numerics
         public let tolerance: Float
         public let why: String
+
+        public init(name: String, numerics: Numerics, tolerance: Float, why: String) {
+            self.name = name
+            self.numerics = numerics
+            self.tolerance = tolerance
+            self.why = why
+        }
     }
 
     /// torchvision runs exact-erf GELU and eps 1e-6; mindcv runs MindSpore's default tanh GELU and eps 1e-6.
@@ -31,40 +40,64 @@ public enum ReferenceParity {
                   why: "Swift in tanh-GELU mode (MindSpore nn.GELU default); float32 summation order only"),
     ]
 
-    /// Finds the reference directory: `explicit`, else `Fixtures/forward` under the current directory or above the
-    /// executable.
-    public static func locateFixtures(explicit: String?, executablePath: String) throws -> String {
-        if let explicit { return explicit }
-        var candidates = ["Fixtures/forward"]
-        var dir = executablePath
-        for _ in 0..<6 {
-            guard let slash = dir.lastIndex(of: "/") else { break }
-            dir = String(dir[..<slash])
-            if dir.isEmpty { break }
-            candidates.append(dir + "/Fixtures/forward")
+    /// The reference logits built into the binary at build time from `Fixtures/forward` (`<built-in>/Fixtures/forward`).
+    public static let builtInFixtures = EmbeddedFiles.path("Fixtures/forward")
+
+    /// The reference directory: `explicit` (`--references DIR`), else the references built into the binary
+    /// (``builtInFixtures``), so `cnzoo verify --variant` works from any directory.
+    public static func locateFixtures(explicit: String?) -> String { explicit ?? builtInFixtures }
+
+    /// The reference array at `path`, from the built-in data or the file system; nil when there is none.
+    static func readReference(_ path: String) throws -> NumPyArray? {
+        if EmbeddedFiles.isEmbedded(path) {
+            do {
+                return try EmbeddedFiles.contents(atPath: path).map(NumPyFormat.read(bytes:))
+            } catch let e as CNZooError {
+                throw e.inFile(path)
+            }
         }
-        for c in candidates where fileExists(c + "/tiny_logits_torchvision.npy") { return c }
-        throw CNZooError(.notFound, "cannot find the reference logits (Fixtures/forward/*.npy); run from the cnzoo "
-                         + "checkout or pass --references DIR")
+        guard (try? MappedFile(path: path)) != nil else { return nil }
+        return try NumPyFormat.read(path: path)
     }
 
-    static func fileExists(_ path: String) -> Bool { (try? MappedFile(path: path)) != nil }
+    /// timm runs exact-erf GELU (ReLU for 768_32); the MindSpore MindCV-branch cell (built from `mindspore.nn`
+    /// cells; mindcv 0.3.0 has no ConvMixer) runs `nn.GELU()`'s tanh form (ReLU for 768_32). BatchNorm eps 1e-5 on
+    /// both. Measured Swift differences ≤ 1e-6 on logits of magnitude ~1; erf vs tanh GELU moves them ~1e-4.
+    public static let convMixerFrameworks: [ReferenceRun] = [
+        ReferenceRun(name: "timm", numerics: .pytorch, tolerance: 1e-4,
+                     why: "same numerics (erf GELU or ReLU, BatchNorm eps 1e-5); float32 summation order only"),
+        ReferenceRun(name: "mindspore", numerics: .mindcv, tolerance: 1e-4,
+                     why: "Swift with MindSpore's activation (tanh GELU or ReLU, eps 1e-5); float32 summation order only"),
+    ]
 
-    /// Runs the comparison for `variant`, appending rows to `report`; returns the model and inputs for later steps.
+    /// The recorded runs of a published variant and the file-name stem of its logits (`tiny`, `convmixer_768_32`),
+    /// or nil when none are recorded for its family.
+    public static func references(for spec: any ArchitectureSpec) -> (runs: [ReferenceRun], stem: String)? {
+        if let s = spec as? ConvNeXtSpec, let name = s.variantName { return (frameworks, name) }
+        if let name = ArchitectureFamilies.family(.convmixer)?.variantName(spec) { return (convMixerFrameworks, name) }
+        return nil
+    }
+
+    /// Runs the comparison for `variant` (a zoo id such as `convnext_tiny` or `convmixer_768_32`, or a ConvNeXt size),
+    /// appending rows to `report`; returns the weights and inputs for later steps. `adjust` applies explicit numerics
+    /// choices (`--activation`, eps) to each framework's: a wrong one makes the comparison fail, as it should.
     public static func run(variant: String, fixtures: String, options: ForwardOptions = ForwardOptions(),
+                           adjust: (Numerics) -> Numerics = { $0 },
                            into report: inout VerifyReport) throws -> (Checkpoint, [Float], Int) {
-        guard let spec = ConvNeXtSpec.variant(variant) else {
-            throw CNZooError(.usage, "unknown variant '\(variant)' (tiny, small, base, large, xlarge)")
+        guard let spec = ArchitectureFamilies.spec(variant: variant), let (runs, stem) = references(for: spec) else {
+            throw CNZooError(.usage, "unknown variant '\(variant)' (known: "
+                             + ArchitectureFamilies.variantIDs.joined(separator: ", ") + ")")
         }
-        let weights = DeterministicWeights.checkpoint(spec, seed: seed)
+        let weights = try DeterministicWeights.checkpoint(spec, seed: seed)
+        let model = try ForwardModels.make(canonical: weights, spec: spec, numerics: adjust(.pytorch), options: options)
+        let classes = model.numClasses
         var references: [(ReferenceRun, [Float])] = []
         var batch = 0
-        for fw in frameworks {
-            let path = "\(fixtures)/\(spec.variantName ?? variant)_logits_\(fw.name).npy"
-            guard fileExists(path) else { continue }
-            let arr = try NumPyFormat.read(path: path)
-            guard arr.shape.count == 2, arr.shape[1] == spec.numClasses, arr.shape[0] >= 1 else {
-                throw CNZooError(.malformed, "expected reference logits [batch, \(spec.numClasses)], found \(arr.shape)", file: path)
+        for fw in runs {
+            let path = "\(fixtures)/\(stem)_logits_\(fw.name).npy"
+            guard let arr = try readReference(path) else { continue }
+            guard arr.shape.count == 2, arr.shape[1] == classes, arr.shape[0] >= 1 else {
+                throw CNZooError(.malformed, "expected reference logits [batch, \(classes)], found \(arr.shape)", file: path)
             }
             guard batch == 0 || batch == arr.shape[0] else {
                 throw CNZooError(.malformed, "reference batch \(arr.shape[0]) differs from \(batch)", file: path)
@@ -73,32 +106,38 @@ public enum ReferenceParity {
             references.append((fw, try arr.floats()))
         }
         guard !references.isEmpty else {
-            throw CNZooError(.notFound, "no reference logits for convnext_\(variant) in \(fixtures)")
+            throw CNZooError(.notFound, "no reference logits for \(stem) in \(fixtures)")
         }
         let x = DeterministicWeights.inputs(batch: batch, height: resolution, width: resolution, seed: seed)
         report.inputs = "\(batch) × 3×\(resolution)×\(resolution), SplitMix64 seed \(seed + 1)"
-        let model = try ForwardModels.make(canonical: weights, spec: spec, numerics: .pytorch, options: options)
         report.gemm = model.gemmEngine.rawValue
         var swiftByNumerics: [Numerics: [Float]] = [:]
         for (fw, ref) in references {
-            model.numerics = fw.numerics
-            let logits = try swiftByNumerics[fw.numerics] ?? model.forward(x, batch: batch, height: resolution, width: resolution)
-            swiftByNumerics[fw.numerics] = logits
+            model.numerics = adjust(fw.numerics)
+            let logits = try swiftByNumerics[model.numerics] ?? model.forward(x, batch: batch, height: resolution, width: resolution)
+            swiftByNumerics[model.numerics] = logits
             report.parity += rows(weights: "reference", swift: logits, reference: ref, batch: batch,
-                                  classes: spec.numClasses, framework: fw)
+                                  classes: classes, framework: fw, numerics: numericsLabel(model))
         }
-        // Why per-framework numerics: the erf-mode Swift logits against mindcv's.
-        if let erf = swiftByNumerics[.pytorch], let mcv = references.first(where: { $0.0.name == "mindcv" })?.1 {
-            let d = LogitComparison.maxAbsDiff(erf, mcv)
-            report.notes.append("Swift with erf GELU vs mindcv (tanh GELU): max abs diff \(d) — the GELU form alone; "
-                                + "hence mindcv is compared with Swift in tanh mode")
+        // Why per-framework numerics: Swift under the first framework's numerics against the second's logits.
+        if references.count == 2, let first = swiftByNumerics[adjust(references[0].0.numerics)] {
+            let d = LogitComparison.maxAbsDiff(first, references[1].1)
+            report.notes.append("Swift under \(references[0].0.name)'s numerics vs \(references[1].0.name)'s logits: max abs "
+                                + "diff \(d) (the GELU form alone, where the model uses GELU); hence each framework is "
+                                + "compared under its own numerics")
         }
         return (weights, x, batch)
     }
 
+    /// How a model computes, for the report: ConvMixer's activation and BatchNorm eps, else the numerics.
+    static func numericsLabel(_ model: any ForwardModel) -> String {
+        guard let m = model as? ConvMixerModel else { return model.numerics.description }
+        return "\(m.activation), bn eps \(m.numerics.batchNormEps)"
+    }
+
     /// Parity rows for each input of a batch.
     public static func rows(weights: String, swift: [Float], reference: [Float], batch: Int, classes: Int,
-                            framework: ReferenceRun) -> [VerifyReport.ParityRow] {
+                            framework: ReferenceRun, numerics: String? = nil) -> [VerifyReport.ParityRow] {
         (0..<batch).map { i in
             let r = (i * classes)..<((i + 1) * classes)
             let diff = LogitComparison.maxAbsDiff(swift[r], reference[r])
@@ -107,7 +146,7 @@ public enum ReferenceParity {
             // A top-1 flip only counts as a failure when the reference's own margin exceeds the tolerance.
             let topOK = s1 == r1 || gap <= 2 * framework.tolerance
             return VerifyReport.ParityRow(weights: weights, input: i, reference: framework.name,
-                                          numerics: framework.numerics.description, swiftTop1: s1, referenceTop1: r1,
+                                          numerics: numerics ?? framework.numerics.description, swiftTop1: s1, referenceTop1: r1,
                                           referenceTop1Gap: gap, maxAbsDiff: diff, tolerance: framework.tolerance,
                                           passed: diff <= framework.tolerance && topOK, why: framework.why)
         }

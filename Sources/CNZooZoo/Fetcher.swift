@@ -50,11 +50,10 @@ public struct Fetcher: Sendable {
                       progress: Progress? = nil) throws -> Result {
         let fm = FileManager.default
         let dir = (destination as NSString).deletingLastPathComponent
-        do {
-            try fm.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        } catch {
-            throw CNZooError(.io, "cannot create the directory", file: dir, cause: error)
-        }
+        let created = try Fetcher.createDirectories(dir)
+        var placed = false
+        // Declared before the `.part` clean-up below, so it runs after it: a failed fetch leaves no empty folders.
+        defer { if !placed { Fetcher.removeIfEmpty(created) } }
         if fm.fileExists(atPath: destination) {
             let digest = try SHA256.hash(file: destination)
             if expected.isSatisfied(by: digest) {
@@ -136,8 +135,31 @@ public struct Fetcher: Sendable {
                              + "got \(digest); the download was deleted", file: destination)
         }
         try sink.commit(to: destination)
+        placed = true
         return Result(path: destination, bytes: sink.size, sha256: digest, resumedFrom: resumedFrom,
                       alreadyPresent: false)
+    }
+
+    /// Creates `dir` and any missing parents; returns the directories it created, outermost first.
+    static func createDirectories(_ dir: String) throws -> [String] {
+        var missing: [String] = []
+        var d = dir
+        while !d.isEmpty && d != "/" && !FileManager.default.fileExists(atPath: d) {
+            missing.insert(d, at: 0)
+            d = (d as NSString).deletingLastPathComponent
+        }
+        do {
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        } catch {
+            throw CNZooError(.io, "cannot create the directory", file: dir, cause: error)
+        }
+        return missing
+    }
+
+    /// Removes `created` (outermost first, as `createDirectories` returns them) innermost first, each only while
+    /// empty: what a failed fetch made and left nothing in.
+    static func removeIfEmpty(_ created: [String]) {
+        for d in created.reversed() where rmdir(d) != 0 { return }
     }
 
     /// Parses `bytes START-END/LENGTH` into (START, LENGTH); nil if malformed or LENGTH is unknown (`*`).

@@ -84,13 +84,22 @@ final class HTTPStream: NSObject, URLSessionDataDelegate, @unchecked Sendable {
         if failure == nil { failure = e }
     }
 
-    /// A transport error as a `.network` `CNZooError` with a plain message.
-    static func describe(_ error: any Error, url: URL?) -> CNZooError {
-        let target = url.map { "\($0.scheme ?? "")://\($0.host ?? "")\($0.port.map { ":\($0)" } ?? "")" } ?? "the server"
+    /// A transport error as a `.network` `CNZooError` with a plain message. When a proxy carries the request
+    /// (`environment`'s proxy variables, as libcurl reads them) and cannot be reached, the proxy is named, not the
+    /// server behind it.
+    static func describe(_ error: any Error, url: URL?,
+                         environment: [String: String] = ProcessInfo.processInfo.environment) -> CNZooError {
+        let target = url.map(origin) ?? "the server"
         let ns = error as NSError
         let what: String
         if ns.domain == NSURLErrorDomain {
+            let proxy = url.flatMap { Proxy.for($0, environment: environment) }
+            let unreachable = [NSURLErrorCannotConnectToHost, NSURLErrorCannotFindHost, NSURLErrorDNSLookupFailed,
+                               NSURLErrorTimedOut].contains(ns.code)
             switch ns.code {
+            case _ where unreachable && proxy != nil:
+                let p = proxy.map { "the proxy \($0.url) (from $\($0.variable))" } ?? ""
+                what = "cannot reach \(p) for \(target); check the proxy, or list the host in $no_proxy"
             case NSURLErrorCannotConnectToHost: what = "cannot connect to \(target) (connection refused: is the server down?)"
             case NSURLErrorCannotFindHost, NSURLErrorDNSLookupFailed: what = "cannot resolve the host of \(target)"
             case NSURLErrorTimedOut: what = "\(target) did not answer in time"
@@ -101,12 +110,44 @@ final class HTTPStream: NSObject, URLSessionDataDelegate, @unchecked Sendable {
                 what = "TLS connection to \(target) failed"
             default:
                 let detail = (ns.userInfo[NSLocalizedDescriptionKey] as? String) ?? "error \(ns.code)"
-                what = "transfer from \(target) failed: \(detail)"
+                what = "transfer from \(target) failed: \(detail)" + (proxy.map { " (through the proxy \($0.url))" } ?? "")
             }
         } else {
             what = "transfer from \(target) failed: \(error)"
         }
         // The Foundation error's description repeats itself at length; the message above already says what happened.
         return CNZooError(.network, what)
+    }
+
+    /// `scheme://host[:port]` of `url`.
+    static func origin(_ url: URL) -> String {
+        "\(url.scheme ?? "")://\(url.host ?? "")\(url.port.map { ":\($0)" } ?? "")"
+    }
+
+    /// The proxy libcurl (Foundation's transport on Linux) uses for a URL, from the environment.
+    struct Proxy: Equatable {
+        /// The variable it came from (`https_proxy`).
+        let variable: String
+        /// Its value.
+        let url: String
+
+        /// libcurl's rules: `http_proxy` (lower case only) for http, `https_proxy` / `HTTPS_PROXY` for https, then
+        /// `all_proxy` / `ALL_PROXY`; none when `no_proxy` / `NO_PROXY` is `*` or lists the host or a domain suffix.
+        static func `for`(_ url: URL, environment: [String: String]) -> Proxy? {
+            guard let scheme = url.scheme?.lowercased(), let host = url.host?.lowercased() else { return nil }
+            let noProxy = environment["no_proxy"] ?? environment["NO_PROXY"] ?? ""
+            for raw in noProxy.split(separator: ",") {
+                var entry = raw.trimmingCharacters(in: .whitespaces).lowercased()
+                if entry == "*" { return nil }
+                if entry.hasPrefix(".") { entry.removeFirst() }
+                if !entry.isEmpty && (host == entry || host.hasSuffix("." + entry)) { return nil }
+            }
+            let names = scheme == "http" ? ["http_proxy", "all_proxy", "ALL_PROXY"]
+                : [scheme + "_proxy", scheme.uppercased() + "_PROXY", "all_proxy", "ALL_PROXY"]
+            for name in names {
+                if let value = environment[name], !value.isEmpty { return Proxy(variable: name, url: value) }
+            }
+            return nil
+        }
     }
 }

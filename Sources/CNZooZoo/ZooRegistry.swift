@@ -1,9 +1,10 @@
 import CNZooCore
+import CNZooEmbeddedData
 import CNZooMapping
 import Foundation
 
-/// The zoo: every entry of every `*.json` manifest in one directory (`Zoo/` in the repository), decoded, version
-/// checked and validated.
+/// The zoo: every entry of every `*.json` manifest in one directory (`Zoo/` in the repository, built into the binary
+/// as ``builtInDirectory``), decoded, version checked and validated.
 public struct ZooRegistry: Sendable {
     /// The directory the manifests were read from.
     public let directory: String
@@ -16,15 +17,26 @@ public struct ZooRegistry: Sendable {
     /// The environment variable that points cnzoo at another manifest directory (tests, private zoos).
     public static let directoryEnvironmentKey = "CNZOO_ZOO_DIR"
 
-    /// Loads every `*.json` file in `directory` except `schema.json`.
+    /// The manifests built into the binary at build time from the repository's `Zoo/` (`<built-in>/Zoo`): what
+    /// cnzoo reads unless `--manifest-dir` or `$CNZOO_ZOO_DIR` says otherwise.
+    public static let builtInDirectory = EmbeddedFiles.path("Zoo")
+
+    /// Loads every `*.json` file in `directory` except `schema.json`; `directory` may be ``builtInDirectory``.
     public static func load(directory: String, highestSupportedVersion: Int = ManifestVersion.highestSupported)
         throws -> ZooRegistry
     {
         let names: [String]
-        do {
-            names = try FileManager.default.contentsOfDirectory(atPath: directory)
-        } catch {
-            throw CNZooError(.unreadable, "cannot list the zoo manifest directory", file: directory, cause: error)
+        if EmbeddedFiles.isEmbedded(directory) {
+            guard let embedded = EmbeddedFiles.fileNames(inDirectory: directory) else {
+                throw CNZooError(.notFound, "no zoo manifests were built into this binary", file: directory)
+            }
+            names = embedded
+        } else {
+            do {
+                names = try FileManager.default.contentsOfDirectory(atPath: directory)
+            } catch {
+                throw CNZooError(.unreadable, "cannot list the zoo manifest directory", file: directory, cause: error)
+            }
         }
         let files = names.filter { $0.hasSuffix(".json") && $0 != "schema.json" }.sorted()
         guard !files.isEmpty else {
@@ -40,15 +52,23 @@ public struct ZooRegistry: Sendable {
         return registry
     }
 
-    /// Reads, version-checks, decodes and validates one manifest file.
+    /// Reads, version-checks, decodes and validates one manifest file (a built-in one when `path` is under
+    /// ``builtInDirectory``).
     public static func loadManifest(path: String, highestSupportedVersion: Int = ManifestVersion.highestSupported)
         throws -> ZooManifest
     {
         let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            throw CNZooError(.unreadable, "cannot read the zoo manifest", file: path, cause: error)
+        if EmbeddedFiles.isEmbedded(path) {
+            guard let bytes = EmbeddedFiles.contents(atPath: path) else {
+                throw CNZooError(.notFound, "no such manifest was built into this binary", file: path)
+            }
+            data = Data(bytes)
+        } else {
+            do {
+                data = try Data(contentsOf: URL(fileURLWithPath: path))
+            } catch {
+                throw CNZooError(.unreadable, "cannot read the zoo manifest", file: path, cause: error)
+            }
         }
         return try decodeManifest(data, file: path, highestSupportedVersion: highestSupportedVersion)
     }
@@ -107,26 +127,13 @@ public struct ZooRegistry: Sendable {
         }
     }
 
-    /// Where the manifests are: `override` (`--manifest-dir`), else `$CNZOO_ZOO_DIR`, else a `Zoo/` directory holding
-    /// `schema.json` found by walking up from the executable (a build inside the repository), else
-    /// `<prefix>/share/cnzoo/Zoo` next to an installed executable, else `./Zoo`.
+    /// Where the manifests are: `override` (`--manifest-dir`), else `$CNZOO_ZOO_DIR`, else the manifests built into
+    /// the binary (``builtInDirectory``), so an installed or copied `cnzoo` needs no data files beside it.
     public static func locateDirectory(override: String?, environment: [String: String] =
                                        ProcessInfo.processInfo.environment) throws -> String {
         if let override { return override }
         if let env = environment[directoryEnvironmentKey], !env.isEmpty { return env }
-        var candidates: [String] = []
-        if let exe = Bundle.main.executableURL?.resolvingSymlinksInPath() {
-            var dir = exe.deletingLastPathComponent()
-            candidates.append(dir.appendingPathComponent("../share/cnzoo/Zoo").standardized.path)
-            for _ in 0..<8 {
-                candidates.append(dir.appendingPathComponent("Zoo").path)
-                dir.deleteLastPathComponent()
-            }
-        }
-        candidates.append(FileManager.default.currentDirectoryPath + "/Zoo")
-        for c in candidates where FileManager.default.fileExists(atPath: c + "/schema.json") { return c }
-        throw CNZooError(.notFound, "cannot find the zoo manifests (looked for Zoo/schema.json above the executable, "
-                         + "in <prefix>/share/cnzoo/Zoo and in ./Zoo); pass --manifest-dir or set \(directoryEnvironmentKey)")
+        return builtInDirectory
     }
 
     private static func describe(_ error: any Error) -> String {

@@ -24,7 +24,8 @@ import Testing
         defer { TestSupport.removeScratch(dir) }
         let tv = dir + "/tv.safetensors"
         try write(Micro.convnext, TorchVisionConvention(), to: tv, rename: { "module." + $0 })
-        let r = try TestSupport.run(["convert", tv, "--to", "safetensors", "--json", "--source-hash"])
+        let r = try TestSupport.run(["convert", tv, "--to", "safetensors", "--convention", "canonical", "--json",
+                                     "--source-hash"])
         #expect(r.status == 0, "\(r.stderr)")
         let report = try json(r.stdout)
         let out = dir + "/tv.canonical.safetensors"

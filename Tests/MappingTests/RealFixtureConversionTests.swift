@@ -122,13 +122,13 @@ import Testing
         defer { TestSupport.removeScratch(dir) }
         let canonical = try Self.renamed(Self.torch("torchvision_micro_f32.pth"), from: TorchVisionConvention(),
                                          to: CanonicalConvention(), spec: Self.spec)
-        let fromTV = try convert(TestSupport.fixture("pytorch/torchvision_micro_f32.pth"), ["--to", "safetensors"],
+        let fromTV = try convert(TestSupport.fixture("pytorch/torchvision_micro_f32.pth"), ["--to", "safetensors", "--convention", "canonical"],
                                  in: dir, name: "tv.safetensors")
         #expect(try Self.read(fromTV) == canonical)
-        let fromFB = try convert(TestSupport.fixture("pytorch/official_wrapped.pth"), ["--to", "safetensors"],
+        let fromFB = try convert(TestSupport.fixture("pytorch/official_wrapped.pth"), ["--to", "safetensors", "--convention", "canonical"],
                                  in: dir, name: "fb.safetensors")
         #expect(try Self.read(fromFB) == canonical)
-        let fromTimm = try convert(TestSupport.fixture("pytorch/timm_ema.pth"), ["--to", "safetensors", "--key", "state_dict"],
+        let fromTimm = try convert(TestSupport.fixture("pytorch/timm_ema.pth"), ["--to", "safetensors", "--key", "state_dict", "--convention", "canonical"],
                                    in: dir, name: "timm.safetensors")
         #expect(try Self.read(fromTimm) == canonical)
         // Default key is the EMA copy (timm's order): different values, mapped with the `module.` prefix stripped.

@@ -16,15 +16,52 @@ import Testing
             _ = try Mapper.decode(tv, from: TorchVisionConvention(), spec: spec)
         } throws: { error in
             guard let f = error as? MappingFailure else { return false }
-            return f.report.missing == ["features.3.0.block.2.bias", "classifier.2.bias"]
+            // The reshaped tensor is a shape mismatch only, not "missing" as well.
+            return f.report.missing == ["features.3.0.block.2.bias"]
                 && f.report.unexpected == ["features.9.extra"]
                 && f.report.shapeMismatch == [.init(name: "classifier.2.bias", expected: [5], found: [6])]
-                && f.description.contains("missing (2)")
+                && f.description.contains(", 1 shape mismatch\n")
+                && f.description.contains("missing (1): features.3.0.block.2.bias\n")
+                && f.description.components(separatedBy: "classifier.2.bias").count == 2
         }
         // --allow-unmapped still refuses a shape mismatch.
         #expect(throws: MappingFailure.self) {
             _ = try Mapper.decode(tv, from: TorchVisionConvention(), spec: spec, options: .init(allowUnmapped: true))
         }
+    }
+
+    /// Every missing tensor is named, however many; counts take the right plural.
+    @Test func everyMissingTensorIsNamedWithPlurals() throws {
+        var tv = try Micro.spelled(Micro.convnext, TorchVisionConvention())
+        let removed = tv.tensors.filter { $0.name.hasPrefix("features.1.") }.map(\.name)
+        #expect(removed.count > 8)
+        tv.tensors.removeAll { $0.name.hasPrefix("features.1.") }
+        let i = try #require(tv.tensors.firstIndex { $0.name == "classifier.2.bias" })
+        tv.tensors[i] = TensorEntry(name: "classifier.2.bias", dtype: .f32, shape: [6],
+                                    data: .bytes([UInt8](repeating: 0, count: 24)))
+        let failure = try #require(throws: MappingFailure.self) {
+            try Mapper.decode(tv, from: TorchVisionConvention(), spec: Micro.convnext)
+        }
+        #expect(failure.report.missing == removed)
+        #expect(failure.report.problemSummary().contains("missing (\(removed.count)): " + removed.joined(separator: ", ")))
+        #expect(failure.description.contains("\(removed.count) missing, 0 unexpected, 1 shape mismatch\n"))
+        tv.tensors[i] = TensorEntry(name: "classifier.2.bias", dtype: .f32, shape: [6, 1],
+                                    data: .bytes([UInt8](repeating: 0, count: 24)))
+        tv.tensors.append(TensorEntry(name: "features.0.0.bias", dtype: .f32, shape: [5], data: .bytes([])))
+        let two = try #require(throws: MappingFailure.self) {
+            try Mapper.decode(tv, from: TorchVisionConvention(), spec: Micro.convnext)
+        }
+        #expect(two.report.shapeMismatch.count == 2 && two.description.contains(", 2 shape mismatches\n"))
+        #expect(Plural.count(1, "tensor") == "1 tensor" && Plural.count(0, "tensor") == "0 tensors")
+    }
+
+    /// Notes agree in number with their counts (the dropped-tensor notes: `optimizerStateIsDroppedOrKept`).
+    @Test func missingNoteTakesTheRightPlural() throws {
+        var tv = try Micro.spelled(Micro.convnext, TorchVisionConvention())
+        tv.tensors.removeAll { $0.name == "classifier.2.bias" }
+        let (_, partial) = try Mapper.decode(tv, from: TorchVisionConvention(), spec: Micro.convnext,
+                                             options: .init(allowUnmapped: true))
+        #expect(partial.notes.contains("1 expected tensor is missing from the source: classifier.2.bias"))
     }
 
     @Test func wrongConventionFailsWithPrefixHint() throws {
@@ -57,6 +94,8 @@ import Testing
         mv.tensors.append(TensorEntry(name: "global_step", dtype: .i32, shape: [1], data: .bytes([7, 0, 0, 0])))
         let (canon, report) = try Mapper.decode(mv, from: MindSporeVisionConvention(), spec: Micro.convnext)
         #expect(report.dropped.map(\.kind) == [.optimizer, .bookkeeping])
+        #expect(report.notes.contains("dropped 1 optimizer-state tensor (keep: --keep-optimizer)"))
+        #expect(report.notes.contains { $0.hasPrefix("dropped 1 bookkeeping tensor (") })
         #expect(canon.tensors.count == Micro.convnext.parameters().count)
         #expect(report.notes.contains { $0.contains("optimizer-state") })
         let (kept, r2) = try Mapper.decode(mv, from: MindSporeVisionConvention(), spec: Micro.convnext,

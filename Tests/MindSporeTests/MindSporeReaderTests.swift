@@ -183,7 +183,7 @@ import Testing
         #expect(roles[.weight]?.contains("loss_scale") == true)
         let weights = ckpt.keepingRoles([.weight, .ema])
         #expect(weights.tensors.count == 67)
-        #expect(weights.notes.last == "dropped 130 optimizer-state, 4 bookkeeping tensor(s)")
+        #expect(weights.notes.last == "dropped 130 optimizer-state, 4 bookkeeping tensors")
         #expect(weights.extras == ckpt.extras)
     }
 }

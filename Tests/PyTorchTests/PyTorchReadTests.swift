@@ -68,7 +68,7 @@ func digest(_ ckpt: Checkpoint) throws -> [PyTorchExpected.Tensor] {
             Issue.record("args should be an opaque extra"); return
         }
         #expect(text.contains("argparse.Namespace") && text.contains("lr=0.004"))
-        #expect(ckpt.notes.contains { $0.contains("picked top-level key 'model'") })
+        #expect(ckpt.notes.contains { $0.contains("using top-level key 'model'") })
         #expect(ckpt.notes.contains { $0.contains("argparse.Namespace") })
     }
 

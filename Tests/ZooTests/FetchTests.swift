@@ -155,6 +155,30 @@ import Testing
         #expect(throws: CNZooError.self) { try ZooCache(root: cache).resolve("test_tiny", source: "wrong", in: registry) }
     }
 
+    /// A failed fetch into a fresh cache leaves no empty folders behind (the cache root included).
+    @Test func failuresLeaveNoEmptyFolders() throws {
+        for source in ["missing", "wrong"] {
+            let r = try fetch(source)
+            #expect(r.status != 0, "\(source): \(r.stderr)")
+            #expect(!exists(cache), "\(source) left \(cache)")
+        }
+        // Folders that were there before are kept.
+        try FileManager.default.createDirectory(atPath: cache, withIntermediateDirectories: true)
+        #expect(try fetch("missing").status != 0)
+        #expect(exists(cache) && !exists("\(cache)/test_tiny"))
+    }
+
+    /// A proxy that cannot be reached is named as the proxy, not blamed on the server.
+    @Test func anUnreachableProxyIsNamed() throws {
+        let proxy = "http://127.0.0.1:9"   // the discard port: nothing listens on loopback
+        let r = try TestSupport.run(["fetch", "test_tiny", "--source", "full", "--manifest-dir", manifests],
+                                    environment: ["CNZOO_HOME": cache, "http_proxy": proxy, "no_proxy": "",
+                                                  "NO_PROXY": ""])
+        #expect(r.status == 4, "\(r.stderr)")
+        #expect(r.stderr.contains("cannot reach the proxy \(proxy) (from $http_proxy) for \(server.base)"), "\(r.stderr)")
+        #expect(!exists(cache))
+    }
+
     @Test func resumeAfterACutConnection() throws {
         let first = try fetch("cut")
         #expect(first.status == 4, "\(first.stderr)")

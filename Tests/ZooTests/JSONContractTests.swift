@@ -200,6 +200,25 @@ import Testing
         try expectDocument(["diff", input, out, "--from", "no-such-naming", "--json"], schema: nil, status: 2)
     }
 
+    @Test func kerasFiles() throws {
+        for file in ["micro.keras", "micro.weights.h5", "micro_legacy_model.h5"] {
+            let doc = try expectDocument(["inspect", Self.fixture("keras/\(file)"), "--json"], schema: "inspect", status: 0)
+            #expect(Self.member(doc, "convention") == .string("keras"))
+        }
+        let input = Self.fixture("keras/micro.keras")
+        let out = scratch + "/from_keras.safetensors"
+        try expectDocument(["convert", input, "--to", "safetensors", "-o", out, "--json"], schema: "convert", status: 0)
+        let same = try expectDocument(["diff", input, out, "--json"], schema: "diff", status: 0)
+        #expect(Self.member(same, "identical") == .bool(true))
+        let torch = Self.fixture("pytorch/torchvision_micro_f32.pth")
+        let keras = scratch + "/micro.weights.h5"
+        let written = try expectDocument(["convert", torch, "--to", "keras", "-o", keras, "--json"], schema: "convert",
+                                         status: 0)
+        #expect(Self.member(written, "to", "convention") == .string("keras"))
+        let back = try expectDocument(["diff", torch, keras, "--json"], schema: "diff", status: 0)
+        #expect(Self.member(back, "identical") == .bool(true))
+    }
+
     // MARK: forward
 
     @Test func forward() throws {

@@ -31,7 +31,7 @@ let zooDirectory = TestSupport.packageRoot.appendingPathComponent("Zoo").path
         for id in ["convmixer_1536_20", "convmixer_768_32", "convmixer_1024_20_ks9_p14"] {
             let e = try registry.entry(id)
             #expect(e.family == "convmixer")
-            #expect(e.supported == ZooSupport(convert: true, verify: false))
+            #expect(e.supported == ZooSupport(convert: true, verify: true))
         }
         #expect(registry.entries.count == 18)
     }

@@ -1,20 +1,29 @@
-"""Forward-pass benchmark: cnzoo vs torch eager vs onnxruntime on the same ConvNeXt weights, 2 threads by default.
+"""Forward-pass benchmark: cnzoo vs onnxruntime vs torch eager on the same ConvNeXt weights, 2 threads, pinned.
 
 Usage (from the repository root, after `swift build -c release`):
     .venv/bin/python scripts/bench/forward.py [.build/release/cnzoo] [--runs 10] [--warmup 3]
-        [--variants tiny,base] [--batches 1,8] [--threads 2]
+        [--variants tiny,base] [--batches 1,8] [--threads 2] [--isas active] [--openblas]
 
 Weights are the deterministic SplitMix64 weights of Fixtures/generate_forward.py (seed 2022), written as a
 canonical-named safetensors file for cnzoo and loaded into torchvision's ConvNeXt; onnxruntime runs the torch
-model exported to ONNX (opset 17). Each figure is the median of --runs timed runs after --warmup untimed ones, in
-one process per engine (cnzoo times inside the process with `cnzoo forward --repeats`, so process start and weight
-loading are excluded for every engine). cnzoo runs under the inherited environment (OPENBLAS_CORETYPE as set) with
-its default GEMM engine, then with `--gemm openblas`, and with `--gemm openblas` and OPENBLAS_CORETYPE unset
-(benchmark only). Also prints the max |logit diff| of cnzoo and onnxruntime against torch.
+model exported to ONNX (opset 17). The process (and so every engine and the cnzoo child) is pinned to the first
+--threads CPUs, and every engine runs --threads intra-op threads.
+
+Each time is the median of --runs timed runs after --warmup untimed ones, in one process per engine (cnzoo times
+inside the process with `cnzoo forward --repeats`, so process start and weight loading are excluded everywhere).
+For each batch B in --batches the table gives the median time of a batch of B and the time per image at that batch
+size, t(B)/B; "marginal per image" is (t(B + 10) − t(B))/10, the cost of one more image once the batch is running
+(batch-independent overheads cancel out).
+
+Also measured in the same run: torch's own sgemm (torch.mm, --threads threads) on the shapes of ConvNeXt's linear
+layers — its best GFLOP/s is the "sgemm peak" — and cnzoo's time per kernel family (`--profile`) turned into
+GFLOP/s per family. --isas runs cnzoo once per kernel set (e.g. avx512,avx2,portable through CNZOO_ISA);
+--openblas adds cnzoo with `--gemm openblas` (OPENBLAS_CORETYPE as inherited, then unset).
 """
 import argparse
 import json
 import os
+import platform
 import statistics
 import subprocess
 import sys
@@ -28,10 +37,20 @@ sys.path.insert(0, os.path.join(ROOT, "Fixtures"))
 from generate_forward import (VARIANTS, SEED, deterministic_inputs, deterministic_weights,  # noqa: E402
                               import_torchvision, to_torchvision)
 
+MARGINAL = 10
+
 
 def load_avg():
     with open("/proc/loadavg") as f:
         return f.read().split()[0]
+
+
+def cpu_model():
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return platform.processor()
 
 
 def median_ms(fn, runs, warmup):
@@ -42,17 +61,43 @@ def median_ms(fn, runs, warmup):
         t0 = time.perf_counter()
         fn()
         times.append((time.perf_counter() - t0) * 1e3)
-    return statistics.median(times), min(times), max(times)
+    return statistics.median(times)
 
 
 def cnzoo_run(binary, ckpt, x_path, out_path, runs, warmup, threads, extra, env):
     cmd = [binary, "forward", "--checkpoint", ckpt, "--input", x_path, "--output", out_path, "--force", "--json",
-           "--threads", str(threads), "--repeats", str(runs), "--warmup", str(warmup)] + extra
+           "--threads", str(threads), "--repeats", str(runs), "--warmup", str(warmup), "--profile"] + extra
     r = subprocess.run(cmd, capture_output=True, text=True, env=env)
     if r.returncode != 0:
         raise SystemExit(f"cnzoo failed: {r.stderr}")
-    rep = json.loads(r.stdout)
-    return rep, np.load(out_path)
+    return json.loads(r.stdout), np.load(out_path)
+
+
+def family_flops(depths, dims, res=224, k=7, p=4, classes=1000):
+    """FLOPs of one image per cnzoo profile family: gemm (stem + downsampling), mlp (the block linears),
+    dwconv+ln (the depthwise convs; LayerNorm is not counted), head."""
+    hw = (res // p) ** 2
+    fam = {"gemm": 2 * hw * dims[0] * 3 * p * p, "mlp": 0, "dwconv+ln": 0, "head": 2 * dims[-1] * classes}
+    for s in range(4):
+        c = dims[s]
+        if s > 0:
+            hw //= 4
+            fam["gemm"] += 2 * hw * c * dims[s - 1] * 4
+        fam["dwconv+ln"] += depths[s] * 2 * hw * c * k * k
+        fam["mlp"] += depths[s] * 2 * 2 * hw * c * 4 * c
+    return fam
+
+
+def torch_sgemm_peak(torch, runs):
+    """torch.mm GFLOP/s on ConvNeXt-tiny's block linear shapes (batch 8 rows): the sgemm reference."""
+    out = {}
+    for m, k, n in [(8 * 3136, 96, 384), (8 * 3136, 384, 96), (8 * 784, 192, 768), (8 * 196, 384, 1536),
+                    (8 * 49, 768, 3072)]:
+        a = torch.randn(m, k)
+        b = torch.randn(k, n)
+        t = median_ms(lambda: torch.mm(a, b), runs, 2)
+        out[f"{m}x{k}x{n}"] = 2 * m * n * k / (t * 1e6)
+    return out
 
 
 def main():
@@ -63,15 +108,36 @@ def main():
     ap.add_argument("--variants", default="tiny,base")
     ap.add_argument("--batches", default="1,8")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--isas", default="active", help="comma list of CNZOO_ISA values; 'active' = no override")
+    ap.add_argument("--openblas", action="store_true", help="also run cnzoo with --gemm openblas")
     args = ap.parse_args()
 
+    cpus = sorted(os.sched_getaffinity(0))[:args.threads]
+    os.sched_setaffinity(0, cpus)
     torch, torchvision = import_torchvision()
     import onnxruntime as ort
     from torchvision.models.convnext import CNBlockConfig, ConvNeXt
     torch.set_num_threads(args.threads)
-    print(f"torch {torch.__version__}, onnxruntime {ort.__version__}, {args.threads} threads, "
-          f"runs {args.runs} after {args.warmup} warm-up, "
-          f"load average at start {load_avg()}", flush=True)
+    print(f"CPU {cpu_model()}; pinned to CPUs {cpus}; torch {torch.__version__}, onnxruntime {ort.__version__}, "
+          f"{args.threads} threads, runs {args.runs} after {args.warmup} warm-up, load average at start {load_avg()}",
+          flush=True)
+    with torch.inference_mode():
+        sgemm = torch_sgemm_peak(torch, args.runs)
+    peak = max(sgemm.values())
+    print("torch sgemm GFLOP/s: " + ", ".join(f"{k} {v:.0f}" for k, v in sgemm.items()), flush=True)
+
+    engines = []
+    for isa in args.isas.split(","):
+        env = dict(os.environ)
+        env.pop("CNZOO_ISA", None)
+        if isa != "active":
+            env["CNZOO_ISA"] = isa
+        engines.append((f"cnzoo {isa}", [], env))
+    if args.openblas:
+        env_unset = {k: v for k, v in os.environ.items() if k != "OPENBLAS_CORETYPE"}
+        engines += [("cnzoo+openblas", ["--gemm", "openblas"], dict(os.environ)),
+                    ("cnzoo+openblas, CORETYPE unset", ["--gemm", "openblas"], env_unset)]
+
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for variant in args.variants.split(","):
@@ -93,58 +159,66 @@ def main():
             so.inter_op_num_threads = 1
             sess = ort.InferenceSession(onnx_path, so, providers=["CPUExecutionProvider"])
             del weights
+            fam = family_flops(depths, dims)
             for batch in [int(b) for b in args.batches.split(",")]:
-                x = deterministic_inputs(batch, 224, 224, SEED)
-                x_path = os.path.join(tmp, f"x{batch}.npy")
-                np.save(x_path, x)
-                xt = torch.from_numpy(x)
-                with torch.inference_mode():
-                    ref = model(xt).numpy()
-                    t_torch = median_ms(lambda: model(xt), args.runs, args.warmup)
-                t_ort = median_ms(lambda: sess.run(None, {"x": x}), args.runs, args.warmup)
-                ort_diff = float(np.abs(sess.run(None, {"x": x})[0] - ref).max())
-                out = os.path.join(tmp, "y.npy")
-                env = dict(os.environ)
-                env_unset = {k: v for k, v in os.environ.items() if k != "OPENBLAS_CORETYPE"}
-                runs = {}
-                for label, extra, e in [("cnzoo", [], env), ("cnzoo+openblas", ["--gemm", "openblas"], env),
-                                        ("cnzoo+openblas, CORETYPE unset", ["--gemm", "openblas"], env_unset)]:
-                    rep, y = cnzoo_run(args.binary, ckpt, x_path, out, args.runs, args.warmup, args.threads, extra, e)
-                    ts = rep["times_ms"]
-                    runs[label] = (statistics.median(ts), min(ts), max(ts), rep["gflops"], rep["openblas_core"],
-                                   rep["gemm"], float(np.abs(y - ref).max()))
-                flops = 2 * model_macs(depths, dims) * batch
-                row = dict(variant=variant, batch=batch, torch=t_torch, ort=t_ort, ort_diff=ort_diff, cnzoo=runs,
-                           gflop=flops / 1e9, load=load_avg())
+                t = {}
+                diffs = {}
+                prof = {}
+                for b in (batch, batch + MARGINAL):
+                    x = deterministic_inputs(b, 224, 224, SEED)
+                    x_path = os.path.join(tmp, f"x{b}.npy")
+                    np.save(x_path, x)
+                    xt = torch.from_numpy(x)
+                    with torch.inference_mode():
+                        ref = model(xt).numpy()
+                        t[("torch eager", b)] = median_ms(lambda: model(xt), args.runs, args.warmup)
+                    t[("onnxruntime", b)] = median_ms(lambda: sess.run(None, {"x": x}), args.runs, args.warmup)
+                    diffs["onnxruntime"] = float(np.abs(sess.run(None, {"x": x})[0] - ref).max())
+                    out = os.path.join(tmp, "y.npy")
+                    for label, extra, env in engines:
+                        rep, y = cnzoo_run(args.binary, ckpt, x_path, out, args.runs, args.warmup, args.threads, extra,
+                                           env)
+                        t[(label, b)] = statistics.median(rep["times_ms"])
+                        diffs[label] = float(np.abs(y - ref).max())
+                        if b == batch:
+                            prof[label] = (rep["profile_ms"], rep.get("isa"), rep["gemm"], rep["openblas_core"])
+                row = dict(variant=variant, batch=batch, load=load_avg(), diffs=diffs, profile=prof,
+                           times={f"{k[0]}@{k[1]}": v for k, v in t.items()})
+                for name in ["torch eager", "onnxruntime"] + [e[0] for e in engines]:
+                    row[name] = dict(batch_ms=t[(name, batch)], per_image=t[(name, batch)] / batch,
+                                     marginal=(t[(name, batch + MARGINAL)] - t[(name, batch)]) / MARGINAL)
                 rows.append(row)
                 print(json.dumps(row), flush=True)
-    print()
-    print("| model | batch | torch eager ms | onnxruntime ms | cnzoo ms (GEMM engine, OpenBLAS core) | cnzoo GFLOP/s | "
-          "cnzoo + OpenBLAS ms | cnzoo + OpenBLAS, CORETYPE unset ms | max diff vs torch (cnzoo / ort) | load |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+
+    names = ["torch eager", "onnxruntime"] + [e[0] for e in engines]
+    print(f"\nCPU {cpu_model()}, {args.threads} threads pinned, medians of {args.runs} runs; "
+          f"torch sgemm peak {peak:.0f} GFLOP/s\n")
+    print("| model | batch B | " + " | ".join(f"{n}: t(B) ms / per image / marginal" for n in names)
+          + " | first cnzoo ÷ ort, ÷ torch (marginal) | load |")
+    print("|---|---|" + "---|" * len(names) + "---|---|")
+    first = engines[0][0]
     for r in rows:
-        c = r["cnzoo"]["cnzoo"]
-        o = r["cnzoo"]["cnzoo+openblas"]
-        u = r["cnzoo"]["cnzoo+openblas, CORETYPE unset"]
-        print(f"| convnext_{r['variant']} | {r['batch']} | {r['torch'][0]:.1f} (min {r['torch'][1]:.1f}) | "
-              f"{r['ort'][0]:.1f} (min {r['ort'][1]:.1f}) | {c[0]:.1f} (min {c[1]:.1f}; {c[5]}, {c[4]}) | "
-              f"{r['gflop'] / c[0] * 1e3:.0f} | {o[0]:.1f} ({o[4]}) | {u[0]:.1f} ({u[4]}) | "
-              f"{c[6]:.1e} / {r['ort_diff']:.1e} | {r['load']} |")
+        cells = [f"{r[n]['batch_ms']:.1f} / {r[n]['per_image']:.1f} / {r[n]['marginal']:.1f}" for n in names]
+        ratio = (f"{r[first]['marginal'] / r['onnxruntime']['marginal']:.2f}, "
+                 f"{r[first]['marginal'] / r['torch eager']['marginal']:.2f}")
+        print(f"| convnext_{r['variant']} | {r['batch']} | " + " | ".join(cells) + f" | {ratio} | {r['load']} |")
+    print("\nGFLOP/s per cnzoo kernel family (profile at batch B; LayerNorm time is inside dwconv+ln, "
+          f"its FLOPs are not counted), torch sgemm peak {peak:.0f}:\n")
+    print("| model | batch | engine (isa) | mlp GEMMs | stem+downsample GEMMs | dwconv+ln | layernorm ms | "
+          "max diff vs torch |")
+    print("|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        depths, dims = VARIANTS[r["variant"]]
+        fam = family_flops(depths, dims)
+        for label, (p, isa, gemm, core) in r["profile"].items():
+            def gf(key):
+                ms = p.get(key)
+                return f"{fam[key] * r['batch'] / (ms * 1e6):.0f} ({ms:.1f} ms)" if ms else "–"
+            print(f"| convnext_{r['variant']} | {r['batch']} | {label} ({isa}, {gemm}, OpenBLAS {core}) | {gf('mlp')} | "
+                  f"{gf('gemm')} | {gf('dwconv+ln')} | {p.get('layernorm', 0):.1f} | {r['diffs'][label]:.1e} |")
     print(f"\nload average at end {load_avg()}")
     sys.stdout.flush()
     os._exit(0)
-
-
-def model_macs(depths, dims, res=224, k=7, p=4, classes=1000):
-    hw = (res // p) ** 2
-    total = hw * dims[0] * 3 * p * p
-    for s in range(4):
-        c = dims[s]
-        if s > 0:
-            hw //= 4
-            total += hw * c * dims[s - 1] * 4
-        total += depths[s] * (hw * c * k * k + 2 * hw * c * 4 * c)
-    return total + dims[-1] * classes
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ import CNZooCore
 ///
 /// Canonical names follow timm: `stem.0` conv, `stem.2` BN, `blocks.{i}.0.fn.0` depthwise conv, `blocks.{i}.0.fn.2` BN,
 /// `blocks.{i}.1` pointwise conv, `blocks.{i}.3` BN, `head`. BN canonical leaves are `weight, bias, running_mean,
-/// running_var` (`num_batches_tracked` is bookkeeping, not a parameter).
+/// running_var` (`num_batches_tracked` is bookkeeping, not a parameter). `numClasses == 0` is a headless model.
 public struct ConvMixerSpec: ArchitectureSpec, Equatable, Codable, Hashable {
     public var dim: Int
     public var depth: Int
@@ -60,8 +60,10 @@ public struct ConvMixerSpec: ArchitectureSpec, Equatable, Codable, Hashable {
             p.append(.init("blocks.\(i).1.bias", [dim], .convBias))
             p += bn("blocks.\(i).3")
         }
-        p.append(.init("head.weight", [numClasses, dim], .linearWeight))
-        p.append(.init("head.bias", [numClasses], .linearBias))
+        if numClasses > 0 {  // 0: headless (timm `num_classes=0`), features only
+            p.append(.init("head.weight", [numClasses, dim], .linearWeight))
+            p.append(.init("head.bias", [numClasses], .linearBias))
+        }
         return p
     }
 

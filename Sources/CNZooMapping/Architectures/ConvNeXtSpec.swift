@@ -58,6 +58,9 @@ public struct ConvNeXtSpec: ArchitectureSpec, Equatable, Codable, Hashable {
         return s
     }
 
+    /// A backbone without classifier (timm `num_classes=0`: the final norm stays, `head.fc` is gone).
+    public var isHeadless: Bool { numClasses == 0 }
+
     /// The variant name whose depths and dims match, if any.
     public var variantName: String? {
         ConvNeXtSpec.variants.first { $0.spec.depths == depths && $0.spec.dims == dims }?.name
@@ -65,7 +68,7 @@ public struct ConvNeXtSpec: ArchitectureSpec, Equatable, Codable, Hashable {
 
     public var summary: String {
         let v = variantName.map { "convnext_\($0) " } ?? "ConvNeXt "
-        return "\(v)depths \(depths) dims \(dims), \(numClasses) classes"
+        return "\(v)depths \(depths) dims \(dims), " + (isHeadless ? "no head (backbone only)" : "\(numClasses) classes")
     }
 
     public func parameters() -> [ParameterSpec] {
@@ -100,8 +103,10 @@ public struct ConvNeXtSpec: ArchitectureSpec, Equatable, Codable, Hashable {
         let last = dims[dims.count - 1]
         p.append(.init("head.norm.weight", [last], .normWeight))
         p.append(.init("head.norm.bias", [last], .normBias))
-        p.append(.init("head.fc.weight", [numClasses, last], .linearWeight))
-        p.append(.init("head.fc.bias", [numClasses], .linearBias))
+        if !isHeadless {
+            p.append(.init("head.fc.weight", [numClasses, last], .linearWeight))
+            p.append(.init("head.fc.bias", [numClasses], .linearBias))
+        }
         return p
     }
 

@@ -52,7 +52,10 @@ public struct ConvNeXtFamily: ArchitectureFamily {
     /// block index per stage, dims and kernel from the depthwise convs. The one place a ConvNeXt spec is inferred.
     public func infer(_ shapes: [String: [Int]]) -> (any ArchitectureSpec)? {
         guard let stem = shapes["stem.conv.weight"], stem.count == 4, stem[2] == stem[3],
-              let head = shapes["head.fc.weight"], head.count == 2 else { return nil }
+              shapes["head.norm.weight"] != nil else { return nil }
+        // No classifier (timm num_classes=0): a headless backbone, numClasses 0.
+        let head = shapes["head.fc.weight"] ?? [0, 0]
+        guard head.count == 2 else { return nil }
         var depths: [Int] = []
         var dims: [Int] = []
         var kernel = 0
@@ -103,13 +106,14 @@ public struct ConvMixerFamily: ArchitectureFamily {
     }
 
     public func infer(_ shapes: [String: [Int]]) -> (any ArchitectureSpec)? {
-        guard let stem = shapes["stem.0.weight"], stem.count == 4, stem[2] == stem[3],
-              let head = shapes["head.weight"], head.count == 2,
+        // No head: a headless model (numClasses 0), which the forward pass refuses by name.
+        let head = shapes["head.weight"]
+        guard let stem = shapes["stem.0.weight"], stem.count == 4, stem[2] == stem[3], head == nil || head?.count == 2,
               let dw = shapes["blocks.0.0.fn.0.weight"], dw.count == 4 else { return nil }
         var depth = 0
         while shapes["blocks.\(depth).1.weight"] != nil { depth += 1 }
         var spec = ConvMixerSpec(dim: stem[0], depth: depth, kernelSize: dw[2], patchSize: stem[2],
-                                 numClasses: head[0], inChannels: stem[1])
+                                 numClasses: head?[0] ?? 0, inChannels: stem[1])
         if let v = Self.published(spec) { spec.activation = v.spec.activation }
         return spec
     }

@@ -10,9 +10,13 @@ struct Convert: ParsableCommand {
         abstract: "Convert a checkpoint between formats and naming conventions (strict, streaming, bit-exact).",
         discussion: """
         Defaults: --to ms writes MindSpore Vision names (MindCV for ConvMixer), --to torch torchvision names (timm \
-        for ConvMixer), --to keras a Keras 3 .weights.h5 for keras.applications ConvNeXt, --to safetensors canonical names plus metadata (architecture, variant, source convention; \
-        source sha256 with --source-hash). Every source tensor must map to exactly one target tensor, or nothing \
-        is written and the report lists missing, unexpected and mismatched names (exit 2). Optimizer state and bookkeeping are \
+        for ConvMixer), --to keras a Keras 3 .weights.h5 for keras.applications ConvNeXt, --to safetensors keeps the source's names (--convention canonical for cnzoo's) plus metadata \
+        (architecture, variant, source convention; source sha256 with --source-hash). Every source tensor must map \
+        to exactly one target tensor, or nothing is written and the report lists missing, unexpected and mismatched \
+        names (exit 2). A checkpoint of an architecture cnzoo does not know (or --convention keep) is converted \
+        format-only: every tensor under its own name, bit-exact, in the source order; between torch and MindSpore \
+        MindSpore's generic cell naming rules are applied and listed (BatchNorm, LayerNorm/GroupNorm, Embedding, \
+        PReLU, Conv1d); a module that fits two rules is refused until --layer MODULE=KIND names it. Optimizer state and bookkeeping are \
         dropped with a note. Conversion is bit-exact unless --dtype asks for a change (round-to-nearest-even, \
         floating tensors only).
         """)
@@ -29,9 +33,17 @@ struct Convert: ParsableCommand {
     @Option(help: ArgumentHelp("Target format (\(ConversionTarget.aliasHelp)).", valueName: "format"))
     var to: ConversionTarget
 
-    @Option(help: ArgumentHelp("Target naming convention (default depends on --to; \(Convention.aliasHelp)).",
-                               valueName: "convention"))
-    var convention: Convention?
+    @Option(help: ArgumentHelp("Target naming convention, or keep (every name as it is; default depends on --to; "
+                               + "\(Convention.aliasHelp)).", valueName: "convention"))
+    var convention: TargetNaming?
+
+    @Option(name: .customLong("layer"), help: ArgumentHelp(
+        "Format-only torch ⇄ MindSpore: the kind of a module whose tensors fit two rules (repeatable; KIND: "
+        + GenericLayerKind.allCases.map(\.rawValue).joined(separator: ", ") + ").", valueName: "module=kind"))
+    var layers: [String] = []
+
+    @Option(help: ArgumentHelp("Put this prefix in front of every written tensor name.", valueName: "prefix"))
+    var addPrefix: String?
 
     @Option(name: [.customShort("o"), .long], help: "Output path (default: next to the input, with the target's extension).")
     var output: String?
@@ -60,24 +72,35 @@ struct Convert: ParsableCommand {
     func run() throws {
         try reportingErrors(json: json) {
             var bar: ProgressBar?
-            let request = ConversionRequest(
-                input: input, target: to, convention: convention, output: output, dtype: dtype?.dtype,
+            var chosen: Convention?
+            if case let .convention(c)? = convention { chosen = c }
+            var request = ConversionRequest(
+                input: input, target: to, convention: chosen, output: output, dtype: dtype?.dtype,
                 overwrite: force, crc: crc, sourceHash: sourceHash, load: mapping.loadOptions(reading),
                 progress: { done, total in
                     if bar == nil { bar = ProgressBar(total: total, label: "convert", quiet: quiet || json) }
                     bar?.update(done)
                 })
+            request.keepNames = convention == .keep
+            request.layerKinds = try GenericLayerKind.assignments(layers)
+            request.addPrefix = addPrefix
             let report = try Converter.convert(request)
             bar?.finish()
             if json {
                 try Output.printJSON(report)
             } else if !quiet {
+                if let line = Output.weightsLine(key: report.from.wrapperKey, others: report.from.otherWeightKeys) {
+                    print(line)
+                }
                 let rate = report.seconds > 0 ? Output.bytes(Int(Double(report.bytes) / report.seconds)) + "/s" : ""
                 print("\(input) (\(report.from.format), \(report.from.convention) naming, "
                       + "\(report.from.variant ?? report.from.spec)) → "
                       + "\(report.output) (\(report.to.format), \(report.to.convention) naming)")
                 print("\(report.tensors.written) tensors, \(Output.bytes(report.bytes)) in "
                       + String(format: "%.2f", report.seconds) + " s \(rate)")
+                for r in report.rules {
+                    print("rule: \(r.rule) ×\(r.count) (\(r.examples.joined(separator: ", "))\(r.count > r.examples.count ? ", …" : ""))")
+                }
                 for n in report.notes { print("note: \(n)") }
             }
         }

@@ -7,9 +7,10 @@ struct Diff: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Compare two checkpoints tensor by tensor after mapping both to canonical names.",
         discussion: """
-        Each side's convention and architecture are detected. Per tensor: equal (same dtype, shape and bytes), \
-        max |a−b| (f16/bf16 widened to f32), or a shape/dtype mismatch; plus names found on one side only. \
-        Exit 0 if identical, 1 if anything differs.
+        Each side's convention and architecture are detected; when either is unknown, tensors are compared by \
+        their names as stored. Per tensor: equal (same dtype, shape and bytes), max |a−b| (f16/bf16 widened to \
+        f32), close (with --atol/--rtol: every |a−b| ≤ atol + rtol·|b|), or a shape/dtype mismatch; plus names \
+        found on one side only. Exit 0 if identical (or close), 1 if anything differs.
         """)
 
     @Argument(help: "First checkpoint.")
@@ -27,16 +28,37 @@ struct Diff: ParsableCommand {
 
     @OptionGroup var reading: ReadingOptions
 
+    @Option(help: ArgumentHelp("PyTorch: the top-level key holding A's weights (default: --key, else timm's order).",
+                               valueName: "key"))
+    var keyA: String?
+    @Option(help: ArgumentHelp("PyTorch: the top-level key holding B's weights (default: --key, else timm's order).",
+                               valueName: "key"))
+    var keyB: String?
+    @Option(help: "Absolute tolerance: values with |a−b| ≤ atol + rtol·|b| are close (identical for the exit code).")
+    var atol: Double?
+    @Option(help: "Relative tolerance (see --atol).")
+    var rtol: Double?
+
     func run() throws {
         let identical: Bool = try reportingErrors(json: json) {
-            let report = try CheckpointDiff.run(a, b, options: LoadOptions(read: reading.readOptions, from: source.source),
-                                                includeEqual: all || json)
+            func options(_ key: String?) -> LoadOptions {
+                var read = reading.readOptions
+                if let key { read.key = key }
+                return LoadOptions(read: read, from: source.source)
+            }
+            let report = try CheckpointDiff.run(a, b, options: options(keyA), optionsB: options(keyB), atol: atol,
+                                                rtol: rtol, includeEqual: all || json)
             if json {
                 try Output.printJSON(report)
                 return report.identical
             }
-            print("A: \(a) (\(report.a.format), \(report.a.convention), \(report.a.variant ?? report.a.architecture.rawValue))")
-            print("B: \(b) (\(report.b.format), \(report.b.convention), \(report.b.variant ?? report.b.architecture.rawValue))")
+            for (label, path, side) in [("A", a, report.a), ("B", b, report.b)] {
+                print("\(label): \(path) (\(side.format), \(side.convention), \(side.variant ?? side.architecture.rawValue))"
+                      + (side.wrapperKey.map { "; weights from top-level key '\($0)'" } ?? "")
+                      + (side.otherWeightKeys.isEmpty ? "" : "; other weights in "
+                         + side.otherWeightKeys.map { "'\($0)'" }.joined(separator: ", ")))
+            }
+            if report.mode == "raw-names" { print("note: architecture unknown on one side; compared by names as stored") }
             if !report.tensors.isEmpty {
                 print(Output.table(["tensor", "status", "dtype", "shape", "max |a-b|"], report.tensors.map { e in
                     [e.name, e.status.rawValue, e.dtype.joined(separator: " / "),

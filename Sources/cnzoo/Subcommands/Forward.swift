@@ -13,7 +13,7 @@ struct Forward: ParsableCommand {
         discussion: """
         The checkpoint may be in any readable format and naming convention (detected from names and shapes, or \
         --from); the numerics follow the convention unless --gelu / --ln-eps say otherwise. Prints the top-5 \
-        classes of each row. Input height and width must be multiples of the model's input stride (32 for ConvNeXt).
+        classes of each row. Input height and width must be multiples of the model's input stride (32 for ConvNeXt, the patch size for ConvMixer). ConvMixer's activation is not in the weights: the zoo entry's for a published shape (relu for convmixer_768_32), else GELU; --activation overrides.
         """)
 
     @Option(help: "The checkpoint (.safetensors, .pth, .ckpt).")
@@ -67,6 +67,8 @@ struct Forward: ParsableCommand {
         let gflops: Double
         let openblasCore: String
         let gemm: String
+        /// The instruction-set level of cnzoo's kernels (`avx512`, `avx2`, `portable`; CNZOO_ISA overrides).
+        let isa: String
         let threads: Int
         /// Mean milliseconds per forward call by kernel family (with --profile).
         @NullWhenAbsent var profileMs: [String: Double]?
@@ -86,6 +88,10 @@ struct Forward: ParsableCommand {
                 throw CNZooError(.usage, "expected an NCHW batch [N, \(model.inputChannels), H, W], found \(arr.shape)", file: input)
             }
             let x = try arr.floats()
+            if let bad = x.firstIndex(where: { !$0.isFinite }) {
+                throw CNZooError(.malformed, "input element \(bad) is \(x[bad]); the forward pass needs finite values",
+                                 file: input)
+            }
             let (n, h, w) = (arr.shape[0], arr.shape[2], arr.shape[3])
             for _ in 0..<warmup { _ = try model.forward(x, batch: n, height: h, width: w) }
             (model as? ConvNeXtModel)?.fuseEpilogues = !noFusion
@@ -111,6 +117,7 @@ struct Forward: ParsableCommand {
             let report = Report(checkpoint: checkpoint, architecture: loaded.spec.summary, family: loaded.spec.family,
                                 convention: loaded.convention, numerics: numerics, input: arr.shape, output: output, top5: top5, timesMs: times,
                                 medianMs: median, gflops: flops / (median * 1e6), openblasCore: Gemm.coreName, gemm: model.gemmEngine.rawValue,
+                                isa: Kernels.active.isa.rawValue,
                                 threads: numericsOptions.threads,
                                 profileMs: prof.map { $0.seconds.mapValues { $0 * 1e3 / Double(repeats) } })
             if json {
@@ -124,7 +131,7 @@ struct Forward: ParsableCommand {
             }
             if repeats > 1 || warmup > 0 {
                 print("forward: median \(median) ms over \(repeats) runs (\(warmup) warm-up), "
-                      + "\(Int(report.gflops)) GFLOP/s, GEMM \(model.gemmEngine.rawValue), OpenBLAS \(Gemm.coreName), \(numericsOptions.threads) threads")
+                      + "\(Int(report.gflops)) GFLOP/s, GEMM \(model.gemmEngine.rawValue) (kernels \(Kernels.active.isa.rawValue)), OpenBLAS \(Gemm.coreName), \(numericsOptions.threads) threads")
             }
             if let p = report.profileMs {
                 print("per forward (ms): " + p.keys.sorted().map { "\($0) \(Double(Int(p[$0]! * 100)) / 100)" }.joined(separator: ", "))

@@ -127,7 +127,7 @@ struct Info: ParsableCommand {
             field("", "kernel \(a.kernelSize), patch \(a.patchSize), layer scale \(a.layerScale ? "on" : "off"), "
                   + "\(a.inChannels) input channels")
         case .convmixer(let a):
-            field("", "\(a.inChannels) input channels")
+            field("", "activation \(a.activation) (not recorded in the weights), \(a.inChannels) input channels")
         }
         field("resolution", "\(e.resolution)x\(e.resolution)")
         field("parameters", "\(Output.grouped(e.parameters)) (\(String(format: "%.1fM", Double(e.parameters) / 1e6)))")

@@ -42,6 +42,7 @@ struct Inspect: ParsableCommand {
                 print("metadata:")
                 for k in report.metadata.keys.sorted() { print("  \(k): \(report.metadata[k]!)") }
             }
+            if let line = Output.weightsLine(key: report.wrapperKey, others: report.otherWeightKeys) { print(line) }
             if !report.extras.isEmpty {
                 print("extras:")
                 for e in report.extras { print("  \(e.name) = \(e.displayValue)") }
@@ -50,6 +51,8 @@ struct Inspect: ParsableCommand {
                 print("architecture: \(a.variant ?? a.summary) (\(c) naming, "
                       + "\(Int((a.confidence * 100).rounded()))% of tensors match)")
                 for h in a.hints { print("  \(h)") }
+            } else {
+                print("architecture: unknown (convert keeps every name: a format-only conversion)")
             }
             for n in report.notes { print("note: \(n)") }
         }

@@ -1,25 +1,32 @@
 import ArgumentParser
+import CNZooConversion
 import CNZooCore
-import CNZooPyTorch
 
-/// `cnzoo scan FILE [--json]`: what a PyTorch file's pickles would do if loaded in Python, without running them.
+/// `cnzoo scan FILE [--json]`: whether a file of any format can execute anything when loaded, and what its pickles
+/// would do, without running them.
 struct Scan: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "List the globals, opcodes and persistent ids of the pickles in a .pth (or a bare pickle) and flag anything beyond tensor rebuilding.",
-        discussion: "Never executes the pickle. Exit 0: only tensor rebuilding; 1: something unsafe found; 2: could not scan.")
+        abstract: "Say whether a checkpoint can run code when loaded: list its pickles' globals, opcodes and persistent ids, without running them.",
+        discussion: """
+        Detects the format by content. safetensors, MindSpore .ckpt and numeric .npy/.npz carry no pickle (exit 0). \
+        .pth/.pt zips, legacy torch.save files, bare pickles and object-dtype .npy (or such .npz members) are \
+        scanned, never executed, on three levels: tensor rebuilding only (exit 0); benign values not needed for \
+        weights, from a documented allowlist (argparse.Namespace, numpy scalars and arrays, torch.Size, \
+        torch.device; listed, exit 0); anything else (exit 1). Exit 2: not a checkpoint, or it could not be scanned.
+        """)
 
-    @Argument(help: "The file to scan (.pth/.pt zip, legacy torch.save file, or a bare pickle).")
+    @Argument(help: "The file to scan (any format cnzoo recognises).")
     var file: String
 
     @Flag(help: "Print a JSON report.")
     var json = false
 
     func run() throws {
-        let report = try reportingErrors(json: json) { try PyTorchFormat.scan(path: file) }
+        let report = try reportingErrors(json: json) { try FileScanner.scan(file) }
         if json {
             try Output.printJSON(report)
         } else {
-            print("\(file): \(report.container)")
+            print("\(file): \(report.format)" + (report.container.map { " (\($0))" } ?? ""))
             for s in report.sections {
                 print("pickle \(s.pickle):")
                 print("  opcodes: " + s.opcodes.sorted { $0.key < $1.key }.map { "\($0.key)×\($0.value)" }.joined(separator: " "))
@@ -35,7 +42,7 @@ struct Scan: ParsableCommand {
                 print("\(f.severity == .dangerous ? "DANGEROUS" : "UNSAFE"): \(f.pickle): \(f.message)"
                       + (f.offset.map { " (byte \($0))" } ?? ""))
             }
-            print(report.isClean ? "clean: only tensor rebuilding" : "unsafe: \(report.findings.count) finding(s); cnzoo executed nothing")
+            print(report.summary)
         }
         if !report.isClean { throw ExitCode(ExitStatus.checkFailed) }
     }

@@ -5,20 +5,19 @@ import CNZooMapping
 import CNZooModels
 import CNZooVerify
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// `cnzoo verify`: forward-pass parity with real frameworks, and conversion round trips.
 struct VerifyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
-        abstract: "Check cnzoo's ConvNeXt against torchvision and mindcv logits, and check conversion round trips.",
+        abstract: "Check cnzoo's ConvNeXt and ConvMixer against the real frameworks' logits, and check conversion round trips.",
         discussion: """
-        --variant V (no download): builds the deterministic SplitMix64 weights of convnext_V, runs them in Swift and \
-        compares with logits recorded from the real torchvision and mindcv models (Fixtures/forward). \
+        --variant V (no download): builds the deterministic SplitMix64 weights of V, runs them in Swift and \
+        compares with logits recorded from the real frameworks (Fixtures/forward): torchvision and mindcv for ConvNeXt, \
+        timm and a MindSpore MindCV-branch cell for ConvMixer. \
         Then round-trips the weights through safetensors and torchvision .pth → MindCV .ckpt → MindSpore Vision .ckpt \
-        → Keras .weights.h5 → torchvision .pth, checking bit-exactness and identical logits after every hop. \
+        → Keras .weights.h5 → torchvision .pth (ConvMixer: timm .pth → MindCV .ckpt → timm .pth), checking \
+        bit-exactness and identical logits after every hop. \
         --checkpoint FILE: the same round trips and forward checks for your checkpoint (any format and convention). \
         Exit code 1 if any check fails. \
         --checkpoint FILE --images DIR (or --labels LIST): top-1/top-5 accuracy on labelled images (DIR/<class>/*.jpg|png, \
@@ -26,7 +25,7 @@ struct VerifyCommand: ParsableCommand {
         top-1. Exit code 0 when it ran (accuracy is information), 1 below --min-top1, 2 on input errors.
         """)
 
-    @Option(help: "A published variant: a zoo id (convnext_tiny …) or a ConvNeXt size (tiny, small, base, large, xlarge).")
+    @Option(help: "A published variant: a zoo id (convnext_tiny …, convmixer_768_32 …) or a ConvNeXt size (tiny, small, base, large, xlarge).")
     var variant: String?
 
     @Option(help: "A checkpoint to verify (any readable format).")
@@ -34,7 +33,7 @@ struct VerifyCommand: ParsableCommand {
 
     @OptionGroup var source: SourceConventionOption
 
-    @Option(help: "Directory of the reference logits (default: Fixtures/forward of the checkout).")
+    @Option(help: "Directory of the reference logits (default: built in, from Fixtures/forward).")
     var references: String?
 
     @OptionGroup var numericsOptions: NumericsOptions
@@ -74,15 +73,16 @@ struct VerifyCommand: ParsableCommand {
 
     /// The deterministic weights of a published variant against the recorded framework logits, then round trips.
     func verifyVariant(_ v: String) throws -> VerifyReport {
-        guard let spec = ArchitectureFamilies.spec(variant: v) as? ConvNeXtSpec, let short = spec.variantName else {
-            throw CNZooError(.usage, "no reference logits for variant '\(v)' (known: tiny, small, base, large, xlarge)")
+        guard let spec = ArchitectureFamilies.spec(variant: v), let short = ReferenceParity.references(for: spec)?.stem else {
+            throw CNZooError(.usage, "no reference logits for variant '\(v)' (known: "
+                             + ArchitectureFamilies.variantIDs.joined(separator: ", ") + ")")
         }
         var report = VerifyReport(variant: short, family: spec.family, architecture: spec.summary,
                                   source: "deterministic weights (SplitMix64 seed \(ReferenceParity.seed))", inputs: "")
-        let fixtures = try ReferenceParity.locateFixtures(explicit: references, executablePath: executablePath())
-        let (weights, x, batch) = try ReferenceParity.run(variant: short, fixtures: fixtures,
-                                                          options: numericsOptions.forward, into: &report)
-        try CheckpointParity.run(weights: weights, spec: spec, numerics: .pytorch, inputs: x, batch: batch,
+        let fixtures = ReferenceParity.locateFixtures(explicit: references)
+        let (weights, x, batch) = try ReferenceParity.run(variant: v, fixtures: fixtures, options: numericsOptions.forward,
+                                                          adjust: numericsOptions.resolve, into: &report)
+        try CheckpointParity.run(weights: weights, spec: spec, numerics: numericsOptions.resolve(.pytorch), inputs: x, batch: batch,
                                  resolution: ReferenceParity.resolution, options: numericsOptions.forward,
                                  trips: RoundTrip.standard(for: spec.family), into: &report)
         return report
@@ -149,11 +149,5 @@ struct VerifyCommand: ParsableCommand {
     func short(_ v: Float) -> String {
         if v == 0 { return "0" }
         return String(format: abs(v) >= 0.01 && abs(v) < 1000 ? "%.3f" : "%.2e", Double(v))
-    }
-
-    func executablePath() -> String {
-        var buf = [CChar](repeating: 0, count: 4096)
-        let n = readlink("/proc/self/exe", &buf, buf.count - 1)
-        return n > 0 ? String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self) : CommandLine.arguments[0]
     }
 }

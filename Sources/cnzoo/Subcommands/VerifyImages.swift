@@ -17,7 +17,7 @@ struct ImageVerifyOptions: ParsableArguments {
                                valueName: "file"))
     var labels: String?
 
-    @Option(name: .customLong("zoo-id"), help: "Zoo entry whose preprocessing and published top-1 to use (default: convnext_<detected size>).")
+    @Option(name: .customLong("zoo-id"), help: "Zoo entry whose preprocessing and published top-1 to use (default: the detected published variant's).")
     var zooID: String?
 
     @Option(help: "Source of that entry (default: the first whose convention is the checkpoint's).")
@@ -57,23 +57,18 @@ extension VerifyCommand {
                                           adjust: numericsOptions.resolve)
         let model = loaded.model
         let numerics = model.numerics
-        guard let spec = loaded.spec as? ConvNeXtSpec else {
-            throw CNZooError(.unsupported, "verify --images runs ConvNeXt checkpoints; this one is \(loaded.spec.summary)",
-                             file: path)
-        }
+        let spec = loaded.spec
 
         // The zoo entry and source: explicit, or the entry of the detected size and the source of the convention.
         var entry: ZooEntry?
         if let id = o.zooID {
             entry = try registry().entry(id)
-        } else if let size = spec.variantName {
-            let id = "convnext_\(size)" + (spec.numClasses == 21841 ? "_in22k" : "")
+        } else if let name = ArchitectureFamilies.family(spec.family)?.variantName(spec) {
+            let id = name + (model.numClasses == 21841 ? "_in22k" : "")
             entry = try? registry().entries.first { $0.id == id }
         }
-        if let entry, case .convnext(let c) = entry.architecture,
-           c.depths != spec.depths || c.dims != spec.dims || c.numClasses != spec.numClasses {
-            throw CNZooError(.usage, "zoo entry \(entry.id) describes a different model (depths \(c.depths) dims \(c.dims), "
-                             + "\(c.numClasses) classes)", file: path)
+        if let entry, entry.spec.parameters().map(\.shape) != spec.parameters().map(\.shape) {
+            throw CNZooError(.usage, "zoo entry \(entry.id) describes a different model (\(entry.spec.summary))", file: path)
         }
         var zooSource: ZooSource?
         if let entry {

@@ -29,8 +29,15 @@ struct MappingOptionGroup: ParsableArguments {
     @Flag(help: "Keep optimizer state and bookkeeping tensors (dropped by default).")
     var keepOptimizer = false
 
+    @Option(help: ArgumentHelp("Remove this wrapper prefix from every tensor name that carries it (e.g. backbone.).",
+                               valueName: "prefix"))
+    var stripPrefix: String?
+
     /// The library's load options for these flags and `reading`.
     func loadOptions(_ reading: ReadingOptions) -> LoadOptions {
-        LoadOptions(read: reading.readOptions, from: from, allowUnmapped: allowUnmapped, keepOptimizer: keepOptimizer)
+        var options = LoadOptions(read: reading.readOptions, from: from, allowUnmapped: allowUnmapped,
+                                  keepOptimizer: keepOptimizer)
+        options.stripPrefix = stripPrefix
+        return options
     }
 }

@@ -22,6 +22,13 @@ enum Output {
         return ([line(header)] + rows.map(line)).joined(separator: "\n")
     }
 
+    /// "weights: top-level key 'K'; other weights in 'X' — pass --key X" for a training checkpoint, nil otherwise.
+    static func weightsLine(key: String?, others: [String]) -> String? {
+        guard let key else { return nil }
+        return "weights: top-level key '\(key)'" + (others.isEmpty ? ""
+            : "; other weights in " + others.map { "'\($0)'" }.joined(separator: ", ") + " — pass --key \(others[0])")
+    }
+
     /// A byte count in human units (1024-based).
     static func bytes(_ n: Int) -> String {
         let units = ["B", "KiB", "MiB", "GiB", "TiB"]

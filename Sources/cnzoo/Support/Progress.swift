@@ -29,7 +29,8 @@ final class ProgressBar {
         guard now.timeIntervalSince(lastDraw) >= 0.1 || done >= total else { return }
         lastDraw = now
         drew = true
-        fputs("\r" + line(done: done, elapsed: now.timeIntervalSince(start)) + "\u{1B}[K", stderr)
+        let text = line(done: done, elapsed: now.timeIntervalSince(start), columns: ProgressBar.terminalColumns())
+        fputs("\r" + text + "\u{1B}[K", stderr)
     }
 
     /// Clears the bar so the summary starts on a clean line.
@@ -38,19 +39,37 @@ final class ProgressBar {
         fputs("\r\u{1B}[K", stderr)
     }
 
-    /// The bar text, e.g. `convert [########------------] 41%  120.3 MiB  350.2 MiB/s  ETA 1s`.
-    func line(done: Int, elapsed: TimeInterval) -> String {
+    /// The width of the terminal on stderr (asked each redraw, so a resized window is followed); `$COLUMNS` when
+    /// the terminal does not say, else 80.
+    static func terminalColumns() -> Int {
+        var size = winsize()
+        if ioctl(STDERR_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { return Int(size.ws_col) }
+        if let c = ProcessInfo.processInfo.environment["COLUMNS"].flatMap(Int.init), c > 0 { return c }
+        return 80
+    }
+
+    /// The bar text, e.g. `convert [########------------] 41%  120.3 MiB  350.2 MiB/s  ETA 1s`, fitted into
+    /// `columns - 1` characters (a line as wide as the terminal wraps on some terminals): the bar narrows first
+    /// (24 cells at most), then goes, then the text is cut.
+    func line(done: Int, elapsed: TimeInterval, columns: Int) -> String {
         let fraction = total > 0 ? min(1, Double(done) / Double(total)) : 1
-        let width = 24
-        let filled = Int((fraction * Double(width)).rounded(.down))
-        let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
         let rate = elapsed > 0 ? Double(done) / elapsed : 0
         let eta = rate > 0 ? Double(total - done) / rate : 0
+        let figures: String
         if let unit {
-            return "\(label) [\(bar)] \(Int(fraction * 100))%  \(done)/\(total) \(unit)  "
-                + String(format: "%.1f", rate) + " \(unit)/s  ETA \(Int(eta.rounded(.up)))s"
+            figures = "\(Int(fraction * 100))%  \(done)/\(total) \(unit)  " + String(format: "%.1f", rate)
+                + " \(unit)/s  ETA \(Int(eta.rounded(.up)))s"
+        } else {
+            figures = "\(Int(fraction * 100))%  \(Output.bytes(done))  \(Output.bytes(Int(rate)))/s  "
+                + "ETA \(Int(eta.rounded(.up)))s"
         }
-        return "\(label) [\(bar)] \(Int(fraction * 100))%  \(Output.bytes(done))  \(Output.bytes(Int(rate)))/s  "
-            + "ETA \(Int(eta.rounded(.up)))s"
+        let room = columns - 1
+        let width = min(24, room - label.count - figures.count - 4)   // "label [" + "] "
+        if width >= 4 {
+            let filled = Int((fraction * Double(width)).rounded(.down))
+            let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
+            return "\(label) [\(bar)] \(figures)"
+        }
+        return String("\(label) \(figures)".prefix(max(room, 1)))
     }
 }

@@ -9,5 +9,12 @@ struct ReadingOptions: ParsableArguments {
     @Flag(help: "PyTorch: strip DDP 'module.' and torch.compile '_orig_mod.' prefixes from tensor names.")
     var stripPrefixes = false
 
-    var readOptions: ReadOptions { ReadOptions(key: key, stripPrefixes: stripPrefixes) }
+    @Flag(help: "PyTorch: check the CRC-32 of every zip entry (reads every byte; off by default, as in torch).")
+    var verifyCrc = false
+
+    var readOptions: ReadOptions {
+        var options = ReadOptions(key: key, stripPrefixes: stripPrefixes)
+        options.verifyCRC = verifyCrc
+        return options
+    }
 }

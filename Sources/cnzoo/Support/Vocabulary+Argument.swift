@@ -14,3 +14,8 @@ extension Convention: ExpressibleByArgument {}
 extension Family: ExpressibleByArgument {}
 extension Activation: ExpressibleByArgument {}
 extension ConversionTarget: ExpressibleByArgument {}
+
+extension TargetNaming: ExpressibleByArgument {
+    public init?(argument: String) { self.init(parsing: argument) }
+    public static var allValueStrings: [String] { spellings }
+}
