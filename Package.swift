@@ -27,7 +27,7 @@ let package = Package(
         .library(name: "CNZoo", targets: [
             "CNZooCore", "CNZooSafeTensors", "CNZooPyTorch", "CNZooMindSpore", "CNZooNumPy", "CNZooKeras",
             "CNZooFormats", "CNZooMapping", "CNZooConversion", "CNZooModels", "CNZooZoo", "CNZooVerify", "CNZooImages",
-            "CNZooEmbeddedData",
+            "CNZooEmbeddedData", "CNZooONNX",
         ]),
         .executable(name: "cnzoo", targets: ["cnzoo"]),
     ],
@@ -51,6 +51,10 @@ let package = Package(
         .systemLibrary(name: "CProtobufC", path: "Sources/CProtobufC", pkgConfig: "libprotobuf-c",
                        providers: [.apt(["libprotobuf-c-dev"])]),
 
+        // protoc-c output, committed (scripts/gen-protobuf-c.sh regenerates it from proto/; see that script for why).
+        .target(name: "CONNXProto", dependencies: ["CProtobufC"]),
+        .target(name: "CMindSporeCheckpointPB", dependencies: ["CProtobufC"]),
+
         .target(name: "CNZooCore", dependencies: ["CLibCrypto", "CZlib"]),
         .target(name: "CNZooSafeTensors", dependencies: ["CNZooCore"]),
         .target(name: "CNZooPyTorch", dependencies: ["CNZooCore"]),
@@ -60,12 +64,13 @@ let package = Package(
         .target(name: "CNZooKerasC", dependencies: ["CHDF5"]),
         .target(name: "CNZooKeras", dependencies: ["CNZooCore", "CNZooKerasC", "CLibZip"]),
         .target(name: "CNZooFormats", dependencies: [
-            "CNZooCore", "CNZooSafeTensors", "CNZooPyTorch", "CNZooMindSpore", "CNZooNumPy", "CNZooKeras",
+            "CNZooCore", "CNZooSafeTensors", "CNZooPyTorch", "CNZooMindSpore", "CNZooNumPy", "CNZooKeras", "CNZooONNX",
         ]),
         .target(name: "CNZooMapping", dependencies: ["CNZooCore"]),
+        .target(name: "CNZooONNX", dependencies: ["CNZooCore", "CNZooMapping", "CONNXProto", "CProtobufC"]),
         // The pipeline as a library: read → detect → canonical → encode → cast → write, with its report; diff; inspect.
         .target(name: "CNZooConversion", dependencies: [
-            "CNZooCore", "CNZooFormats", "CNZooMapping", "CNZooPyTorch", "CNZooNumPy",
+            "CNZooCore", "CNZooFormats", "CNZooMapping", "CNZooPyTorch", "CNZooNumPy", "CNZooONNX",
         ]),
         // cnzoo's C kernels, compiled per ISA (AVX-512, AVX2+FMA, portable) and chosen at run time.
         .target(name: "CNZooKernelsC"),
@@ -84,13 +89,14 @@ let package = Package(
         ]),
         .executableTarget(name: "cnzoo", dependencies: [
             "CNZooCore", "CNZooFormats", "CNZooMapping", "CNZooConversion", "CNZooModels", "CNZooZoo", "CNZooVerify",
-            "CNZooImages", "CNZooPyTorch", "CNZooNumPy",
+            "CNZooImages", "CNZooPyTorch", "CNZooNumPy", "CNZooONNX",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         // Fuzz harnesses (a library, so tests can replay crashers) and the libFuzzer driver scripts/fuzz.sh builds.
         .target(name: "CNZooFuzzHarnesses", dependencies: [
             "CNZooCore", "CNZooFormats", "CNZooSafeTensors", "CNZooPyTorch", "CNZooMindSpore", "CNZooNumPy", "CNZooKeras",
+            "CNZooONNX", "CMindSporeCheckpointPB",
         ]),
         .executableTarget(name: "cnzoo-fuzz", dependencies: ["CNZooFuzzHarnesses"]),
         // Benchmark driver for scripts/bench/ckpt_rw.py (not a product; build with --product mindspore-bench).
@@ -120,6 +126,9 @@ let package = Package(
             "CNZooImages", "CNZooVerify", "CNZooModels", "CNZooFormats", "CNZooMapping", "CNZooConversion", "CNZooNumPy",
             "CNZooZoo", "CNZooCore",
             "CNZooTestSupport",
+        ]),
+        .testTarget(name: "ONNXTests", dependencies: [
+            "CNZooONNX", "CONNXProto", "CNZooFormats", "CNZooMapping", "CNZooCore", "CNZooTestSupport",
         ]),
         .testTarget(name: "KerasTests", dependencies: [
             "CNZooKeras", "CNZooFormats", "CNZooMapping", "CNZooModels", "CNZooNumPy", "CNZooCore", "CNZooTestSupport",

@@ -37,7 +37,8 @@ for p in sys.argv[2:]:
             open(os.path.join(sys.argv[1], os.path.basename(p) + "." + n.replace("/", "_")), "wb").write(z.read(n))' \
       "$scratch/pickle-seeds" $(small Fixtures/pytorch Fixtures/hostile -name '*.pth') || true
     seeds="$(small Fixtures/pytorch Fixtures/hostile -name '*.pkl') $(small "$scratch/pickle-seeds")" ;;
-  ckpt) seeds=$(small Fixtures/mindspore Fixtures/hostile -name '*.ckpt') ;;
+  ckpt|ckpt-diff) seeds=$(small Fixtures/mindspore Fixtures/hostile -name '*.ckpt') ;;
+  onnx) seeds=$(small Fixtures/onnx -name '*.onnx') ;;
   npy) seeds=$(small Fixtures/forward Fixtures/hostile -name '*.npy') ;;
   hdf5) seeds=$(small Fixtures/keras -name '*.h5') ;;
   zip-diff) seeds=$(small Fixtures/pytorch Fixtures/hostile Fixtures/keras \( -name '*.pth' -o -name '*.keras' \)) ;;

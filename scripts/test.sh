@@ -12,3 +12,5 @@ swift test
 bash scripts/interop/run-all.sh "$(swift build --show-bin-path)/cnzoo"
 # The self-contained install: release build, temporary prefix, the binary alone run from / (PASS/FAIL lines).
 bash scripts/check-install.sh
+# A consumer package depending on the CNZoo library product by version (no unsafeFlags), running docs/library.md.
+bash scripts/check-consumer.sh

@@ -15,14 +15,17 @@ public struct ConversionTarget: VocabularyTerm {
     public static let safetensors = ConversionTarget(rawValue: "safetensors")
     /// Keras 3 `.weights.h5` (the Keras format plug-in).
     public static let keras = ConversionTarget(rawValue: "keras")
+    /// A runnable ONNX model: not a checkpoint writer (it needs the source's architecture and numerics), so it is
+    /// listed here and written by `ONNXExport` through `Converter`.
+    public static let onnx = ConversionTarget(rawValue: "onnx")
 
     /// The CLI's short names for formats whose registry name is longer.
-    private static let shortNames: [CheckpointFormat: ConversionTarget] = [.mindspore: .ms, .pytorch: .torch, .hdf5: .keras]
+    private static let shortNames: [CheckpointFormat: ConversionTarget] = [.mindspore: .ms, .pytorch: .torch]
 
     /// Every format the registry can write, under its CLI name (`ms`, `torch`, then the others by format name). A
     /// new writable format plug-in becomes a `--to` target with no line here.
     public static var known: [ConversionTarget] {
-        Formats.writable.map { shortNames[$0] ?? ConversionTarget(rawValue: $0.rawValue) }
+        Formats.writable.map { shortNames[$0] ?? ConversionTarget(rawValue: $0.rawValue) } + [.onnx]
     }
 
     public static let aliases: [String: ConversionTarget] = [

@@ -1,6 +1,7 @@
 import CNZooCore
 import CNZooFormats
 import CNZooMapping
+import CNZooONNX
 import Foundation
 
 /// What to convert, and how.
@@ -25,6 +26,8 @@ public struct ConversionRequest {
     public var load: LoadOptions
     /// Called as bytes are written, with (written so far, total).
     public var progress: ((Int, Int) -> Void)?
+    /// ONNX: opset, batch axis, external data, ConvMixer activation (`overwrite` comes from this request).
+    public var onnx: ONNXExportOptions
     /// Keep every tensor under its own name (`--convention keep`): a format-only conversion even when the
     /// architecture is known.
     public var keepNames = false
@@ -36,7 +39,8 @@ public struct ConversionRequest {
 
     public init(input: String, target: ConversionTarget, convention: Convention? = nil, output: String? = nil,
                 dtype: DType? = nil, overwrite: Bool = false, crc: Bool = false, sourceHash: Bool = false,
-                load: LoadOptions = LoadOptions(), progress: ((Int, Int) -> Void)? = nil) {
+                load: LoadOptions = LoadOptions(), progress: ((Int, Int) -> Void)? = nil,
+                onnx: ONNXExportOptions = ONNXExportOptions()) {
         self.input = input
         self.target = target
         self.convention = convention
@@ -47,6 +51,7 @@ public struct ConversionRequest {
         self.sourceHash = sourceHash
         self.load = load
         self.progress = progress
+        self.onnx = onnx
     }
 }
 
@@ -110,8 +115,12 @@ public enum Converter {
         let (raw, format) = try CheckpointLoader.read(request.input, options: request.load)
         let detection: Detection?
         if request.keepNames {
+            guard request.target != .onnx else {
+                throw CNZooError(.usage, "an ONNX export needs the architecture; --convention keep does not apply")
+            }
             detection = nil
-        } else if request.load.from != nil || request.convention != nil {
+        } else if request.load.from != nil || request.convention != nil || request.target == .onnx {
+            // ONNX needs the architecture: a detection failure is the error, not a format-only conversion.
             detection = try CheckpointLoader.detect(raw, from: request.load.from, file: request.input)
         } else {
             detection = try? CheckpointLoader.detect(raw, from: nil, file: request.input)
@@ -121,6 +130,7 @@ public enum Converter {
         }
         let loaded = try CheckpointLoader.map(raw, format: format, detection: d, path: request.input,
                                               options: request.load)
+        if request.target == .onnx { return try exportONNX(request, loaded, raw: raw, started: started) }
         let targetID = request.convention
             ?? (request.target.keepsSourceNaming ? d.convention.id : request.target.defaultConvention(for: d.family))
         guard let target = Conventions.convention(targetID) else {
@@ -190,6 +200,45 @@ public enum Converter {
         try CheckpointIO.write(out, format: request.target.format, to: outPath, options: options)
         releaser.release()
         return (outPath, dtypeChange)
+    }
+
+    /// `--to onnx`: the graph from the detected spec with the source convention's numerics, the weights as float32
+    /// initializers named in the source convention (or `request.convention`).
+    static func exportONNX(_ request: ConversionRequest, _ loaded: LoadedCheckpoint, raw: Checkpoint,
+                           started: Date) throws -> ConversionReport {
+        let d = loaded.detection
+        var naming = d.convention
+        if let id = request.convention {
+            guard let c = Conventions.convention(id) else {
+                throw CNZooError(.usage, "unknown convention '\(id)' (known: \(Convention.helpList))")
+            }
+            naming = c
+        }
+        guard request.dtype == nil || request.dtype == .f32 else {
+            throw CNZooError(.usage, "ONNX initializers are written as float32; --dtype \(request.dtype!) is not available")
+        }
+        let outPath = try outputPath(request, suffix: naming.name)
+        var options = request.onnx
+        options.overwrite = request.overwrite
+        let summary = try ONNXExport.write(canonical: loaded.canonical, detection: d, naming: naming,
+                                           sourceFile: request.input, cnzooVersion: CNZooVersion.string,
+                                           options: options, to: outPath)
+        var notes = loaded.report.notes
+        notes.append("ONNX opset \(options.opset), IR version \(ONNXExport.irVersion(opset: options.opset)), "
+                     + "\(summary.nodes) nodes, batch \(options.batch.map(String.init) ?? "dynamic")"
+                     + (summary.externalDataPath.map { "; weights in \($0) (\(summary.externalDataBytes) bytes)" } ?? ""))
+        return ConversionReport(
+            input: request.input, output: outPath,
+            from: .init(format: loaded.formatName, wrapperKey: raw.metadata[WrapperKeys.usedKey],
+                        otherWeightKeys: WrapperKeys.others(raw), convention: d.convention.name,
+                        architecture: d.family, variant: d.variant, spec: d.spec.summary, confidence: d.confidence,
+                        prefix: d.prefix),
+            to: .init(format: "onnx", convention: naming.name),
+            tensors: .init(mapped: loaded.report.mapped, dropped: loaded.report.dropped.count,
+                           carried: loaded.report.carried.count, written: summary.initializers),
+            dropped: loaded.report.dropped, carried: loaded.report.carried,
+            bytes: summary.modelBytes + summary.externalDataBytes, seconds: Date().timeIntervalSince(started),
+            dtype: nil, notes: notes, mode: "mapped", rules: [])
     }
 
     /// safetensors metadata: what the file holds and where it came from.

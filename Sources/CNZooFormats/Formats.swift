@@ -2,13 +2,9 @@ import CNZooCore
 import CNZooKeras
 import CNZooMindSpore
 import CNZooNumPy
+import CNZooONNX
 import CNZooPyTorch
 import CNZooSafeTensors
-
-extension DetectedFormat {
-    /// An HDF5 file (Keras weights), recognised by its signature.
-    public static let hdf5 = DetectedFormat(.hdf5)
-}
 
 /// The format registry: every format cnzoo knows, one line each. Adding a format is one module with a
 /// `FormatPlugin` plus one line here (see docs/architecture.md, "Formats").
@@ -16,11 +12,12 @@ public enum Formats {
     /// Every format plug-in. Detection takes the strongest claim; ties go to the earlier entry.
     public static let all: [any FormatPlugin] = [
         SafeTensorsPlugin(),
-        KerasPlugin(),  // before PyTorch: a .keras archive is a zip too (told apart by its first member)
         PyTorchPlugin(),
         MindSporePlugin(),
         NumPyPlugin(),
         NpzPlugin(),
+        KerasPlugin(),
+        ONNXPlugin(),
     ]
 
     /// The plug-in for `format`, nil if none is registered.

@@ -2,6 +2,7 @@ import CNZooCore
 import CNZooFormats
 import CNZooMindSpore
 import CNZooNumPy
+import CNZooONNX
 import CNZooPyTorch
 import CNZooSafeTensors
 
@@ -50,6 +51,14 @@ public enum Harnesses {
         "ckpt": { bytes in
             let file = MappedFile(copying: bytes, path: "<fuzz>")
             if let ckpt = try? MindSporeFormat.read(file: file) { touchAll(ckpt) }
+        },
+        // cnzoo's .ckpt wire reader and protobuf-c's generated parser must agree (see CheckpointDifferential).
+        "ckpt-diff": { bytes in
+            if let why = CheckpointDifferential.disagreement(bytes) { fatalError("ckpt differential: \(why)") }
+        },
+        "onnx": { bytes in
+            let file = MappedFile(copying: bytes, path: "<fuzz>")
+            if let ckpt = try? ONNXFormat.read(file: file) { touchAll(ckpt) }
         },
         "npy": { bytes in
             guard let array = try? NumPyFormat.read(bytes: Array(bytes)) else { return }

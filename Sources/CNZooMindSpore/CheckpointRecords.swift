@@ -20,6 +20,8 @@ struct CheckpointRecord: Sendable {
     var payload: Payload
     /// Offset of the record's `0x0A` key byte.
     var offset: Int
+    /// Whether a tensor record's `tensor_content` field was present (absent reads as empty content).
+    var contentPresent = true
 }
 
 /// The hand-written protobuf wire-format reader for MindSpore's `checkpoint.proto`. It walks the stream one
@@ -106,7 +108,8 @@ enum CheckpointWire {
         } else {
             payload = .empty
         }
-        return CheckpointRecord(tag: tag, payload: payload, offset: recordOffset)
+        return CheckpointRecord(tag: tag, payload: payload, offset: recordOffset,
+                                contentPresent: tensor.map { $0.content != nil } ?? true)
     }
 
     /// The fields of a `TensorProto` as merged so far.
@@ -195,10 +198,20 @@ enum CheckpointWire {
         guard let k = cur.readVarint() else {
             throw CNZooError(.truncated, "\(context) field key is cut off", file: path, tensor: tag, offset: at)
         }
+        // A key is a 32-bit varint: at most 5 bytes (protobuf-c refuses longer, overlong encodings too).
+        guard cur.fileOffset - at <= 5 else {
+            throw CNZooError(.malformed, "\(context) field key is a varint of \(cur.fileOffset - at) bytes (at most 5)",
+                             file: path, tensor: tag, offset: at)
+        }
         let field = k >> 3
         guard field != 0, let wire = WireType(rawValue: k & 7) else {
             throw CNZooError(.malformed, "invalid \(context) field key 0x\(String(k, radix: 16))", file: path,
                              tensor: tag, offset: at)
+        }
+        // Protobuf field numbers end at 2^29 − 1 (a key is a 32-bit varint); protobuf-c refuses longer keys too.
+        guard field <= 0x1FFF_FFFF else {
+            throw CNZooError(.malformed, "invalid \(context) field key 0x\(String(k, radix: 16)): field number above "
+                                 + "2^29 − 1", file: path, tensor: tag, offset: at)
         }
         return (field, wire)
     }

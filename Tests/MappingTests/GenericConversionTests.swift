@@ -212,4 +212,27 @@ import Testing
         let f = try TestSupport.run(["forward", "--checkpoint", src, "--input", Self.fixture("resnet_tiny_input.npy")])
         #expect(f.status != 0 && f.stderr.contains("no classifier"), "\(f.stderr)")
     }
+
+    /// `forward` on a training checkpoint says which key it ran and which other one holds weights.
+    @Test func forwardSaysWhichWeightsItRan() throws {
+        let dir = try TestSupport.makeScratchDirectory()
+        defer { TestSupport.removeScratch(dir) }
+        let x = dir + "/x.npy"
+        // One 3×32×32 image (the micro model's patch/stride needs a multiple of 32): 0.01·i, as a .npy.
+        var bytes: [UInt8] = [0x93] + Array("NUMPY".utf8) + [1, 0]
+        var header = "{'descr': '<f4', 'fortran_order': False, 'shape': (1, 3, 32, 32), }"
+        while (10 + header.utf8.count + 1) % 64 != 0 { header += " " }
+        header += "\n"
+        bytes += [UInt8(header.utf8.count & 0xFF), UInt8(header.utf8.count >> 8)] + Array(header.utf8)
+        for i in 0..<(3 * 32 * 32) { withUnsafeBytes(of: (Float(i % 97) * 0.01).bitPattern.littleEndian) { bytes += $0 } }
+        try TestSupport.writeFile(x, bytes)
+        let r = try TestSupport.run(["forward", "--checkpoint", Self.fixture("timm_train.pth"), "--input", x, "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let j = try json(r.stdout)
+        #expect(j["wrapper_key"] as? String == "state_dict_ema")
+        #expect(j["other_weight_keys"] as? [String] == ["state_dict"])
+        let t = try TestSupport.run(["forward", "--checkpoint", Self.fixture("timm_train.pth"), "--input", x,
+                                     "--key", "state_dict"])
+        #expect(t.stdout.contains("weights: top-level key 'state_dict'; other weights in 'state_dict_ema'"), "\(t.stdout)")
+    }
 }

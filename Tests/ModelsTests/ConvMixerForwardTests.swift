@@ -5,6 +5,7 @@ import CNZooModels
 import CNZooNumPy
 import CNZooTestSupport
 import CNZooVerify
+import Foundation
 import Testing
 
 /// The micro ConvMixers of Fixtures/generate_convmixer.py: the REAL timm ConvMixer (`.pth`, erf GELU or ReLU) and
@@ -219,5 +220,51 @@ import Testing
         #expect(!Self.passes(try model.forward(f.input, batch: f.batch, height: f.height, width: f.width), timm, classes: 7))
         model.numerics.batchNormEps = 1e-5
         #expect(try model.forward(f.input, batch: f.batch, height: f.height, width: f.width) == good)
+    }
+}
+
+/// `cnzoo forward` and `cnzoo verify --checkpoint` on the micro ConvMixer files, end to end.
+@Suite struct ConvMixerCLITests {
+    func logits(_ checkpoint: String, input: String, _ extra: [String] = []) throws -> ([Float], TestSupport.RunResult) {
+        let dir = try TestSupport.makeScratchDirectory()
+        defer { TestSupport.removeScratch(dir) }
+        let r = try TestSupport.run(["forward", "--checkpoint", TestSupport.fixture("convmixer/" + checkpoint),
+                                     "--input", TestSupport.fixture("convmixer/" + input), "--output", dir + "/y.npy"] + extra)
+        guard r.status == 0 else { return ([], r) }
+        return (try NumPyFormat.read(path: dir + "/y.npy").floats(), r)
+    }
+
+    @Test func forwardMatchesEachFrameworkInItsOwnNumerics() throws {
+        // timm .pth → erf GELU; MindCV .ckpt → tanh GELU (the convention's numerics); ReLU only when said.
+        for (file, input, reference, extra) in [("gelu_timm.pth", "gelu_input.npy", "gelu_logits_timm.npy", [String]()),
+                                                ("gelu_mindcv.ckpt", "gelu_input.npy", "gelu_logits_mindspore.npy", []),
+                                                ("relu_mindcv.ckpt", "relu_input.npy", "relu_logits_mindspore.npy",
+                                                 ["--activation", "relu"])] {
+            let (got, r) = try logits(file, input: input, extra)
+            #expect(r.status == 0, "\(file): \(r.stderr)")
+            let want = try NumPyFormat.read(path: TestSupport.fixture("convmixer/" + reference)).floats()
+            #expect(LogitComparison.maxAbsDiff(got, want) < 1e-4, "\(file)")
+        }
+        // Without --activation relu the ReLU model runs GELU (nothing in the file says ReLU) and misses.
+        let (gelu, _) = try logits("relu_timm.pth", input: "relu_input.npy")
+        let relu = try NumPyFormat.read(path: TestSupport.fixture("convmixer/relu_logits_timm.npy")).floats()
+        #expect(LogitComparison.maxAbsDiff(gelu, relu) > 1e-2)
+    }
+
+    @Test func headlessIsRefusedNamingTheFile() throws {
+        let (_, r) = try logits("headless_timm.pth", input: "relu_input.npy")
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("headless") && r.stderr.contains("headless_timm.pth"), "\(r.stderr)")
+    }
+
+    @Test func verifyCheckpointRoundTripsTimmThroughMindCV() throws {
+        let r = try TestSupport.run(["verify", "--checkpoint", TestSupport.fixture("convmixer/k9p7_timm.pth"), "--json"])
+        #expect(r.status == 0, "\(r.stderr)\(r.stdout)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let trips = try #require(json["round_trips"] as? [[String: Any]])
+        let paths = trips.compactMap { $0["path"] as? String }
+        #expect(paths.contains("timm .pth → mindcv .ckpt → timm .pth"), "\(paths)")
+        #expect(trips.allSatisfy { $0["bit_exact"] as? Bool == true })
+        #expect(json["passed"] as? Bool == true)
     }
 }

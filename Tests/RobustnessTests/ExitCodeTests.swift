@@ -34,7 +34,7 @@ import Testing
         #expect(try TestSupport.run(["no-such-subcommand"]).status == 2)
         #expect(try TestSupport.run(["inspect"]).status == 2)
         #expect(try TestSupport.run(["convert", Self.good]).status == 2)  // --to is required
-        #expect(try TestSupport.run(["convert", Self.good, "--to", "onnx"]).status == 2)
+        #expect(try TestSupport.run(["convert", Self.good, "--to", "no-such-format"]).status == 2)
     }
 
     @Test func missingFileExitsTwo() throws {

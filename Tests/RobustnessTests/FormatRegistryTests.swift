@@ -1,5 +1,6 @@
 import CNZooCore
 import CNZooFormats
+import CNZooKeras
 import CNZooMindSpore
 import CNZooNumPy
 import CNZooPyTorch
@@ -17,12 +18,10 @@ import Testing
 
     @Test func registryListsEachFormatOnce() throws {
         let names = Formats.all.map(\.format.rawValue)
-        // Keras (hdf5) sits before PyTorch: a `.keras` archive is a zip that the PyTorch plug-in would also claim.
-        #expect(names == ["safetensors", "hdf5", "pytorch", "mindspore", "numpy", "npz"])
+        #expect(names == ["safetensors", "pytorch", "mindspore", "numpy", "npz", "keras", "onnx"])
         #expect(Set(Formats.all.map(\.fileExtension)).count == Formats.all.count)
         for p in Formats.all { #expect(try #require(Formats.plugin(for: p.format)).format == p.format) }
-        #expect(Formats.plugin(for: CheckpointFormat(rawValue: "keras")) == nil)
-        #expect(Formats.writable == [.safetensors, .hdf5, .pytorch, .mindspore])
+        #expect(Formats.writable == [.safetensors, .pytorch, .mindspore, .keras])
     }
 
     @Test func formatNamesKeepTheirJSONSpelling() throws {
@@ -94,10 +93,10 @@ import Testing
             [0x50, 0x4B, 0x03, 0x04] + [UInt8](repeating: 0, count: 22) + [UInt8(entry.utf8.count), 0, 0, 0]
                 + Array(entry.utf8)
         }
-        let plugins: [any FormatPlugin] = Formats.all + [NpzLike()]
+        // The real `.npz` plug-in makes the same claim; leave it out so the double's claim is the one tested.
+        let plugins: [any FormatPlugin] = Formats.all.filter { $0.format.rawValue != "npz" } + [NpzLike()]
         let npz = zip(entry: "arr_0.npy").withUnsafeBytes { Formats.detect(FormatProbe(bytes: $0), among: plugins) }
-        // The registered .npz plug-in makes the same specific claim first (ties go to the earlier entry).
-        #expect(npz?.match.detected.rawValue == "npz")
+        #expect(npz?.match.detected.rawValue == "npz-test")
         let pth = zip(entry: "archive/data.pkl").withUnsafeBytes { Formats.detect(FormatProbe(bytes: $0), among: plugins) }
         #expect(pth?.match.detected == .pytorchZip)
         #expect(throws: CNZooError.self) {
@@ -109,6 +108,15 @@ import Testing
     @Test func recognisedButUnreadableFormatsSayso() throws {
         let dir = try TestSupport.makeScratchDirectory()
         defer { TestSupport.removeScratch(dir) }
+        let h5 = dir + "/weights.h5"
+        try Data([0x89, 0x48, 0x44, 0x46, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 0]).write(to: URL(fileURLWithPath: h5))
+        do {
+            _ = try CheckpointIO.read(path: h5)
+            Issue.record("a 12-byte HDF5 file was read")
+        } catch let e as CNZooError {
+            #expect(e.code == .unsupported)  // HDF5 is read now (CNZooKeras); a zeroed superblock is refused
+            #expect(e.message.contains("HDF5 offsets of 0 and lengths of 0 bytes"))
+        }
         do {
             try CheckpointIO.write(Self.sample, format: .numpy, to: dir + "/x.npy")
             Issue.record("a checkpoint was written as .npy")

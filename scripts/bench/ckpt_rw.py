@@ -9,7 +9,7 @@ with a warm page cache, medians over --runs:
   * mindspore.save_checkpoint(net) (also + fsync, as cnzoo's atomic writer always fsyncs) /
     mindspore.load_checkpoint(file) (also of a crc_check=True copy, verifying)  (in-process, after `import mindspore`)
   * protobuf (upb, MindSpore's own checkpoint_pb2) Checkpoint.ParseFromString of the whole file (in-process)
-  * protobuf-c generated parser (libprotobuf-c, scripts/bench/protobuf_c): whole message and record by record
+  * protobuf-c generated parser (libprotobuf-c, proto/checkpoint.proto via Sources/CMindSporeCheckpointPB): whole message and record by record
   * cnzoo: `cnzoo inspect` (process wall time), mindspore-bench parse / read (copy every tensor into memory) /
     write (stream to a new .ckpt through the atomic writer, fsync included) / write-crc
 It also checks that cnzoo's rewrite is byte-identical to MindSpore's file. Prints a markdown table.
@@ -59,13 +59,14 @@ def peak_rss_mb(cmd):
 
 
 def build_protobuf_c(workdir):
+    """pbc_parse over the protoc-c code cnzoo commits for proto/checkpoint.proto (Sources/CMindSporeCheckpointPB)."""
     src = os.path.join(ROOT, "scripts", "bench", "protobuf_c")
+    gen = os.path.join(ROOT, "Sources", "CMindSporeCheckpointPB")
     out = os.path.join(workdir, "pbc")
     os.makedirs(out, exist_ok=True)
-    subprocess.run(["protoc-c", "--c_out=" + out, "checkpoint.proto"], cwd=src, check=True)
     binary = os.path.join(out, "pbc_parse")
-    subprocess.run(["gcc", "-O2", "-I" + out, "-o", binary, os.path.join(src, "pbc_parse.c"),
-                    os.path.join(out, "checkpoint.pb-c.c"), "-lprotobuf-c"], check=True)
+    subprocess.run(["gcc", "-O2", "-I" + os.path.join(gen, "include"), "-o", binary, os.path.join(src, "pbc_parse.c"),
+                    os.path.join(gen, "checkpoint.pb-c.c"), "-lprotobuf-c"], check=True)
     return binary
 
 

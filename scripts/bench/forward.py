@@ -5,8 +5,8 @@ Usage (from the repository root, after `swift build -c release`):
         [--variants tiny,base] [--batches 1,8] [--threads 2] [--isas active] [--openblas]
 
 Weights are the deterministic SplitMix64 weights of Fixtures/generate_forward.py (seed 2022), written as a
-canonical-named safetensors file for cnzoo and loaded into torchvision's ConvNeXt; onnxruntime runs the torch
-model exported to ONNX (opset 17). The process (and so every engine and the cnzoo child) is pinned to the first
+canonical-named safetensors file for cnzoo and loaded into torchvision's ConvNeXt; onnxruntime runs the ONNX model
+`cnzoo convert --to onnx` writes from that file (opset 20, exact GELU; no torch needed to make it). The process (and so every engine and the cnzoo child) is pinned to the first
 --threads CPUs, and every engine runs --threads intra-op threads.
 
 Each time is the median of --runs timed runs after --warmup untimed ones, in one process per engine (cnzoo times
@@ -100,6 +100,11 @@ def torch_sgemm_peak(torch, runs):
     return out
 
 
+def make_onnx(binary, ckpt, onnx_path):
+    """The ONNX model cnzoo writes from `ckpt` (graph from the spec, canonical numerics = torch's erf GELU)."""
+    subprocess.run([binary, "convert", ckpt, "--to", "onnx", "-o", onnx_path, "--force", "--quiet"], check=True)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("binary", nargs="?", default=os.path.join(ROOT, ".build/release/cnzoo"))
@@ -152,8 +157,7 @@ def main():
                   for k, v in weights.items()}
             model.load_state_dict(sd, strict=True)
             onnx_path = os.path.join(tmp, f"{variant}.onnx")
-            torch.onnx.export(model, torch.zeros(1, 3, 224, 224), onnx_path, dynamo=False, opset_version=17,
-                              input_names=["x"], output_names=["y"], dynamic_axes={"x": {0: "n"}, "y": {0: "n"}})
+            make_onnx(args.binary, ckpt, onnx_path)
             so = ort.SessionOptions()
             so.intra_op_num_threads = args.threads
             so.inter_op_num_threads = 1

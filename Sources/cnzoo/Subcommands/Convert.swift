@@ -3,7 +3,7 @@ import CNZooConversion
 import CNZooCore
 import CNZooMapping
 
-/// `cnzoo convert IN --to ms|torch|safetensors`: the library's conversion pipeline (`Converter`) with a progress bar
+/// `cnzoo convert IN --to ms|torch|safetensors|onnx`: the library's conversion pipeline (`Converter`) with a progress bar
 /// and a text or JSON report.
 struct Convert: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -18,7 +18,9 @@ struct Convert: ParsableCommand {
         MindSpore's generic cell naming rules are applied and listed (BatchNorm, LayerNorm/GroupNorm, Embedding, \
         PReLU, Conv1d); a module that fits two rules is refused until --layer MODULE=KIND names it. Optimizer state and bookkeeping are \
         dropped with a note. Conversion is bit-exact unless --dtype asks for a change (round-to-nearest-even, \
-        floating tensors only).
+        floating tensors only). --to onnx writes a runnable ONNX model: the graph from the detected architecture \
+        with the source framework's numerics (GELU form, LayerNorm eps), the weights as float32 initializers under \
+        the source's names (or --convention's), input [N,3,H,W] float32, output logits.
         """)
 
     /// `--dtype` values.
@@ -68,6 +70,7 @@ struct Convert: ParsableCommand {
 
     @OptionGroup var mapping: MappingOptionGroup
     @OptionGroup var reading: ReadingOptions
+    @OptionGroup var onnx: ONNXOptionGroup
 
     func run() throws {
         try reportingErrors(json: json) {
@@ -80,7 +83,7 @@ struct Convert: ParsableCommand {
                 progress: { done, total in
                     if bar == nil { bar = ProgressBar(total: total, label: "convert", quiet: quiet || json) }
                     bar?.update(done)
-                })
+                }, onnx: try onnx.options())
             request.keepNames = convention == .keep
             request.layerKinds = try GenericLayerKind.assignments(layers)
             request.addPrefix = addPrefix

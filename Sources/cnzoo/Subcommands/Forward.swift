@@ -55,6 +55,9 @@ struct Forward: ParsableCommand {
     /// The `--json` report (schema in docs/json/forward.schema.json).
     struct Report: Encodable {
         let checkpoint: String
+        /// The top-level key the weights came from (training checkpoints), and the other keys holding weights.
+        @NullWhenAbsent var wrapperKey: String?
+        let otherWeightKeys: [String]
         let architecture: String
         let family: Family
         let convention: String
@@ -114,7 +117,9 @@ struct Forward: ParsableCommand {
             let top5 = (0..<n).map { LogitComparison.topK(logits[(($0) * k)..<(($0 + 1) * k)], 5) }
             let median = times.sorted()[times.count / 2]
             let flops = 2.0 * Double(model.macs(height: h, width: w)) * Double(n)
-            let report = Report(checkpoint: checkpoint, architecture: loaded.spec.summary, family: loaded.spec.family,
+            let source = loaded.loaded.source
+            let report = Report(checkpoint: checkpoint, wrapperKey: WrapperKeys.used(source),
+                                otherWeightKeys: WrapperKeys.others(source), architecture: loaded.spec.summary, family: loaded.spec.family,
                                 convention: loaded.convention, numerics: numerics, input: arr.shape, output: output, top5: top5, timesMs: times,
                                 medianMs: median, gflops: flops / (median * 1e6), openblasCore: Gemm.coreName, gemm: model.gemmEngine.rawValue,
                                 isa: Kernels.active.isa.rawValue,
@@ -124,6 +129,7 @@ struct Forward: ParsableCommand {
                 try Output.printJSON(report)
                 return
             }
+            if let line = Output.weightsLine(key: report.wrapperKey, others: report.otherWeightKeys) { print(line) }
             print("\(report.architecture); \(loaded.convention) names; \(numerics)")
             for (i, row) in top5.enumerated() {
                 let cells = row.map { "\($0) (\(logits[i * k + $0]))" }

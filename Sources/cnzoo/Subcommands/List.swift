@@ -8,8 +8,9 @@ struct List: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "List the zoo: every architecture, its cost, its best published accuracy and its releases.",
         discussion: """
-        top-1 is the best ImageNet-1k top-1 any release publishes (the publisher in parentheses; releases \
-        differ, see 'cnzoo info ID'). cached names the releases already fetched into the cache \
+        top-1 is the best ImageNet-1k top-1 any release publishes (the publisher in parentheses, with "22k" when \
+        that release was pretrained on ImageNet-22k; releases differ, see 'cnzoo info ID'). sources counts and names \
+        the publishers (one may publish several releases). cached names the releases already fetched into the cache \
         ($CNZOO_HOME, else $XDG_CACHE_HOME/cnzoo, else ~/.cache/cnzoo).
         """)
 
@@ -94,7 +95,9 @@ struct List: ParsableCommand {
             var publishers: [String] = []
             for s in e?.sources ?? [] where !publishers.contains(s.publisher) { publishers.append(s.publisher) }
             let best = r.bestTop1.map { b in
-                String(format: "%.2f", b.top1) + " (" + (e?.sources.first { $0.id == b.source }?.publisher ?? b.source) + ")"
+                let source = e?.sources.first { $0.id == b.source }
+                let from = (source?.publisher ?? b.source) + (source?.dataset.hasPrefix("in22k") == true ? ", 22k" : "")
+                return String(format: "%.2f", b.top1) + " (" + from + ")"
             } ?? "-"
             let supported: String
             switch (r.supported.convert, r.supported.verify) {
@@ -105,7 +108,7 @@ struct List: ParsableCommand {
             }
             return [r.id, String(format: "%.1fM", Double(r.parameters) / 1e6), String(format: "%.2f", r.gflops),
                     String(r.resolution), String(r.numClasses), best,
-                    "\(r.sources.count): " + publishers.joined(separator: ","),
+                    "\(publishers.count): " + publishers.joined(separator: ","),
                     r.cached.isEmpty ? "-" : r.cached.joined(separator: ","), supported]
         }
         return Output.table(header, cells, rightAligned: [1, 2, 3, 4])
