@@ -111,7 +111,7 @@ let package = Package(
             "CNZooMapping", "CNZooFormats", "CNZooConversion", "CNZooCore", "CNZooTestSupport",
         ]),
         .testTarget(name: "RobustnessTests", dependencies: [
-            "CNZooFuzzHarnesses", "CNZooCore", "CNZooFormats", "CNZooPyTorch", "CNZooSafeTensors", "CNZooMindSpore",
+            "CNZooFuzzHarnesses", "CNZooCore", "CNZooFormats", "CNZooKeras", "CNZooPyTorch", "CNZooSafeTensors", "CNZooMindSpore",
             "CNZooNumPy", "CNZooMapping", "CNZooTestSupport",
         ]),
         .testTarget(name: "MindSporeTests", dependencies: [
