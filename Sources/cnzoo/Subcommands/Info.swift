@@ -24,17 +24,6 @@ struct Info: ParsableCommand {
 
     @OptionGroup var zoo: ZooOptions
 
-    /// One expected parameter: canonical name, shape, role, and its name in each convention.
-    struct ExpectedParameter: Encodable {
-        let canonical: String
-        let shape: [Int]
-        let role: String
-        /// The name in each convention that knows the family.
-        let names: [String: String]
-        /// The shape in conventions whose layout differs from the canonical one (torchvision layer scale `[C,1,1]`).
-        let shapes: [String: [Int]]
-    }
-
     /// The `--json` report.
     struct Report: Encodable {
         let entry: ZooEntry
@@ -58,7 +47,7 @@ struct Info: ParsableCommand {
                 let p = cache.path(entry: entry, source: s)
                 cached[s.id] = p.flatMap { FileManager.default.fileExists(atPath: $0) ? $0 : nil }
             }
-            let (conventions, expected) = Info.expectedParameters(entry.spec)
+            let (conventions, expected) = ExpectedParameter.table(for: entry.spec)
             if json {
                 try Output.printJSON(Report(entry: entry, cached: cached, conventions: conventions,
                                             expectedParameters: expected))
@@ -95,24 +84,6 @@ struct Info: ParsableCommand {
 
     /// The canonical parameter list of `spec` and, per naming convention that knows the family, the name each
     /// parameter has there.
-    static func expectedParameters(_ spec: any ArchitectureSpec) -> (conventions: [String], [ExpectedParameter]) {
-        var names: [String: [String: String]] = [:]
-        var shapes: [String: [String: [Int]]] = [:]
-        var conventions: [String] = []
-        for c in Conventions.all {
-            guard let slots = c.slots(for: spec) else { continue }
-            conventions.append(c.name)
-            for slot in slots {
-                names[slot.canonical, default: [:]][c.name] = slot.name
-                shapes[slot.canonical, default: [:]][c.name] = slot.shape
-            }
-        }
-        return (conventions, spec.parameters().map { p in
-            ExpectedParameter(canonical: p.name, shape: p.shape, role: p.role.rawValue, names: names[p.name] ?? [:],
-                              shapes: (shapes[p.name] ?? [:]).filter { $0.value != p.shape })
-        })
-    }
-
     /// The human description of an entry and its sources.
     static func describe(_ e: ZooEntry, cached: [String: String?]) -> String {
         var out: [String] = []

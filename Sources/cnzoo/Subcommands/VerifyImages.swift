@@ -59,54 +59,11 @@ extension VerifyCommand {
         let numerics = model.numerics
         let spec = loaded.spec
 
-        // The zoo entry and source: explicit, or the entry of the detected size and the source of the convention.
-        var entry: ZooEntry?
-        if let id = o.zooID {
-            entry = try registry().entry(id)
-        } else if let name = ArchitectureFamilies.family(spec.family)?.variantName(spec) {
-            let id = name + (model.numClasses == 21841 ? "_in22k" : "")
-            entry = try? registry().entries.first { $0.id == id }
-        }
-        if let entry, entry.spec.parameters().map(\.shape) != spec.parameters().map(\.shape) {
-            throw CNZooError(.usage, "zoo entry \(entry.id) describes a different model (\(entry.spec.summary))", file: path)
-        }
-        var zooSource: ZooSource?
-        if let entry {
-            if let s = o.source {
-                guard let found = entry.sources.first(where: { $0.id == s }) else {
-                    throw CNZooError(.notFound, "zoo entry \(entry.id) has no source '\(s)' (sources: "
-                                     + entry.sources.map(\.id).joined(separator: ", ") + ")")
-                }
-                zooSource = found
-            } else {
-                zooSource = entry.sources.first { $0.convention == loaded.convention } ?? entry.sources.first
-            }
-        } else if o.source != nil {
-            throw CNZooError(.usage, "--source needs a zoo entry (--zoo-id): this architecture has none")
-        }
-
-        // Preprocessing: the source's, gaps filled by documented defaults, then command-line overrides.
-        var pre: ImagePreprocessing
-        var assumed: [String]
-        if let entry {
-            (pre, assumed) = try ImageAccuracy.preprocessing(zooSource?.preprocessing, resolution: entry.resolution)
-        } else {
-            guard let crop = o.crop else {
-                throw CNZooError(.usage, "no zoo entry describes this architecture (\(spec.summary)); pass --crop "
-                                 + "(and --resize, --interpolation) or --zoo-id", file: path)
-            }
-            (pre, assumed) = try ImageAccuracy.preprocessing(ZooPreprocessing(crop: crop), resolution: crop)
-            assumed = []
-        }
-        if o.resize != nil || o.crop != nil || o.interpolation != nil {
-            pre = try ImagePreprocessing(resize: o.resize ?? (o.crop.map { Int((Double($0) / 0.875).rounded(.down)) } ?? pre.resize),
-                                         resizeMode: o.crop != nil ? .shorterSide : pre.resizeMode,
-                                         crop: o.crop ?? pre.crop, interpolation: o.interpolation ?? pre.interpolation,
-                                         mean: pre.mean, std: pre.std)
-            assumed.append("overridden on the command line: "
-                           + [o.resize.map { "resize \($0)" }, o.crop.map { "crop \($0)" },
-                              o.interpolation.map { "interpolation \($0.rawValue)" }].compactMap { $0 }.joined(separator: ", "))
-        }
+        let plan = try ImageVerificationPlan.make(
+            spec: spec, convention: loaded.convention, numClasses: model.numClasses, registry: registry,
+            overrides: .init(zooID: o.zooID, source: o.source, resize: o.resize, crop: o.crop,
+                             interpolation: o.interpolation), file: path)
+        let (entry, zooSource, pre, assumed) = (plan.entry, plan.source, plan.preprocessing, plan.assumed)
 
         let dataset: ImageDataset
         if let labels = o.labels {
