@@ -36,6 +36,9 @@ public struct ConversionRequest {
     public var layerKinds: [String: GenericLayerKind] = [:]
     /// Put this in front of every written tensor name (`--add-prefix`).
     public var addPrefix: String?
+    /// Nest the written state dict under this top-level key (`--wrap-key model`); PyTorch outputs only, since the
+    /// other formats hold one flat name → tensor map.
+    public var wrapKey: String?
 
     public init(input: String, target: ConversionTarget, convention: Convention? = nil, output: String? = nil,
                 dtype: DType? = nil, overwrite: Bool = false, crc: Bool = false, sourceHash: Bool = false,
@@ -74,6 +77,8 @@ public struct ConversionReport: Codable, Sendable {
     public struct Destination: Codable, Sendable {
         public var format: String
         public var convention: String
+        /// The top-level key the state dict was nested under (`--wrap-key`), null for a bare state dict.
+        @NullWhenAbsent public var wrapKey: String?
     }
     /// Tensor counts.
     public struct Tensors: Codable, Sendable {
@@ -112,6 +117,7 @@ public enum Converter {
     /// Converts `request.input` and returns the report (nothing is written when any step refuses).
     public static func convert(_ request: ConversionRequest) throws -> ConversionReport {
         let started = Date()
+        try checkWrapKey(request)
         let (raw, format) = try CheckpointLoader.read(request.input, options: request.load)
         let detection: Detection?
         if request.keepNames {
@@ -150,7 +156,7 @@ public enum Converter {
                         otherWeightKeys: WrapperKeys.others(raw), convention: d.convention.name,
                         architecture: d.family, variant: d.variant, spec: d.spec.summary, confidence: d.confidence,
                         prefix: d.prefix),
-            to: .init(format: request.target.format.rawValue, convention: target.name),
+            to: .init(format: request.target.format.rawValue, convention: target.name, wrapKey: request.wrapKey),
             tensors: .init(mapped: loaded.report.mapped, dropped: loaded.report.dropped.count,
                            carried: loaded.report.carried.count, written: out.tensors.count),
             dropped: loaded.report.dropped, carried: loaded.report.carried, bytes: out.byteCount,
@@ -193,6 +199,10 @@ public enum Converter {
         let outPath = try outputPath(request, suffix: target?.name ?? "converted")
         let releaser = MappedPageReleaser(source)
         var options = WriteOptions(overwrite: request.overwrite, crc: request.crc)
+        if let key = request.wrapKey {
+            options.wrapKey = key
+            notes.append("the state dict is nested under the top-level key '\(key)' (--wrap-key; read it back with --key \(key))")
+        }
         options.progress = { done, total in
             releaser.release()
             request.progress?(done, total)
@@ -200,6 +210,19 @@ public enum Converter {
         try CheckpointIO.write(out, format: request.target.format, to: outPath, options: options)
         releaser.release()
         return (outPath, dtypeChange)
+    }
+
+    /// `--wrap-key` needs a format that nests: a PyTorch file's pickle can hold a dict of state dicts, while
+    /// safetensors, MindSpore `.ckpt`, `.npz`, Keras and ONNX files hold one flat name → tensor map. Checked before
+    /// anything is read or written.
+    static func checkWrapKey(_ request: ConversionRequest) throws {
+        guard let key = request.wrapKey else { return }
+        guard !key.isEmpty else { throw CNZooError(.usage, "--wrap-key needs a non-empty key (e.g. model)") }
+        guard request.target.format == .pytorch else {
+            throw CNZooError(.usage, "--wrap-key '\(key)': a \(request.target.format.rawValue) file holds one flat name → "
+                             + "tensor map and cannot nest the weights under a key; only --to torch can "
+                             + "(--add-prefix '\(key).' puts the key in front of every name instead)")
+        }
     }
 
     /// `--to onnx`: the graph from the detected spec with the source convention's numerics, the weights as float32
@@ -233,7 +256,7 @@ public enum Converter {
                         otherWeightKeys: WrapperKeys.others(raw), convention: d.convention.name,
                         architecture: d.family, variant: d.variant, spec: d.spec.summary, confidence: d.confidence,
                         prefix: d.prefix),
-            to: .init(format: "onnx", convention: naming.name),
+            to: .init(format: "onnx", convention: naming.name, wrapKey: nil),
             tensors: .init(mapped: loaded.report.mapped, dropped: loaded.report.dropped.count,
                            carried: loaded.report.carried.count, written: summary.initializers),
             dropped: loaded.report.dropped, carried: loaded.report.carried,

@@ -60,7 +60,7 @@ enum FormatOnlyConversion {
                         otherWeightKeys: WrapperKeys.others(source), convention: "unknown",
                         architecture: Family(rawValue: "unknown"), variant: nil, spec: "unknown", confidence: 0,
                         prefix: ""),
-            to: .init(format: request.target.format.rawValue, convention: naming),
+            to: .init(format: request.target.format.rawValue, convention: naming, wrapKey: request.wrapKey),
             tensors: .init(mapped: 0, dropped: dropped.count, carried: out.tensors.count, written: out.tensors.count),
             dropped: dropped, carried: [], bytes: out.byteCount, seconds: Date().timeIntervalSince(started),
             dtype: written.dtype, notes: notes, mode: "format-only", rules: rules)

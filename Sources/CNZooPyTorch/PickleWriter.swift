@@ -79,10 +79,15 @@ struct PickleWriter {
         return strides
     }
 
-    /// The complete pickle for `tensors`, in order.
-    static func stateDict(_ tensors: [Tensor]) -> [UInt8] {
+    /// The complete pickle for `tensors`, in order: the state dict itself, or with `wrapKey` a plain dict holding it
+    /// under that one key (`torch.save({"model": state_dict})`, what training scripts and the official releases write).
+    static func stateDict(_ tensors: [Tensor], wrapKey: String? = nil) -> [UInt8] {
         var w = PickleWriter()
         w.op(.proto); w.bytes.append(2)
+        if let wrapKey {
+            w.op(.emptyDict)
+            w.string(wrapKey)
+        }
         w.emptyOrderedDict()
         if !tensors.isEmpty {
             w.op(.mark)
@@ -109,6 +114,7 @@ struct PickleWriter {
             }
             w.op(.setItems)
         }
+        if wrapKey != nil { w.op(.setItem) }
         w.op(.stop)
         return w.bytes
     }

@@ -112,3 +112,17 @@ extension ReadOptions {
         self.stripPrefixes = stripPrefixes
     }
 }
+
+/// PyTorch-only write options.
+public struct PyTorchWriteOptions: Sendable {
+    /// Nest the state dict under this top-level key (`{"model": state_dict}`); nil writes the bare state dict.
+    public var wrapKey: String?
+}
+
+extension WriteOptions {
+    /// PyTorch only: the top-level key the state dict is nested under (see `PyTorchWriteOptions.wrapKey`).
+    public var wrapKey: String? {
+        get { formatOptions[PyTorchWriteOptions.self]?.wrapKey }
+        set { formatOptions[PyTorchWriteOptions.self] = PyTorchWriteOptions(wrapKey: newValue) }
+    }
+}

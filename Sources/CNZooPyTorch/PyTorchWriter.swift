@@ -6,7 +6,7 @@ extension PyTorchFormat {
     /// `.storage_alignment`, `byteorder` (`little`), `data/0…n-1` (one storage per tensor, 64-byte aligned) and
     /// `version` (`3`), where `<prefix>` is the output file's base name without extension. Tensor data is streamed one
     /// tensor at a time; the output appears atomically. Extras and metadata are not written (a state dict holds
-    /// tensors only).
+    /// tensors only). `options.wrapKey` nests the state dict under one top-level key.
     public static func write(_ checkpoint: Checkpoint, to path: String, options: WriteOptions = WriteOptions()) throws {
         var tensors: [PickleWriter.Tensor] = []
         var total = 0
@@ -31,7 +31,7 @@ extension PyTorchFormat {
         let out = try AtomicFileWriter(path: path, overwrite: options.overwrite)
         do {
             var zip = TorchZipWriter(out: out)
-            try zip.addEntry("\(prefix)/data.pkl", bytes: PickleWriter.stateDict(tensors))
+            try zip.addEntry("\(prefix)/data.pkl", bytes: PickleWriter.stateDict(tensors, wrapKey: options.wrapKey))
             try zip.addEntry("\(prefix)/.format_version", bytes: Array("1".utf8))
             try zip.addEntry("\(prefix)/.storage_alignment", bytes: Array("64".utf8))
             try zip.addEntry("\(prefix)/byteorder", bytes: Array("little".utf8))

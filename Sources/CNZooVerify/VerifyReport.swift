@@ -37,6 +37,10 @@ public struct VerifyReport: Codable, Sendable {
     public var family: Family
     public var architecture: String
     public var source: String
+    /// `--checkpoint`: the top-level key of a training checkpoint the weights were read from (null for a plain state
+    /// dict and for `--variant`), and the other top-level keys that hold weights.
+    @NullWhenAbsent public var wrapperKey: String? = nil
+    public var otherWeightKeys: [String] = []
     public var inputs: String
     /// Forward-pass comparisons (against recorded framework logits, and after each round-trip hop).
     public var parity: [ParityRow] = [] { didSet { passed = allChecksPassed } }

@@ -47,6 +47,10 @@ struct Convert: ParsableCommand {
     @Option(help: ArgumentHelp("Put this prefix in front of every written tensor name.", valueName: "prefix"))
     var addPrefix: String?
 
+    @Option(help: ArgumentHelp("--to torch: nest the state dict under this top-level key ({KEY: state_dict}, as "
+                               + "training scripts save it); other formats cannot nest and refuse it.", valueName: "key"))
+    var wrapKey: String?
+
     @Option(name: [.customShort("o"), .long], help: "Output path (default: next to the input, with the target's extension).")
     var output: String?
 
@@ -87,6 +91,7 @@ struct Convert: ParsableCommand {
             request.keepNames = convention == .keep
             request.layerKinds = try GenericLayerKind.assignments(layers)
             request.addPrefix = addPrefix
+            request.wrapKey = wrapKey
             let report = try Converter.convert(request)
             bar?.finish()
             if json {
@@ -98,7 +103,8 @@ struct Convert: ParsableCommand {
                 let rate = report.seconds > 0 ? Output.bytes(Int(Double(report.bytes) / report.seconds)) + "/s" : ""
                 print("\(input) (\(report.from.format), \(report.from.convention) naming, "
                       + "\(report.from.variant ?? report.from.spec)) → "
-                      + "\(report.output) (\(report.to.format), \(report.to.convention) naming)")
+                      + "\(report.output) (\(report.to.format), \(report.to.convention) naming"
+                      + (report.to.wrapKey.map { ", under top-level key '\($0)'" } ?? "") + ")")
                 print("\(report.tensors.written) tensors, \(Output.bytes(report.bytes)) in "
                       + String(format: "%.2f", report.seconds) + " s \(rate)")
                 for r in report.rules {

@@ -97,6 +97,8 @@ struct VerifyCommand: ParsableCommand {
                                   architecture: loaded.spec.summary,
                                   source: "\(path) (\(loaded.loaded.formatName), \(loaded.convention) names)", inputs: "")
         report.gemm = model.gemmEngine.rawValue
+        report.wrapperKey = WrapperKeys.used(loaded.loaded.source)
+        report.otherWeightKeys = WrapperKeys.others(loaded.loaded.source)
         let batch = 2, res = ReferenceParity.resolution
         let x = DeterministicWeights.inputs(batch: batch, height: res, width: res, seed: ReferenceParity.seed)
         report.inputs = "\(batch) × 3×\(res)×\(res), SplitMix64 seed \(ReferenceParity.seed + 1)"
@@ -114,6 +116,7 @@ struct VerifyCommand: ParsableCommand {
     func printTable(_ r: VerifyReport) {
         print("cnzoo verify: \(r.architecture)")
         print("weights: \(r.source); inputs: \(r.inputs)")
+        if let line = Output.weightsLine(key: r.wrapperKey, others: r.otherWeightKeys) { print(line) }
         let reference = r.parity.filter { $0.weights == "reference" }
         if !reference.isEmpty {
             print("")
