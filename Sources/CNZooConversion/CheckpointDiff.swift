@@ -66,9 +66,11 @@ public enum CheckpointDiff {
         var options = options
         options.allowUnmapped = true
         options.keepOptimizer = true
+        options.keepBuffers = true
         var optB = optionsB ?? options
         optB.allowUnmapped = true
         optB.keepOptimizer = true
+        optB.keepBuffers = true
         let (ra, fa) = try CheckpointLoader.read(a, options: options)
         let (rb, fb) = try CheckpointLoader.read(b, options: optB)
         let da = options.from != nil ? try CheckpointLoader.detect(ra, from: options.from, file: a)

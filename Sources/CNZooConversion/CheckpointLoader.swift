@@ -17,6 +17,9 @@ public struct LoadOptions: Sendable {
     public var keepOptimizer: Bool
     /// A wrapper prefix to remove from every tensor name that carries it (`--strip-prefix backbone.`).
     public var stripPrefix: String?
+    /// Keep bookkeeping buffers' values under canonical names (`MappingOptions.keepBuffers`): conversions and diffs
+    /// do, forward models take parameters only.
+    public var keepBuffers = false
 
     public init(read: ReadOptions = ReadOptions(), from: Convention? = nil, allowUnmapped: Bool = false,
                 keepOptimizer: Bool = false) {
@@ -80,7 +83,7 @@ public enum CheckpointLoader {
     public static func map(_ ckpt: Checkpoint, format: DetectedFormat, detection: Detection, path: String,
                            options: LoadOptions) throws -> LoadedCheckpoint {
         let mapping = MappingOptions(prefix: detection.prefix, allowUnmapped: options.allowUnmapped,
-                                     keepOptimizer: options.keepOptimizer)
+                                     keepOptimizer: options.keepOptimizer, keepBuffers: options.keepBuffers)
         do {
             let (canonical, report) = try Mapper.decode(ckpt, from: detection.convention, spec: detection.spec,
                                                         options: mapping)

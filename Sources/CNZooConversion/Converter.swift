@@ -134,8 +134,11 @@ public enum Converter {
         guard let d = detection else {
             return try FormatOnlyConversion.convert(request, source: raw, format: format, started: started)
         }
-        let loaded = try CheckpointLoader.map(raw, format: format, detection: d, path: request.input,
-                                              options: request.load)
+        // BatchNorm step counters travel with the weights (MindSpore files carry them as extra entries); an ONNX
+        // graph has no place for them.
+        var load = request.load
+        load.keepBuffers = request.target != .onnx
+        let loaded = try CheckpointLoader.map(raw, format: format, detection: d, path: request.input, options: load)
         if request.target == .onnx { return try exportONNX(request, loaded, raw: raw, started: started) }
         let targetID = request.convention
             ?? (request.target.keepsSourceNaming ? d.convention.id : request.target.defaultConvention(for: d.family))
@@ -143,7 +146,8 @@ public enum Converter {
             throw CNZooError(.usage, "unknown convention '\(targetID)' (known: \(Convention.helpList))")
         }
         guard target.slots(for: d.spec) != nil else {
-            throw CNZooError(.usage, "the \(target.name) convention does not name \(d.family) models")
+            throw CNZooError(.usage, "the \(target.name) convention (\(target.summary)) cannot name this checkpoint: "
+                             + d.spec.summary, file: request.input)
         }
         var out = try Mapper.encode(loaded.canonical, to: target, spec: d.spec)
         var notes = loaded.report.notes

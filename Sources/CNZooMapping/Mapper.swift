@@ -8,11 +8,17 @@ public struct MappingOptions: Sendable {
     public var allowUnmapped: Bool
     /// Carry optimizer state and bookkeeping under their own names instead of dropping them.
     public var keepOptimizer: Bool
+    /// Keep the values of the bookkeeping buffers the convention spells (BatchNorm `num_batches_tracked`) under
+    /// their canonical names (`ArchitectureSpec.bookkeepingBuffers()`), after the parameters, for `encode` to write
+    /// back; off: they are dropped as bookkeeping and the canonical checkpoint holds parameters only (what the
+    /// forward models take).
+    public var keepBuffers: Bool
 
-    public init(prefix: String = "", allowUnmapped: Bool = false, keepOptimizer: Bool = false) {
+    public init(prefix: String = "", allowUnmapped: Bool = false, keepOptimizer: Bool = false, keepBuffers: Bool = false) {
         self.prefix = prefix
         self.allowUnmapped = allowUnmapped
         self.keepOptimizer = keepOptimizer
+        self.keepBuffers = keepBuffers
     }
 }
 
@@ -44,6 +50,9 @@ public struct MappingPlan: Sendable {
     public var source: [Int?]
     /// Source indices carried through under their own (prefix-stripped) names.
     public var carried: [Int]
+    /// Bookkeeping buffers the convention spells (`NamingConvention.synthesizedBuffers`): source index and the
+    /// canonical name its value is kept under.
+    public var buffers: [(source: Int, canonical: String)]
     public var report: MappingReport
 }
 
@@ -62,6 +71,11 @@ public enum Mapper {
             index[s.name] = i
             for a in s.alternates where index[a] == nil { index[a] = i }
         }
+        var bufferIndex: [String: SynthesizedBuffer] = [:]
+        if options.keepBuffers {
+            for b in convention.synthesizedBuffers(for: spec).values.joined() { bufferIndex[b.name] = b }
+        }
+        var buffers: [(source: Int, canonical: String)] = []
         var filled = [Int?](repeating: nil, count: slots.count)
         var report = MappingReport(convention: convention.name, architecture: spec.family, prefix: options.prefix,
                                    mapped: 0, missing: [], unexpected: [], shapeMismatch: [], duplicates: [],
@@ -72,6 +86,10 @@ public enum Mapper {
         for (i, raw) in names.enumerated() {
             let name = raw.hasPrefix(options.prefix) ? String(raw.dropFirst(options.prefix.count)) : raw
             guard let slot = index[name] else {
+                if let b = bufferIndex[name], b.shape == shapes[i], !buffers.contains(where: { $0.canonical == b.canonical }) {
+                    buffers.append((i, b.canonical))
+                    continue
+                }
                 if let kind = StateClassifier.classify(name, shape: shapes[i], isSlotName: { index[$0] != nil }) {
                     if options.keepOptimizer {
                         carried.append(i)
@@ -121,6 +139,11 @@ public enum Mapper {
             report.notes.append("dropped \(Plural.count(bookkeeping, "bookkeeping tensor")) (step counters, learning "
                                 + "rate, num_batches_tracked)")
         }
+        if let first = buffers.first {
+            let leaf = first.canonical.split(separator: ".").last.map(String.init) ?? first.canonical
+            report.notes.append("kept the values of \(Plural.count(buffers.count, "\(leaf) buffer")) for the target "
+                                + "(written where it has a place for them)")
+        }
         if options.allowUnmapped && !report.unexpected.isEmpty {
             report.notes.append("carried \(Plural.count(report.unexpected.count, "unmapped tensor")) under their own names")
         }
@@ -129,7 +152,7 @@ public enum Mapper {
             report.notes.append("\(Plural.count(n, "expected tensor")) \(n == 1 ? "is" : "are") missing from the source: "
                                 + report.missing.joined(separator: ", "))
         }
-        return MappingPlan(slots: slots, source: filled, carried: carried, report: report)
+        return MappingPlan(slots: slots, source: filled, carried: carried, buffers: buffers, report: report)
     }
 
     /// Whether `report` is acceptable under `options` (strict: exact; `allowUnmapped`: no shape or duplicate
@@ -167,6 +190,11 @@ public enum Mapper {
             out.tensors.append(TensorEntry(name: c, dtype: t.dtype, shape: s.canonicalShape,
                                            data: try s.canonicalData(fromConvention: t.data, dtype: t.dtype)))
         }
+        for (src, canonical) in plan.buffers {
+            var t = checkpoint.tensors[src]
+            t.name = canonical
+            out.tensors.append(t)
+        }
         for src in plan.carried {
             var t = checkpoint.tensors[src]
             if t.name.hasPrefix(options.prefix) { t.name = String(t.name.dropFirst(options.prefix.count)) }
@@ -176,8 +204,10 @@ public enum Mapper {
     }
 
     /// Maps a canonical checkpoint to `convention` names in that convention's file order, reshaping (never copying)
-    /// or permuting axes (a lazy view, never a whole-model copy) where its layout differs and adding the buffers its modules carry. Tensors that are not canonical parameters
-    /// of `spec` (carried extras) follow under their own names.
+    /// or permuting axes (a lazy view, never a whole-model copy) where its layout differs. Bookkeeping buffers the
+    /// convention spells are written with the values the canonical checkpoint carries, or synthesised (zero) where
+    /// its modules need them; carried buffers it has no place for are dropped with a note. Tensors that are not
+    /// canonical parameters or buffers of `spec` (carried extras) follow under their own names.
     public static func encode(_ canonical: Checkpoint, to convention: any NamingConvention,
                               spec: any ArchitectureSpec) throws -> Checkpoint {
         guard let slots = convention.slots(for: spec) else {
@@ -186,7 +216,9 @@ public enum Mapper {
         var byName: [String: Int] = [:]
         for (i, t) in canonical.tensors.enumerated() { byName[t.name] = i }
         let buffers = convention.synthesizedBuffers(for: spec)
+        let canonicalBuffers = Set(spec.bookkeepingBuffers().map(\.name))
         var used = Set<Int>()
+        var synthesized = 0
         var out = Checkpoint(metadata: canonical.metadata, extras: canonical.extras, notes: canonical.notes)
         for s in slots {
             if let i = byName[s.canonical] {
@@ -199,14 +231,27 @@ public enum Mapper {
                                                data: try s.conventionData(fromCanonical: t.data, dtype: t.dtype)))
             }
             for b in buffers[s.canonical] ?? [] {
-                out.tensors.append(TensorEntry(name: b.name, dtype: b.dtype, shape: b.shape, data: .bytes(b.bytes)))
+                if let i = byName[b.canonical], canonical.tensors[i].shape == b.shape {
+                    used.insert(i)
+                    let t = canonical.tensors[i]
+                    out.tensors.append(TensorEntry(name: b.name, dtype: t.dtype, shape: b.shape, data: t.data))
+                } else if b.synthesized {
+                    synthesized += 1
+                    out.tensors.append(TensorEntry(name: b.name, dtype: b.dtype, shape: b.shape, data: .bytes(b.bytes)))
+                }
             }
         }
-        let synthesized = buffers.values.reduce(0) { $0 + $1.count }
         if synthesized > 0 {
             out.notes.append("added \(synthesized) buffers \(convention.name) modules carry (zero-valued counters)")
         }
-        for (i, t) in canonical.tensors.enumerated() where !used.contains(i) { out.tensors.append(t) }
+        var homeless = 0
+        for (i, t) in canonical.tensors.enumerated() where !used.contains(i) {
+            if canonicalBuffers.contains(t.name) { homeless += 1 } else { out.tensors.append(t) }
+        }
+        if homeless > 0 {
+            out.notes.append("dropped \(Plural.count(homeless, "bookkeeping buffer")) (num_batches_tracked): \(convention.name) "
+                             + "naming has no place for them")
+        }
         return out
     }
 

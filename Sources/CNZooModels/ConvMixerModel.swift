@@ -264,7 +264,8 @@ public struct ConvMixerForward: ForwardModelFactory {
 
     public func make(weights: Checkpoint, spec: any ArchitectureSpec, numerics: Numerics,
                      options: ForwardOptions) throws -> any ForwardModel {
-        try ConvMixerModel(checkpoint: weights, activation: (spec as? ConvMixerSpec)?.activation ?? .gelu,
+        if let c = spec as? ConvMixerSpec, c.numClasses == 0 { throw ForwardModels.headlessRefusal(c) }
+        return try ConvMixerModel(checkpoint: weights, activation: (spec as? ConvMixerSpec)?.activation ?? .gelu,
                            numerics: numerics, kernelThreads: options.threads, gemm: options.gemm)
     }
 }

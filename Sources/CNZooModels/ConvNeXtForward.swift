@@ -8,10 +8,7 @@ public struct ConvNeXtForward: ForwardModelFactory {
 
     public func make(weights: Checkpoint, spec: any ArchitectureSpec, numerics: Numerics,
                      options: ForwardOptions) throws -> any ForwardModel {
-        if let c = spec as? ConvNeXtSpec, c.isHeadless {
-            throw CNZooError(.unsupported, "this ConvNeXt has no classifier (a headless backbone, \(c.summary)): "
-                             + "forward computes logits only; convert and diff it, or add a head to run it")
-        }
+        if let c = spec as? ConvNeXtSpec, c.isHeadless { throw ForwardModels.headlessRefusal(c) }
         return try ConvNeXtModel(checkpoint: weights, numerics: numerics, kernelThreads: options.threads, gemm: options.gemm)
     }
 }

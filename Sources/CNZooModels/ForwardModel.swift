@@ -69,6 +69,14 @@ public enum ForwardModels {
         return out
     }
 
+    /// Why a headless spec (no classifier: timm `num_classes=0`, `features_only=True`, torchvision
+    /// `model.features`) has no forward pass: the models compute logits only, never pooled features.
+    public static func headlessRefusal(_ spec: any ArchitectureSpec) -> CNZooError {
+        CNZooError(.unsupported, "headless \(spec.family) (\(spec.summary)): no classifier, and cnzoo's forward pass "
+                   + "computes logits only — it does not return pooled features; convert, diff or inspect the file, "
+                   + "or add a classifier to run it")
+    }
+
     /// Builds the forward model of `spec`'s family from canonical weights (extra tensors are dropped first).
     public static func make(canonical: Checkpoint, spec: any ArchitectureSpec, numerics: Numerics,
                             options: ForwardOptions = ForwardOptions(), file: String? = nil) throws -> any ForwardModel {

@@ -5,7 +5,8 @@ import CNZooCore
 ///
 /// Canonical names follow timm: `stem.0` conv, `stem.2` BN, `blocks.{i}.0.fn.0` depthwise conv, `blocks.{i}.0.fn.2` BN,
 /// `blocks.{i}.1` pointwise conv, `blocks.{i}.3` BN, `head`. BN canonical leaves are `weight, bias, running_mean,
-/// running_var` (`num_batches_tracked` is bookkeeping, not a parameter). `numClasses == 0` is a headless model.
+/// running_var` (`num_batches_tracked` is bookkeeping, not a parameter: `bookkeepingBuffers()`). `numClasses == 0` is a
+/// headless model.
 public struct ConvMixerSpec: ArchitectureSpec, Equatable, Codable, Hashable {
     public var dim: Int
     public var depth: Int
@@ -65,6 +66,14 @@ public struct ConvMixerSpec: ArchitectureSpec, Equatable, Codable, Hashable {
             p.append(.init("head.bias", [numClasses], .linearBias))
         }
         return p
+    }
+
+    /// torch BatchNorm2d's `num_batches_tracked` (int64 scalar) after each BatchNorm's running variance.
+    public func bookkeepingBuffers() -> [BookkeepingBuffer] {
+        parameters().filter { $0.role == .bnRunningVar }.map { p in
+            BookkeepingBuffer(name: String(p.name.dropLast("running_var".count)) + "num_batches_tracked", dtype: .i64,
+                              shape: [], after: p.name)
+        }
     }
 
     public func macs(resolution: Int) -> Int {

@@ -15,8 +15,8 @@ import CNZooCore
 /// stages.{s}.blocks.{b}.norm.{weight,bias}     [Cs]
 /// stages.{s}.blocks.{b}.pwconv1.{weight,bias}  [4Cs,Cs] [4Cs]
 /// stages.{s}.blocks.{b}.pwconv2.{weight,bias}  [Cs,4Cs] [Cs]
-/// head.norm.{weight,bias}                [C3]
-/// head.fc.{weight,bias}                  [K,C3] [K]
+/// head.norm.{weight,bias}                [C3]                  (absent in a features-only backbone)
+/// head.fc.{weight,bias}                  [K,C3] [K]            (absent in a headless backbone)
 /// ```
 /// The order is torchvision's state-dict order (layer scale first in each block).
 public struct ConvNeXtSpec: ArchitectureSpec, Equatable, Codable, Hashable {
@@ -27,9 +27,14 @@ public struct ConvNeXtSpec: ArchitectureSpec, Equatable, Codable, Hashable {
     public var layerScale: Bool
     public var numClasses: Int
     public var inChannels: Int
+    /// Whether the final LayerNorm (`head.norm`) is there. A features-only backbone (torchvision
+    /// `model.features`, timm `features_only=True`) ends with the last stage: no final norm and no classifier
+    /// (`numClasses` 0).
+    public var finalNorm: Bool
 
     public init(depths: [Int], dims: [Int], kernelSize: Int = 7, patchSize: Int = 4, layerScale: Bool = true,
-                numClasses: Int = 1000, inChannels: Int = 3) {
+                numClasses: Int = 1000, inChannels: Int = 3, finalNorm: Bool = true) {
+        self.finalNorm = finalNorm
         self.depths = depths
         self.dims = dims
         self.kernelSize = kernelSize
@@ -58,8 +63,13 @@ public struct ConvNeXtSpec: ArchitectureSpec, Equatable, Codable, Hashable {
         return s
     }
 
-    /// A backbone without classifier (timm `num_classes=0`: the final norm stays, `head.fc` is gone).
+    /// A backbone without classifier (timm `num_classes=0`: the final norm stays, `head.fc` is gone; or features
+    /// only, without the final norm either).
     public var isHeadless: Bool { numClasses == 0 }
+
+    /// A features-only backbone (torchvision `model.features`, timm `features_only=True`): no final norm, no
+    /// classifier.
+    public var isFeaturesOnly: Bool { isHeadless && !finalNorm }
 
     /// The variant name whose depths and dims match, if any.
     public var variantName: String? {
@@ -68,7 +78,9 @@ public struct ConvNeXtSpec: ArchitectureSpec, Equatable, Codable, Hashable {
 
     public var summary: String {
         let v = variantName.map { "convnext_\($0) " } ?? "ConvNeXt "
-        return "\(v)depths \(depths) dims \(dims), " + (isHeadless ? "no head (backbone only)" : "\(numClasses) classes")
+        let head = isFeaturesOnly ? "no head (features only: no final norm, no classifier)"
+            : isHeadless ? "no head (backbone only)" : "\(numClasses) classes"
+        return "\(v)depths \(depths) dims \(dims), " + head
     }
 
     public func parameters() -> [ParameterSpec] {
@@ -101,6 +113,7 @@ public struct ConvNeXtSpec: ArchitectureSpec, Equatable, Codable, Hashable {
             }
         }
         let last = dims[dims.count - 1]
+        if isFeaturesOnly { return p }
         p.append(.init("head.norm.weight", [last], .normWeight))
         p.append(.init("head.norm.bias", [last], .normBias))
         if !isHeadless {

@@ -24,6 +24,25 @@ public struct ParameterSpec: Equatable, Sendable, Codable {
     public var isBuffer: Bool { role == .bnRunningMean || role == .bnRunningVar }
 }
 
+/// A tensor a framework's module keeps beyond the parameters and running statistics — torch BatchNorm's
+/// `num_batches_tracked` step counter: no forward pass reads it, but training code resuming from a file does, so
+/// conversions carry its value where the target has a place for it.
+public struct BookkeepingBuffer: Equatable, Sendable {
+    /// The canonical name (`stem.2.num_batches_tracked`).
+    public var name: String
+    public var dtype: DType
+    public var shape: [Int]
+    /// The canonical parameter it follows in file order (`stem.2.running_var`).
+    public var after: String
+
+    public init(name: String, dtype: DType, shape: [Int], after: String) {
+        self.name = name
+        self.dtype = dtype
+        self.shape = shape
+        self.after = after
+    }
+}
+
 /// An architecture described as data: it yields the canonical parameter list (names, shapes, order) and its costs.
 public protocol ArchitectureSpec: Sendable {
     /// The family (`convnext`, `convmixer`).
@@ -34,9 +53,13 @@ public protocol ArchitectureSpec: Sendable {
     func parameters() -> [ParameterSpec]
     /// Multiply-accumulate operations of one forward pass at `resolution`×`resolution` (the "FLOPs" papers report).
     func macs(resolution: Int) -> Int
+    /// Bookkeeping buffers of the reference modules (BatchNorm step counters), in canonical order; none by default.
+    func bookkeepingBuffers() -> [BookkeepingBuffer]
 }
 
 extension ArchitectureSpec {
+    public func bookkeepingBuffers() -> [BookkeepingBuffer] { [] }
+
     /// Learnable parameter count (buffers excluded, as papers and model cards count), computed from the list.
     public var parameterCount: Int { parameters().filter { !$0.isBuffer }.reduce(0) { $0 + $1.elementCount } }
     /// GMACs at `resolution` (papers and torchvision call this "GFLOPs").

@@ -3,6 +3,11 @@ import CNZooCore
 /// MindCV `mindcv.models.convnext` (`feature.*` like torchvision's `features`, LayerNorm `gamma/beta`, layer scale
 /// `gamma_`, final `norm`, `classifier`) and the MindCV ConvMixer branch (`network.{0,2,3+i,depth+5}`, BatchNorm
 /// `gamma/beta/moving_mean/moving_variance`). MindSpore `nn.GELU()` is the tanh approximation.
+///
+/// MindSpore's BatchNorm has no step counter. A torch file's `num_batches_tracked` values are carried as int64
+/// scalar entries named `<BatchNorm cell path>.num_batches_tracked` (`network.2.num_batches_tracked`), the way
+/// `save_checkpoint(append_dict=…)` stores extra values: `load_param_into_net` (strict or not) loads every cell
+/// parameter and returns these in its unused-entries list, and converting back to timm restores them.
 public struct MindCVConvention: NamingConvention, ConvNeXtNaming {
     public init() {}
     public var name: String { "mindcv" }
@@ -18,6 +23,17 @@ public struct MindCVConvention: NamingConvention, ConvNeXtNaming {
         if let s = spec as? ConvNeXtSpec { return convnextSlots(s) }
         if let s = spec as? ConvMixerSpec { return s.slots { site, leaf in convmixerName(site, leaf, depth: s.depth) } }
         return nil
+    }
+
+    /// ConvMixer BatchNorm counters, carried (never synthesised) under the BatchNorm cell's path.
+    public func synthesizedBuffers(for spec: any ArchitectureSpec) -> [String: [SynthesizedBuffer]] {
+        guard let s = spec as? ConvMixerSpec else { return [:] }
+        return SynthesizedBuffer.spelling(s, synthesized: false) { canonical in
+            let path = String(canonical.dropLast(".num_batches_tracked".count))
+            guard let (site, _) = ConvMixerSite.parse(path + ".weight") else { return canonical }
+            let bn = convmixerName(site, "weight", depth: s.depth).0
+            return String(bn.dropLast("gamma".count)) + "num_batches_tracked"
+        }
     }
 
     public func convnextName(_ site: ConvNeXtSite, leaf: String) -> (name: String, alternates: [String]) {

@@ -85,13 +85,45 @@ public struct Slot: Sendable, Equatable {
     }
 }
 
-/// A tensor a framework's module carries that is not a parameter of the spec (torch BatchNorm
-/// `num_batches_tracked`): dropped on decode, synthesised on encode so the target loads strictly.
+/// A tensor a convention's files carry that is not a parameter of the spec: one of the spec's bookkeeping buffers
+/// (`ArchitectureSpec.bookkeepingBuffers()`, torch BatchNorm `num_batches_tracked`) under this convention's name.
+/// Decoding keeps its value under the canonical name; encoding writes the carried value, or — when the source had
+/// none and the framework's modules need it to load strictly — `bytes`.
 public struct SynthesizedBuffer: Sendable {
+    /// The name in this convention.
     public var name: String
     public var dtype: DType
     public var shape: [Int]
+    /// The value written when the source carried none.
     public var bytes: [UInt8]
+    /// The canonical buffer it spells (`BookkeepingBuffer.name`).
+    public var canonical: String
+    /// Whether it is written (as `bytes`) even when the source had none: true where the framework's modules hold it
+    /// (torch BatchNorm); false where it is only a place to carry the value (MindSpore has no such parameter).
+    public var synthesized: Bool
+
+    public init(name: String, dtype: DType, shape: [Int], bytes: [UInt8], canonical: String, synthesized: Bool = true) {
+        self.name = name
+        self.dtype = dtype
+        self.shape = shape
+        self.bytes = bytes
+        self.canonical = canonical
+        self.synthesized = synthesized
+    }
+
+    /// `spec`'s bookkeeping buffers spelled by `name` (canonical name → this convention's), keyed by the canonical
+    /// parameter each follows, with zero values.
+    public static func spelling(_ spec: any ArchitectureSpec, synthesized: Bool,
+                                _ name: (String) -> String) -> [String: [SynthesizedBuffer]] {
+        var out: [String: [SynthesizedBuffer]] = [:]
+        for b in spec.bookkeepingBuffers() {
+            let width = (b.dtype.byteWidth ?? 8) * b.shape.reduce(1, *)
+            out[b.after, default: []].append(SynthesizedBuffer(name: name(b.name), dtype: b.dtype, shape: b.shape,
+                                                               bytes: [UInt8](repeating: 0, count: width),
+                                                               canonical: b.name, synthesized: synthesized))
+        }
+        return out
+    }
 }
 
 /// A naming convention: how one codebase names an architecture's parameters.
@@ -115,8 +147,9 @@ public protocol NamingConvention: Sendable {
     /// The tensors this convention expects for `spec`, in the order its framework writes them; nil if the convention
     /// does not name the spec's family.
     func slots(for spec: any ArchitectureSpec) -> [Slot]?
-    /// Buffers its modules carry beyond the spec's parameters (synthesised on encode), in file order relative to
-    /// `slots`: each is placed right after the slot whose canonical name is the key.
+    /// Buffers its files carry beyond the spec's parameters (values kept on decode, written or synthesised on
+    /// encode), in file order relative to `slots`: each is placed right after the slot whose canonical name is the
+    /// key.
     func synthesizedBuffers(for spec: any ArchitectureSpec) -> [String: [SynthesizedBuffer]]
 }
 
@@ -142,7 +175,8 @@ public enum Conventions {
     /// Every convention, canonical first.
     public static let all: [any NamingConvention] = [
         CanonicalConvention(), TorchVisionConvention(), OfficialConvention(), TimmConvention(),
-        MindCVConvention(), MindSporeVisionConvention(), KerasConvention(),
+        MindCVConvention(), MindSporeVisionConvention(), KerasConvention(), TorchVisionFeaturesConvention(),
+        TimmFeaturesConvention(),
     ]
 
     /// The convention called `name` (or one of its aliases, case-insensitive).

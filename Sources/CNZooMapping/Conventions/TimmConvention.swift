@@ -19,16 +19,10 @@ public struct TimmConvention: NamingConvention, ConvNeXtNaming {
         return nil
     }
 
-    /// torch BatchNorm2d carries `num_batches_tracked` (int64 scalar); a strict `load_state_dict` wants it.
+    /// torch BatchNorm2d carries `num_batches_tracked` (int64 scalar); a strict `load_state_dict` wants it. Canonical
+    /// ConvMixer names are timm's, so the buffers keep their canonical names.
     public func synthesizedBuffers(for spec: any ArchitectureSpec) -> [String: [SynthesizedBuffer]] {
-        guard let s = spec as? ConvMixerSpec else { return [:] }
-        var out: [String: [SynthesizedBuffer]] = [:]
-        for p in s.parameters() where p.role == .bnRunningVar {
-            let path = String(p.name.dropLast(".running_var".count))
-            out[p.name] = [SynthesizedBuffer(name: path + ".num_batches_tracked", dtype: .i64, shape: [],
-                                             bytes: [UInt8](repeating: 0, count: 8))]
-        }
-        return out
+        SynthesizedBuffer.spelling(spec, synthesized: true) { $0 }
     }
 
     public func convnextName(_ site: ConvNeXtSite, leaf: String) -> (name: String, alternates: [String]) {

@@ -43,19 +43,22 @@ public struct ConvNeXtFamily: ArchitectureFamily {
     public init() {}
     public var name: Family { .convnext }
 
+    /// A classifier skeleton and a features-only one (for conventions that name only features-only backbones).
     public func skeletons(maxIndex: Int) -> [any ArchitectureSpec] {
         let d = max(1, maxIndex + 1)
-        return [ConvNeXtSpec(depths: [d, d, d, d], dims: [1, 1, 1, 1])]
+        return [ConvNeXtSpec(depths: [d, d, d, d], dims: [1, 1, 1, 1]),
+                ConvNeXtSpec(depths: [d, d, d, d], dims: [1, 1, 1, 1], numClasses: 0, finalNorm: false)]
     }
 
     /// Stages are read while `stages.S.blocks.0.dwconv.weight` exists (at most `maxStages`); depths from the largest
     /// block index per stage, dims and kernel from the depthwise convs. The one place a ConvNeXt spec is inferred.
     public func infer(_ shapes: [String: [Int]]) -> (any ArchitectureSpec)? {
-        guard let stem = shapes["stem.conv.weight"], stem.count == 4, stem[2] == stem[3],
-              shapes["head.norm.weight"] != nil else { return nil }
-        // No classifier (timm num_classes=0): a headless backbone, numClasses 0.
+        guard let stem = shapes["stem.conv.weight"], stem.count == 4, stem[2] == stem[3] else { return nil }
+        // No classifier (timm num_classes=0): a headless backbone, numClasses 0. No final norm either (torchvision
+        // `model.features`, timm `features_only=True`): features only.
+        let finalNorm = shapes["head.norm.weight"] != nil
         let head = shapes["head.fc.weight"] ?? [0, 0]
-        guard head.count == 2 else { return nil }
+        guard head.count == 2, finalNorm || head[0] == 0 else { return nil }
         var depths: [Int] = []
         var dims: [Int] = []
         var kernel = 0
@@ -71,7 +74,7 @@ public struct ConvNeXtFamily: ArchitectureFamily {
         guard !depths.isEmpty else { return nil }
         let layerScale = shapes["stages.0.blocks.0.layer_scale"] != nil
         return ConvNeXtSpec(depths: depths, dims: dims, kernelSize: kernel, patchSize: stem[2],
-                            layerScale: layerScale, numClasses: head[0], inChannels: stem[1])
+                            layerScale: layerScale, numClasses: head[0], inChannels: stem[1], finalNorm: finalNorm)
     }
 
     /// The most stages a spec is read with (the published models have 4).
