@@ -33,6 +33,8 @@ logits ~170, with variances near 1 every model collapses to input-independent lo
 
 Outputs:
   Fixtures/convmixer/<name>_timm.pth        timm `model.state_dict()` written by torch.save
+  Fixtures/convmixer/headless_backbone_timm.pth   the headless state dict under a `backbone.` prefix (as detection
+                                            and segmentation checkpoints hold a backbone)
   Fixtures/convmixer/<name>_mindcv.ckpt     the MindSpore cell written by mindspore.save_checkpoint
   Fixtures/convmixer/<name>_input.npy       the inputs
   Fixtures/convmixer/<name>_logits_{timm,mindspore}.npy
@@ -220,6 +222,10 @@ def micro(report):
         x = deterministic_inputs(cfg["batch"], cfg["h"], cfg["w"], cfg["seed"])
         tm = timm_model(cfg, w)
         torch.save(tm.state_dict(), os.path.join(OUT, f"{name}_timm.pth"))
+        if cfg["classes"] == 0:
+            # A detection/segmentation checkpoint holds the backbone under a wrapper prefix.
+            wrapped = {"backbone." + k: v for k, v in tm.state_dict().items()}
+            torch.save(wrapped, os.path.join(OUT, f"{name}_backbone_timm.pth"))
         net = mindspore_model(cfg, w)
         ckpt = os.path.join(OUT, f"{name}_mindcv.ckpt")
         if os.path.exists(ckpt):

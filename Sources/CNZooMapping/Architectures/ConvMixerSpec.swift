@@ -39,7 +39,8 @@ public struct ConvMixerSpec: ArchitectureSpec, Equatable, Codable, Hashable {
     ]
 
     public var summary: String {
-        "ConvMixer-\(dim)/\(depth) kernel \(kernelSize) patch \(patchSize) \(activation), \(numClasses) classes"
+        "ConvMixer-\(dim)/\(depth) kernel \(kernelSize) patch \(patchSize) \(activation), "
+            + (numClasses == 0 ? "no head (backbone only)" : "\(numClasses) classes")
     }
 
     private func bn(_ prefix: String) -> [ParameterSpec] {
