@@ -150,7 +150,8 @@ public enum Converter {
                              + d.spec.summary, file: request.input)
         }
         var out = try Mapper.encode(loaded.canonical, to: target, spec: d.spec)
-        var notes = loaded.report.notes
+        // The report's notes, then what encoding added (buffers synthesised or dropped).
+        var notes = loaded.report.notes + out.notes.dropFirst(loaded.canonical.notes.count)
         out.metadata = request.target == .safetensors ? try safetensorsMetadata(loaded, target: target, request) : [:]
         let written = try write(&out, source: loaded.source, request: request, target: target, notes: &notes)
 

@@ -3,14 +3,18 @@ import CNZooMapping
 import Testing
 
 @Suite struct DetectionTests {
+    /// The features conventions name only features-only backbones (classes 0, no final norm).
+    static let featuresConventions = ["torchvision-features", "timm-features"]
     static let cases: [(String, String, Int)] = ["tiny", "small", "base", "large", "xlarge"].flatMap { v in
-        Conventions.names.flatMap { c in [1000, 21841].map { (v, c, $0) } }
+        Conventions.names.flatMap { c in (featuresConventions.contains(c) ? [0] : [1000, 21841]).map { (v, c, $0) } }
     }
 
-    /// Names and shapes only (no weights): every size, every convention, 1k and 22k heads.
+    /// Names and shapes only (no weights): every size, every convention, 1k and 22k heads (features-only for the
+    /// features conventions).
     @Test(arguments: cases)
     func detectsConventionAndVariant(_ variant: String, _ convention: String, _ classes: Int) throws {
-        let spec = try #require(ConvNeXtSpec.variant(variant, numClasses: classes))
+        var spec = try #require(ConvNeXtSpec.variant(variant, numClasses: classes))
+        spec.finalNorm = classes != 0
         let slots = try #require(Conventions.named(convention)?.slots(for: spec))
         let d = try #require(Detector.detect(names: slots.map(\.name), shapes: slots.map(\.shape)))
         #expect(d.convention.name == convention)
