@@ -7,6 +7,10 @@ import CNZooMapping
 /// global average pool → LayerNorm (the head eps) → Linear.
 enum ConvNeXtGraph {
     static func build(_ spec: ConvNeXtSpec, _ b: inout GraphBuilder, batch: ONNXGraph.Dimension) throws {
+        guard !spec.isHeadless else {
+            throw CNZooError(.unsupported, "no ONNX graph for a headless ConvNeXt (\(spec.summary)): the ConvNeXt graph "
+                             + "ends in its classifier; convert the weights to another format instead")
+        }
         let eps = b.numerics.layerNormEps
         b.declareIO(input: "input", inChannels: spec.inChannels, output: "logits", classes: spec.numClasses, batch: batch)
         var x = try b.conv("input", "stem.conv", kernel: spec.patchSize, stride: spec.patchSize)

@@ -84,6 +84,18 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: out))
     }
 
+    /// The ConvNeXt ONNX graph ends in its classifier: a headless ConvNeXt is refused by name, nothing written.
+    @Test(arguments: ["timm_headless.pth", "torchvision_features.pth"])
+    func onnxRefusesHeadlessConvNeXt(file: String) throws {
+        let dir = try TestSupport.makeScratchDirectory()
+        defer { TestSupport.removeScratch(dir) }
+        let out = dir + "/h.onnx"
+        let r = try TestSupport.run(["convert", Self.generic(file), "--to", "onnx", "-o", out])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("no ONNX graph for a headless ConvNeXt"), "\(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: out))
+    }
+
     /// forward computes logits only: every headless file is refused with one explicit message naming the file.
     @Test(arguments: ["generic/torchvision_features.pth", "generic/timm_features.pth", "generic/timm_headless.pth",
                       "convmixer/headless_timm.pth", "convmixer/headless_mindcv.ckpt"])

@@ -13,7 +13,9 @@ struct Forward: ParsableCommand {
         discussion: """
         The checkpoint may be in any readable format and naming convention (detected from names and shapes, or \
         --from); the numerics follow the convention unless --gelu / --ln-eps say otherwise. Prints the top-5 \
-        classes of each row. Input height and width must be multiples of the model's input stride (32 for ConvNeXt, the patch size for ConvMixer). ConvMixer's activation is not in the weights: the zoo entry's for a published shape (relu for convmixer_768_32), else GELU; --activation overrides.
+        classes of each row. Input height and width must be multiples of the model's input stride (32 for ConvNeXt, the patch size for ConvMixer). ConvMixer's activation is not in the weights: the zoo entry's for a published shape (relu for convmixer_768_32), else GELU; --activation overrides. \
+        A headless file (no classifier: timm num_classes=0 or features_only=True, torchvision model.features) is \
+        refused: the forward pass computes logits only, it does not return pooled features.
         """)
 
     @Option(help: "The checkpoint (.safetensors, .pth, .ckpt).")
