@@ -18,17 +18,10 @@ import subprocess
 import sys
 import tempfile
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-GENERIC = os.path.join(ROOT, "Fixtures", "generic")
-sys.path.insert(0, os.path.join(ROOT, "Fixtures"))
-failures = 0
+from interop_report import FIXTURES, Reporter
 
-
-def report(status, name, detail=""):
-    global failures
-    if status == "FAIL":
-        failures += 1
-    print("%s backbones: %s%s" % (status, name, (" — " + detail) if detail else ""), flush=True)
+GENERIC = os.path.join(FIXTURES, "generic")
+report = Reporter("backbones")
 
 
 def main():
@@ -115,7 +108,7 @@ def main():
                                                 "num_classes=0 load_state_dict(strict=True)")
         except RuntimeError as e:
             report("FAIL", "--wrap-key model", str(e).splitlines()[0])
-    sys.exit(1 if failures else 0)
+    report.finish()
 
 
 if __name__ == "__main__":

@@ -21,17 +21,10 @@ import subprocess
 import sys
 import tempfile
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-FIXTURES = os.path.join(ROOT, "Fixtures", "convmixer")
-sys.path.insert(0, os.path.join(ROOT, "Fixtures"))
-failures = 0
+from interop_report import FIXTURES, Reporter
 
-
-def report(status, name, detail=""):
-    global failures
-    if status == "FAIL":
-        failures += 1
-    print("%s convmixer: %s%s" % (status, name, (" — " + detail) if detail else ""), flush=True)
+MIXERS = os.path.join(FIXTURES, "convmixer")
+report = Reporter("convmixer")
 
 
 MINDSPORE_SIDE = r'''
@@ -65,7 +58,6 @@ print("OK %d %d %g" % (len(list(net.get_parameters())), len(counters), diff))
 
 
 def main():
-    global failures
     if len(sys.argv) != 2:
         print("usage: check_convmixer.py CNZOO_BINARY", file=sys.stderr)
         sys.exit(2)
@@ -80,21 +72,21 @@ def main():
     except Exception as e:  # noqa: BLE001
         report("SKIP", "all", "torch/timm/mindspore not importable: %s" % e)
         sys.exit(0)
-    with open(os.path.join(FIXTURES, "reference.json")) as f:
+    with open(os.path.join(MIXERS, "reference.json")) as f:
         configs = json.load(f)["configs"]
     work = tempfile.mkdtemp(prefix="cnzoo-convmixer-")
     for name in ("gelu", "relu", "k9p7", "headless"):
         cfg = configs[name]
-        src = os.path.join(FIXTURES, name + "_timm.pth")
+        src = os.path.join(MIXERS, name + "_timm.pth")
         ckpt, back = os.path.join(work, name + ".ckpt"), os.path.join(work, name + ".pth")
         r = subprocess.run([cnzoo, "convert", src, "--to", "ms", "-o", ckpt], capture_output=True, text=True)
         if r.returncode != 0:
             report("FAIL", name + " convert --to ms", r.stderr.strip()[-500:])
             continue
-        m = subprocess.run([sys.executable, "-c", MINDSPORE_SIDE, os.path.join(ROOT, "Fixtures"), ckpt,
-                            os.path.join(FIXTURES, name + "_mindcv.ckpt"), json.dumps(cfg),
-                            os.path.join(FIXTURES, name + "_input.npy"),
-                            os.path.join(FIXTURES, name + "_logits_mindspore.npy")], capture_output=True, text=True)
+        m = subprocess.run([sys.executable, "-c", MINDSPORE_SIDE, FIXTURES, ckpt,
+                            os.path.join(MIXERS, name + "_mindcv.ckpt"), json.dumps(cfg),
+                            os.path.join(MIXERS, name + "_input.npy"),
+                            os.path.join(MIXERS, name + "_logits_mindspore.npy")], capture_output=True, text=True)
         ok = m.returncode == 0 and m.stdout.startswith("OK")
         detail = (m.stdout + m.stderr).strip()[-600:]
         if ok:
@@ -128,14 +120,14 @@ def main():
         detail = "timm load_state_dict(strict=True); %d tensors bit-exact, num_batches_tracked %s" % (
             len(got), sorted({int(v) for k, v in got.items() if k.endswith("num_batches_tracked")}))
         if cfg["classes"] > 0:
-            logits = timm_logits(model, np.load(os.path.join(FIXTURES, name + "_input.npy")))
-            want = np.load(os.path.join(FIXTURES, name + "_logits_timm.npy"))
+            logits = timm_logits(model, np.load(os.path.join(MIXERS, name + "_input.npy")))
+            want = np.load(os.path.join(MIXERS, name + "_logits_timm.npy"))
             if not np.array_equal(logits, want):
                 report("FAIL", name + " round trip logits", "max |diff| %g" % float(np.abs(logits - want).max()))
                 continue
             detail += "; logits identical to the recorded timm logits"
         report("PASS", name + " timm .pth → .ckpt → timm .pth", detail)
-    sys.exit(1 if failures else 0)
+    report.finish()
 
 
 if __name__ == "__main__":
