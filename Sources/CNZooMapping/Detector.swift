@@ -62,7 +62,8 @@ public enum Detector {
                     guard let spec = family.infer(canonicalShapes),
                           let plan = try? Mapper.plan(names: names, shapes: shapes, convention: convention, spec: spec,
                                                       options: MappingOptions(prefix: prefix)) else { continue }
-                    let buffers = Set(convention.synthesizedBuffers(for: spec).values.flatMap { $0.map(\.name) })
+                    // Evidence of a framework: the buffers its modules hold (carried-only places are no evidence).
+                    let buffers = Set(convention.synthesizedBuffers(for: spec).values.joined().filter(\.synthesized).map(\.name))
                     let bufferHits = names.filter { buffers.contains($0.hasPrefix(prefix) ? String($0.dropFirst(prefix.count)) : $0) }.count
                     let d = Detection(convention: convention, family: family.name, spec: spec,
                                       variant: family.variantName(spec), prefix: prefix,

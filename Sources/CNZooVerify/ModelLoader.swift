@@ -7,7 +7,8 @@ import CNZooModels
 public struct LoadedModel {
     /// The checkpoint as loaded and detected.
     public let loaded: LoadedCheckpoint
-    /// The canonical weights the model was built from (only the spec's parameters).
+    /// The canonical weights the model was built from (the spec's parameters), then the bookkeeping buffers the file
+    /// carried (BatchNorm `num_batches_tracked`: no forward pass reads them; the round trips check them).
     public let weights: Checkpoint
     /// The model, ready to run.
     public let model: any ForwardModel
@@ -32,10 +33,13 @@ public enum ModelLoader {
         var options = options
         options.allowUnmapped = false
         options.keepOptimizer = false
+        options.keepBuffers = true
         let loaded = try CheckpointLoader.load(path, options: options)
         let spec = loaded.detection.spec
         if let variant { try check(spec, isVariant: variant, file: path) }
-        let weights = ForwardModels.parameters(of: loaded.canonical, spec: spec)
+        var weights = ForwardModels.parameters(of: loaded.canonical, spec: spec)
+        let buffers = Set(spec.bookkeepingBuffers().map(\.name))
+        weights.tensors += loaded.canonical.tensors.filter { buffers.contains($0.name) }
         let model = try ForwardModels.make(canonical: weights, spec: spec, numerics: adjust(numerics(of: loaded.detection)),
                                            options: forward, file: path)
         return LoadedModel(loaded: loaded, weights: weights, model: model)

@@ -39,14 +39,16 @@ public struct RoundTrip: Sendable {
         }
     }
 
-    /// Runs the hops on canonical `weights` of `spec`; `check` sees the canonical result after every hop, labelled
-    /// with the path so far. One hop's file exists at a time, in a private temporary directory.
+    /// Runs the hops on canonical `weights` of `spec` (its parameters, and the bookkeeping buffers — BatchNorm
+    /// `num_batches_tracked` — the source carried); `check` sees the canonical result after every hop, labelled
+    /// with the path so far: the same tensors as `weights`, buffers carried through every convention that has a
+    /// place for them. One hop's file exists at a time, in a private temporary directory.
     public func run(_ weights: Checkpoint, spec: any ArchitectureSpec,
                     check: (String, Checkpoint) throws -> Void) throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cnzoo-verify-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let wanted = Set(spec.parameters().map(\.name))
+        let wanted = Set(weights.tensors.map(\.name))
         var current = weights
         var done: [String] = []
         for (i, hop) in hops.enumerated() {
@@ -60,7 +62,7 @@ public struct RoundTrip: Sendable {
             // Materialise, then drop the file: only one copy of the weights stays on disk.
             for j in back.tensors.indices { back.tensors[j].data = .bytes(try back.tensors[j].data.readAll()) }
             try? FileManager.default.removeItem(atPath: path)
-            current = try Mapper.decode(back, from: conv, spec: spec).0
+            current = try Mapper.decode(back, from: conv, spec: spec, options: MappingOptions(keepBuffers: true)).0
             current.tensors = current.tensors.filter { wanted.contains($0.name) }
             done.append("\(hop.convention) .\(hop.target.fileExtension)")
             try check(done.joined(separator: " → "), current)

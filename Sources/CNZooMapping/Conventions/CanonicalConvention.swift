@@ -18,6 +18,12 @@ public struct CanonicalConvention: NamingConvention, ConvNeXtNaming {
         return nil
     }
 
+    /// ConvMixer's canonical names are timm's, and so are its BatchNorm counters: carried under their canonical
+    /// names when the source had them (never synthesised: no module needs them).
+    public func synthesizedBuffers(for spec: any ArchitectureSpec) -> [String: [SynthesizedBuffer]] {
+        SynthesizedBuffer.spelling(spec, synthesized: false) { $0 }
+    }
+
     public func convnextName(_ site: ConvNeXtSite, leaf: String) -> (name: String, alternates: [String]) {
         switch site {
         case .stemConv: return ("stem.conv.\(leaf)", [])
