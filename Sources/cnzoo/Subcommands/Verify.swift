@@ -18,7 +18,8 @@ struct VerifyCommand: ParsableCommand {
         Then round-trips the weights through safetensors and torchvision .pth → MindCV .ckpt → MindSpore Vision .ckpt \
         → Keras .weights.h5 → torchvision .pth (ConvMixer: timm .pth → MindCV .ckpt → timm .pth), checking \
         bit-exactness and identical logits after every hop. \
-        --checkpoint FILE: the same round trips and forward checks for your checkpoint (any format and convention). \
+        --checkpoint FILE: the same round trips and forward checks for your checkpoint (any format and convention; \
+        BatchNorm num_batches_tracked counters the file holds are carried and checked too). \
         Exit code 1 if any check fails. \
         --checkpoint FILE --images DIR (or --labels LIST): top-1/top-5 accuracy on labelled images (DIR/<class>/*.jpg|png, \
         or `path label` lines), preprocessed as the checkpoint's zoo source publishes, compared with its published \
