@@ -20,6 +20,10 @@ enum FormatOnlyConversion {
                      ? "--convention keep: every tensor written under its own name, bit-exact"
                      : "no architecture recognised: format-only conversion, every tensor under its own name, bit-exact, "
                        + "in the source order")
+        if !request.keepNames,
+           let hint = Detector.wrappedModelHint(names: source.tensors.map(\.name), shapes: source.tensors.map(\.shape)) {
+            notes.append(hint)
+        }
 
         var out = Checkpoint(metadata: [:], extras: source.extras, notes: [])
         var dropped: [MappingReport.Dropped] = []

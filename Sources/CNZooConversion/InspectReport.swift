@@ -61,7 +61,9 @@ public struct InspectReport: Codable, Sendable {
     /// Reads `path`'s headers and describes it.
     public static func make(_ path: String, read: ReadOptions = ReadOptions()) throws -> InspectReport {
         let (ckpt, detected) = try CheckpointIO.read(path: path, options: read)
-        let arch = Detector.detect(names: ckpt.tensors.map(\.name), shapes: ckpt.tensors.map(\.shape))
+        let names = ckpt.tensors.map(\.name), shapes = ckpt.tensors.map(\.shape)
+        let arch = Detector.detect(names: names, shapes: shapes)
+        let notes = ckpt.notes + (arch == nil ? Detector.wrappedModelHint(names: names, shapes: shapes).map { [$0] } ?? [] : [])
         return InspectReport(
             file: path,
             format: detected.checkpointFormat?.rawValue ?? detected.rawValue,
@@ -72,7 +74,7 @@ public struct InspectReport: Codable, Sendable {
             },
             totals: .init(tensors: ckpt.tensors.count, parameters: ckpt.parameterCount, bytes: ckpt.byteCount),
             metadata: WrapperKeys.strip(ckpt.metadata), wrapperKey: WrapperKeys.used(ckpt),
-            otherWeightKeys: WrapperKeys.others(ckpt), extras: ckpt.extras, notes: ckpt.notes,
+            otherWeightKeys: WrapperKeys.others(ckpt), extras: ckpt.extras, notes: notes,
             convention: arch?.convention.name, architecture: arch.map(Architecture.init))
     }
 }

@@ -99,6 +99,29 @@ public enum Detector {
         return s
     }
 
+    /// When no reading fits the names as they are: the leading name component (`backbone.`, `encoder.`) under which
+    /// a known model sits exactly — a detection or segmentation checkpoint's backbone — as a hint naming
+    /// `--strip-prefix` (and `--allow-unmapped` when other tensors sit beside it). The three most common leading
+    /// components are tried.
+    public static func wrappedModelHint(names: [String], shapes: [[Int]]) -> String? {
+        var counts: [String: Int] = [:]
+        for n in names {
+            if let dot = n.firstIndex(of: "."), dot != n.startIndex { counts[String(n[...dot]), default: 0] += 1 }
+        }
+        let leading = counts.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(3)
+        for (p, _) in leading {
+            let kept = names.indices.filter { names[$0].hasPrefix(p) }
+            guard let d = detect(names: kept.map { String(names[$0].dropFirst(p.count)) }, shapes: kept.map { shapes[$0] }),
+                  d.confidence == 1 else { continue }
+            let others = names.count - kept.count
+            return "the \(Plural.count(kept.count, "tensor")) under '\(p)' are a \(d.family) (\(d.variant ?? d.spec.summary); "
+                + "\(d.spec.summary.contains("no head") ? "no head, " : "")\(d.convention.name) naming): pass --strip-prefix \(p)"
+                + (others > 0 ? " --allow-unmapped (\(Plural.count(others, "other tensor")) carried under their own names)" : "")
+                + " to convert them as such"
+        }
+        return nil
+    }
+
     /// Prefixes to try: none, and the chain of known wrapper prefixes at least half of the names start with.
     static func candidatePrefixes(_ names: [String]) -> [String] {
         var out = [""]

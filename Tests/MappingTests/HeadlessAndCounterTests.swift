@@ -132,6 +132,26 @@ import Testing
         #expect(try Self.dict(back) == Self.dict(wrapped))
     }
 
+    /// Without --strip-prefix a wrapped backbone is converted format-only, and inspect and convert name the prefix
+    /// that makes it a known model again.
+    @Test func wrappedBackbonesAreNamedWithTheFlagThatUnwrapsThem() throws {
+        let dir = try TestSupport.makeScratchDirectory()
+        defer { TestSupport.removeScratch(dir) }
+        let i = try TestSupport.run(["inspect", Self.generic("backbone_wrapped.pth")])
+        #expect(i.status == 0, "\(i.stderr)")
+        #expect(i.stdout.contains("architecture: unknown"), "\(i.stdout)")
+        #expect(i.stdout.contains("the 65 tensors under 'backbone.' are a convnext") && i.stdout.contains("torchvision naming")
+                && i.stdout.contains("pass --strip-prefix backbone. to convert them as such"), "\(i.stdout)")
+        let r = try TestSupport.run(["convert", Self.convmixer("headless_backbone_timm.pth"), "--to", "ms", "-o",
+                                     dir + "/h.ckpt", "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let j = try json(r.stdout)
+        #expect(j["mode"] as? String == "format-only")
+        #expect((j["notes"] as? [String])?.contains {
+            $0.contains("under 'backbone.' are a convmixer") && $0.contains("no head") && $0.contains("--strip-prefix backbone.")
+        } == true, "\(j["notes"] ?? "")")
+    }
+
     // MARK: num_batches_tracked through MindCV (issue 12)
 
     /// timm .pth → MindCV .ckpt → timm .pth gives back every tensor bit for bit, the BatchNorm counters (5004 in the
