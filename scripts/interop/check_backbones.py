@@ -15,28 +15,23 @@ Prints PASS / FAIL / SKIP lines; exits 1 on any FAIL.
 """
 import os
 import subprocess
-import sys
 import tempfile
 
-from interop_report import FIXTURES, Reporter
+from interop_report import FIXTURES, Reporter, cnzoo_binary
 
 GENERIC = os.path.join(FIXTURES, "generic")
 report = Reporter("backbones")
 
 
 def main():
-    if len(sys.argv) != 2:
-        print("usage: check_backbones.py CNZOO_BINARY", file=sys.stderr)
-        sys.exit(2)
-    cnzoo = sys.argv[1]
+    cnzoo = cnzoo_binary()
     try:
         from generate_forward import import_torchvision
         torch, _ = import_torchvision()
         import timm
         from torchvision.models.convnext import CNBlockConfig, ConvNeXt
     except Exception as e:  # noqa: BLE001
-        report("SKIP", "all", "torch/torchvision/timm not importable: %s" % e)
-        sys.exit(0)
+        report.skip_all("torch/torchvision/timm not importable: %s" % e)
     torch.manual_seed(0)
     dims, depths = [8, 16, 32, 64], [1, 1, 2, 1]
 

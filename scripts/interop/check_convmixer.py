@@ -21,7 +21,7 @@ import subprocess
 import sys
 import tempfile
 
-from interop_report import FIXTURES, Reporter
+from interop_report import FIXTURES, Reporter, cnzoo_binary
 
 MIXERS = os.path.join(FIXTURES, "convmixer")
 report = Reporter("convmixer")
@@ -58,10 +58,7 @@ print("OK %d %d %g" % (len(list(net.get_parameters())), len(counters), diff))
 
 
 def main():
-    if len(sys.argv) != 2:
-        print("usage: check_convmixer.py CNZOO_BINARY", file=sys.stderr)
-        sys.exit(2)
-    cnzoo = sys.argv[1]
+    cnzoo = cnzoo_binary()
     try:
         import numpy as np
         from generate_forward import import_torchvision
@@ -70,8 +67,7 @@ def main():
         from generate_convmixer import timm_logits
         from timm.models.convmixer import ConvMixer
     except Exception as e:  # noqa: BLE001
-        report("SKIP", "all", "torch/timm/mindspore not importable: %s" % e)
-        sys.exit(0)
+        report.skip_all("torch/timm/mindspore not importable: %s" % e)
     with open(os.path.join(MIXERS, "reference.json")) as f:
         configs = json.load(f)["configs"]
     work = tempfile.mkdtemp(prefix="cnzoo-convmixer-")

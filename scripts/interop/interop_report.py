@@ -23,3 +23,16 @@ class Reporter:
 
     def finish(self):
         sys.exit(1 if self.failures else 0)
+
+    def skip_all(self, why):
+        """The peers this check needs are missing: one SKIP line, exit 0."""
+        self("SKIP", "all", why)
+        sys.exit(0)
+
+
+def cnzoo_binary():
+    """The cnzoo binary named on the command line (usage error, exit 2, otherwise)."""
+    if len(sys.argv) != 2:
+        print("usage: %s CNZOO_BINARY" % os.path.basename(sys.argv[0]), file=sys.stderr)
+        sys.exit(2)
+    return sys.argv[1]
