@@ -119,8 +119,10 @@ public enum Converter {
                 throw CNZooError(.usage, "an ONNX export needs the architecture; --convention keep does not apply")
             }
             detection = nil
-        } else if request.load.from != nil || request.convention != nil || request.target == .onnx {
-            // ONNX needs the architecture: a detection failure is the error, not a format-only conversion.
+        } else if request.load.from != nil || request.convention != nil || request.target == .onnx
+                    || HubConfig(metadata: raw.metadata) != nil {
+            // ONNX needs the architecture, and a model folder's config.json names it: a detection failure is the
+            // error, not a format-only conversion.
             detection = try CheckpointLoader.detect(raw, from: request.load.from, file: request.input)
         } else {
             detection = try? CheckpointLoader.detect(raw, from: nil, file: request.input)
@@ -221,6 +223,7 @@ public enum Converter {
         var options = request.onnx
         options.overwrite = request.overwrite
         let summary = try ONNXExport.write(canonical: loaded.canonical, detection: d, naming: naming,
+                                           numerics: d.convention.numerics(family: d.family, metadata: raw.metadata),
                                            sourceFile: request.input, cnzooVersion: CNZooVersion.string,
                                            options: options, to: outPath)
         var notes = loaded.report.notes
