@@ -92,7 +92,7 @@ let package = Package(
         ]),
         .executableTarget(name: "cnzoo", dependencies: [
             "CNZooCore", "CNZooFormats", "CNZooMapping", "CNZooConversion", "CNZooModels", "CNZooZoo", "CNZooVerify",
-            "CNZooImages", "CNZooPyTorch", "CNZooNumPy", "CNZooONNX",
+            "CNZooImages", "CNZooPyTorch", "CNZooNumPy", "CNZooONNX", "CNZooHuggingFace",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

@@ -154,3 +154,19 @@ extension HuggingFaceFolder {
         }
     }
 }
+
+extension HuggingFaceFolderOutput {
+    /// Parses a shard size as transformers spells it: bytes (`4096`), or a number with `KB`/`MB`/`GB` (powers of
+    /// 1000) or `KiB`/`MiB`/`GiB` (powers of 1024).
+    public static func parseSize(_ text: String) throws -> Int {
+        let units: [(String, Int)] = [("KIB", 1 << 10), ("MIB", 1 << 20), ("GIB", 1 << 30), ("KB", 1_000),
+                                      ("MB", 1_000_000), ("GB", 1_000_000_000), ("B", 1)]
+        let t = text.trimmingCharacters(in: .whitespaces).uppercased()
+        let (unit, scale) = units.first { t.hasSuffix($0.0) } ?? ("", 1)
+        guard let n = Int(t.dropLast(unit.count).trimmingCharacters(in: .whitespaces)), n > 0,
+              n <= Int.max / scale else {
+            throw CNZooError(.usage, "--max-shard-size '\(text)': expected a positive size such as 5GB, 500MB, 40KiB or 4096")
+        }
+        return n * scale
+    }
+}

@@ -27,6 +27,10 @@ public struct HubConfig: Sendable {
     public var layerNormEps: Double?
     /// transformers `layer_scale_init_value` > 0.
     public var layerScale: Bool?
+    /// transformers `hidden_act` (`gelu`; `gelu_new` and `gelu_pytorch_tanh` are the tanh form).
+    public var hiddenAct: String?
+    /// transformers `id2label`, by class index (nil unless it names every index from 0 on).
+    public var labels: [String]?
 
     /// The config recorded in `metadata` by a folder reader (`HubMetadata`), nil when there is none or it is not a
     /// ConvNeXt-family config this reads.
@@ -60,7 +64,16 @@ public struct HubConfig: Sendable {
             }
             depths = Self.ints(m["depths"])
             dims = Self.ints(m["hidden_sizes"])
-            if case let .object(labels)? = m["id2label"] { numClasses = labels.count } else { numClasses = Self.int(m["num_labels"]) }
+            if case let .object(id2label)? = m["id2label"] {
+                numClasses = id2label.count
+                var byIndex: [Int: String] = [:]
+                for (k, v) in id2label { if let i = Int(k), case let .string(name) = v { byIndex[i] = name } }
+                let ordered = (0..<id2label.count).compactMap { byIndex[$0] }
+                labels = ordered.count == id2label.count ? ordered : nil
+            } else {
+                numClasses = Self.int(m["num_labels"])
+            }
+            if case let .string(act)? = m["hidden_act"] { hiddenAct = act }
             numChannels = Self.int(m["num_channels"])
             patchSize = Self.int(m["patch_size"])
             layerNormEps = Self.double(m["layer_norm_eps"]) ?? Double(TransformersConvention.defaultHeadNormEps)
@@ -68,6 +81,69 @@ public struct HubConfig: Sendable {
         } else {
             return nil
         }
+    }
+
+    /// The GELU form `hidden_act` names (nil: not a GELU transformers spells, or not said).
+    public var gelu: Numerics.GELU? {
+        switch hiddenAct {
+        case "gelu"?: return .erf
+        case "gelu_new"?, "gelu_pytorch_tanh"?: return .tanh
+        default: return nil
+        }
+    }
+
+    /// A transformers `config.json` for `spec` (a `ConvNextForImageClassification`, or a `ConvNextModel` when
+    /// headless) that reproduces `numerics`: `hidden_act` is the GELU form, `layer_norm_eps` the head norm's eps
+    /// (transformers fixes every other LayerNorm's at 1e-6). `labels` name the classes (`LABEL_i` when nil or of
+    /// the wrong count, as transformers itself writes); `torch_dtype` is `float32` (the converter
+    /// sets `--dtype`'s). Keys are sorted, as `save_pretrained` writes them.
+    public static func transformersConfig(_ spec: any ArchitectureSpec, numerics: Numerics,
+                                          labels: [String]?) throws -> JSONValue {
+        guard let c = spec as? ConvNeXtSpec else {
+            throw CNZooError(.usage, "the transformers convention names ConvNeXt models, not \(spec.family)")
+        }
+        guard c.kernelSize == 7 else {
+            throw CNZooError(.usage, "transformers' ConvNeXt has 7×7 depthwise convolutions; this model's are "
+                             + "\(c.kernelSize)×\(c.kernelSize)")
+        }
+        guard numerics.layerNormEps == 1e-6 else {
+            throw CNZooError(.usage, "transformers' ConvNeXt fixes the block LayerNorm eps at 1e-6; this model "
+                             + "computes with \(numerics.layerNormEps)")
+        }
+        let count = max(c.numClasses, 0)
+        let names = labels?.count == count ? labels! : (0..<count).map { "LABEL_\($0)" }
+        func ints(_ a: [Int]) -> JSONValue { .array(a.map { .int(Int64($0)) }) }
+        var members: [(String, JSONValue)] = [
+            ("architectures", .array([.string(c.isHeadless ? "ConvNextModel" : "ConvNextForImageClassification")])),
+            ("depths", ints(c.depths)),
+            ("drop_path_rate", .double(0)),
+            ("hidden_act", .string(numerics.gelu == .tanh ? "gelu_pytorch_tanh" : "gelu")),
+            ("hidden_sizes", ints(c.dims)),
+        ]
+        if !c.isHeadless {
+            members.append(("id2label", .object(names.enumerated().map { (String($0.offset), .string($0.element)) })))
+        }
+        members += [("image_size", .int(224)), ("initializer_range", .double(0.02))]
+        if !c.isHeadless {
+            var ids: [String: Int] = [:]
+            for (i, n) in names.enumerated() { ids[n] = i }
+            members.append(("label2id", .object(ids.keys.sorted().map { ($0, .int(Int64(ids[$0]!))) })))
+        }
+        members += [
+            ("layer_norm_eps", .double(Double(numerics.headNormEps))),
+            ("layer_scale_init_value", .double(c.layerScale ? 1e-6 : 0)),
+            ("model_type", .string("convnext")),
+            ("num_channels", .int(Int64(c.inChannels))),
+        ]
+        if c.isHeadless { members.append(("num_labels", .int(0))) }
+        members += [("num_stages", .int(Int64(c.depths.count))), ("patch_size", .int(Int64(c.patchSize))),
+                    ("torch_dtype", .string("float32"))]
+        return .object(members)
+    }
+
+    /// The `torch_dtype` spelling of `dtype` (`float32`, `float16`, `bfloat16`).
+    public static func torchDTypeName(_ dtype: DType) -> String {
+        [DType.f16: "float16", .bf16: "bfloat16", .f64: "float64"][dtype] ?? "float32"
     }
 
     /// The naming convention the folder's library writes.

@@ -26,10 +26,13 @@ public struct TransformersConvention: NamingConvention {
         family == "convnext" ? Numerics(gelu: .erf, headNormEps: Self.defaultHeadNormEps) : nil
     }
 
-    /// The final norm's eps from the folder's `config.json` (`layer_norm_eps`) when the checkpoint came with one.
+    /// The final norm's eps (`layer_norm_eps`) and the GELU form (`hidden_act`) from the folder's `config.json` when the
+    /// checkpoint came with one.
     public func numerics(family: Family, metadata: [String: String]) -> Numerics? {
         guard var n = numerics(family: family) else { return nil }
-        if let eps = HubConfig(metadata: metadata)?.layerNormEps { n.headNormEps = Float(eps) }
+        let config = HubConfig(metadata: metadata)
+        if let eps = config?.layerNormEps { n.headNormEps = Float(eps) }
+        if let gelu = config?.gelu { n.gelu = gelu }
         return n
     }
 
