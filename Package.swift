@@ -136,6 +136,10 @@ let package = Package(
         .testTarget(name: "KerasTests", dependencies: [
             "CNZooKeras", "CNZooFormats", "CNZooMapping", "CNZooModels", "CNZooNumPy", "CNZooCore", "CNZooTestSupport",
         ]),
+        .testTarget(name: "HuggingFaceTests", dependencies: [
+            "CNZooHuggingFace", "CNZooFormats", "CNZooMapping", "CNZooConversion", "CNZooVerify", "CNZooNumPy",
+            "CNZooCore", "CNZooTestSupport",
+        ]),
         .testTarget(name: "NumPyTests", dependencies: ["CNZooNumPy", "CNZooCore", "CNZooTestSupport"]),
         .testTarget(name: "PyTorchTests", dependencies: [
             "CNZooPyTorch", "CNZooFormats", "CNZooCore", "CNZooTestSupport",

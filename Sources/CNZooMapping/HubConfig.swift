@@ -130,7 +130,8 @@ public struct HubConfig: Sendable {
             members.append(("label2id", .object(ids.keys.sorted().map { ($0, .int(Int64(ids[$0]!))) })))
         }
         members += [
-            ("layer_norm_eps", .double(Double(numerics.headNormEps))),
+            // The float's shortest decimal spelling (1e-06), not its binary value widened (9.99999997e-07).
+            ("layer_norm_eps", .double(Double(String(numerics.headNormEps)) ?? Double(numerics.headNormEps))),
             ("layer_scale_init_value", .double(c.layerScale ? 1e-6 : 0)),
             ("model_type", .string("convnext")),
             ("num_channels", .int(Int64(c.inChannels))),
