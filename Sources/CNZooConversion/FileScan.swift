@@ -92,7 +92,7 @@ public enum FileScanner {
         guard reports.contains(where: { $0.verdict != .noPickle }) else {
             return noPickle(path, CheckpointFormat.huggingface.rawValue)
         }
-        var merged = PickleScanReport(file: path, container: "model folder (\(names.count) weight file\(names.count == 1 ? "" : "s"))")
+        var merged = PickleScanReport(file: path, container: "model folder")
         for r in reports {
             merged.sections += r.sections
             merged.findings += r.findings
