@@ -20,7 +20,6 @@ logits), backbone_pooled_transformers.npy (ConvNextModel pooler_output), timm_hu
 and expected.json: per folder the files written and its class; the tensors' {name, dtype, shape, sha256} of the
 micro model (the same in every micro* folder), of backbone/ and of timm_hub/.
 """
-import hashlib
 import json
 import os
 import shutil
@@ -30,6 +29,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from generate_forward import import_torchvision  # noqa: E402
+from generate_pytorch import describe  # noqa: E402
 
 torch, torchvision = import_torchvision()
 import timm  # noqa: E402
@@ -56,14 +56,6 @@ def randomize(model, seed):
             else:
                 p.copy_(0.1 * torch.randn(p.shape, generator=g))
     return model.eval()
-
-
-def describe(sd):
-    out = []
-    for name, t in sd.items():
-        raw = t.detach().contiguous().reshape(-1).view(torch.uint8).numpy().tobytes()
-        out.append({"name": name, "dtype": "F32", "shape": list(t.shape), "sha256": hashlib.sha256(raw).hexdigest()})
-    return out
 
 
 def fresh(name):
