@@ -265,11 +265,13 @@ public enum Converter {
     }
 
     /// What a conversion to the transformers convention writes: a model folder (`config.json` from the spec, the
-    /// source's numerics and, from a transformers source, its labels) for `--to safetensors` / `--to torch`; nil for
-    /// any other convention or format.
+    /// source's numerics and, from a transformers source, its labels) for `--to safetensors` / `--to torch` when the
+    /// request names the convention; nil otherwise (a transformers source kept in its names by `--to safetensors` is
+    /// one file).
     static func modelFolder(_ request: ConversionRequest, loaded: LoadedCheckpoint,
                             target: any NamingConvention) throws -> HuggingFaceFolderOutput? {
-        guard target is TransformersConvention, request.target == .safetensors || request.target == .torch else {
+        guard target is TransformersConvention, request.convention != nil,
+              request.target == .safetensors || request.target == .torch else {
             return nil
         }
         let d = loaded.detection

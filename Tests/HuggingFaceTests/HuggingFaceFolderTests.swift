@@ -307,6 +307,25 @@ struct TransformersExpected: Decodable {
         #expect(back.status == 0, "\(back.stdout)\(back.stderr)")
     }
 
+    /// Without `--convention transformers`, a folder converted `--to safetensors` keeps its names in one file.
+    @Test func keptNamesWriteOneFile() throws {
+        let dir = try TestSupport.makeScratchDirectory("hf-keep")
+        defer { TestSupport.removeScratch(dir) }
+        let out = dir + "/m.safetensors"
+        let r = try TestSupport.run(["convert", TestSupport.fixture("transformers/micro_sharded"), "--to", "safetensors",
+                                     "-o", out])
+        #expect(r.status == 0, "\(r.stderr)")
+        let (ckpt, format) = try CheckpointIO.read(path: out)
+        #expect(format == .safetensors && ckpt.tensors.contains { $0.name == "convnext.layernorm.weight" })
+    }
+
+    /// `verify --checkpoint` takes a folder: round trips and forward checks pass.
+    @Test func verifyTakesAFolder() throws {
+        let r = try TestSupport.run(["verify", "--checkpoint", TestSupport.fixture("transformers/micro_bin")])
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        #expect(r.stdout.contains("huggingface, transformers names") && r.stdout.contains("PASS"))
+    }
+
     @Test func shardSizeSpellings() throws {
         #expect(try HuggingFaceFolderOutput.parseSize("5GB") == 5_000_000_000)
         #expect(try HuggingFaceFolderOutput.parseSize("40KiB") == 40 * 1024)
