@@ -10,6 +10,9 @@ Usage: .venv/bin/python scripts/interop/check_transformers.py CNZOO_BINARY
 * hf-to-torch:<folder>: each transformers-written fixture folder (Fixtures/transformers: model.safetensors,
   pytorch_model.bin, sharded safetensors, sharded .bin) → `cnzoo convert --to torch` → torchvision
   `load_state_dict(strict=True)` → logits within 1e-4 of transformers' own (recorded by the generator).
+* folder-to-hf:<folder>: timm's Hub folder → `--convention transformers` → ConvNextForImageClassification clean, logits
+  within 1e-4 of timm's; the ConvNextModel backbone folder → ConvNextModel clean, pooled output within 1e-4 of the
+  recorded one (config.json's layer_norm_eps 0.01 carried over).
 * hf-to-ms: Fixtures/transformers/micro → `cnzoo convert --to ms --convention mindcv` → mindcv's ConvNeXt
   `load_param_into_net(strict_load=True)` leaves nothing unloaded (a child process: MindSpore beside torch).
 """
@@ -113,6 +116,37 @@ def main() -> int:
                       f"(transformers {transformers.__version__}), max |Δlogit| {diff:.3g}")
             else:
                 fail(name, f"transformers logits differ from torchvision's by {diff:.3g} (> {TOL})")
+
+        # Other folders → a transformers folder: timm's Hub folder (logits as timm's) and a ConvNextModel backbone
+        # (pooled output as transformers' own, its config.json layer_norm_eps 0.01 carried over).
+        from transformers import ConvNextModel
+        for folder, cls, recorded, output in [
+                ("timm_hub", ConvNextForImageClassification, "timm_hub_logits_timm.npy", "logits"),
+                ("backbone", ConvNextModel, "backbone_pooled_transformers.npy", "pooler_output")]:
+            name = f"folder-to-hf:{folder}"
+            out = os.path.join(tmp, "hf_from_" + folder)
+            r = run([binary, "convert", os.path.join(FIXTURES, folder), "--to", "safetensors", "--convention",
+                     "transformers", "-o", out, "--quiet"])
+            if r.returncode != 0:
+                fail(name, f"cnzoo convert exited {r.returncode}: {r.stderr.strip()[-500:]}")
+                continue
+            try:
+                model, info = cls.from_pretrained(out, output_loading_info=True)
+            except Exception as e:  # noqa: BLE001
+                fail(name, f"{cls.__name__}.from_pretrained refused it: {e}")
+                continue
+            bad = {k: v for k, v in info.items() if k in ("missing_keys", "unexpected_keys", "mismatched_keys") and v}
+            if bad:
+                fail(name, f"from_pretrained reported {bad}")
+                continue
+            with torch.no_grad():
+                got = getattr(model.eval()(pixel_values=x), output).numpy()
+            diff = float(np.abs(got - np.load(os.path.join(FIXTURES, recorded))).max())
+            if diff <= TOL:
+                print(f"PASS {name}: {folder} folder → cnzoo → {cls.__name__}.from_pretrained clean, "
+                      f"max |Δ{output}| {diff:.3g}")
+            else:
+                fail(name, f"{output} differs from the recorded one by {diff:.3g} (> {TOL})")
 
         hf_logits = np.load(os.path.join(FIXTURES, "micro_logits_transformers.npy"))
         for folder in ["micro", "micro_bin", "micro_sharded", "micro_sharded_bin"]:
