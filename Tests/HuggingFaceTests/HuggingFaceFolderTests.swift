@@ -128,11 +128,12 @@ struct TransformersExpected: Decodable {
 
 /// Broken folders: each a clear error naming the file at fault.
 @Suite struct HuggingFaceFolderErrorTests {
-    /// A scratch copy of fixture folder `name`.
-    func copy(_ name: String, into dir: String) throws -> String {
+    /// A scratch directory (remove it when done) holding a copy of fixture folder `name`.
+    func scratchCopy(_ name: String, _ label: String) throws -> (dir: String, folder: String) {
+        let dir = try TestSupport.makeScratchDirectory(label)
         let to = dir + "/" + name
         try FileManager.default.copyItem(atPath: TestSupport.fixture("transformers/" + name), toPath: to)
-        return to
+        return (dir, to)
     }
 
     func error(reading path: String) -> CNZooError? {
@@ -154,9 +155,8 @@ struct TransformersExpected: Decodable {
     }
 
     @Test func missingShardNamesTheShard() throws {
-        let dir = try TestSupport.makeScratchDirectory("hf-missing")
+        let (dir, folder) = try scratchCopy("micro_sharded", "hf-missing")
         defer { TestSupport.removeScratch(dir) }
-        let folder = try copy("micro_sharded", into: dir)
         try FileManager.default.removeItem(atPath: folder + "/model-00002-of-00004.safetensors")
         let e = try #require(error(reading: folder))
         #expect(e.file == folder + "/model-00002-of-00004.safetensors")
@@ -164,9 +164,8 @@ struct TransformersExpected: Decodable {
     }
 
     @Test func indexPointingOutsideTheFolderIsRefused() throws {
-        let dir = try TestSupport.makeScratchDirectory("hf-outside")
+        let (dir, folder) = try scratchCopy("micro_sharded", "hf-outside")
         defer { TestSupport.removeScratch(dir) }
-        let folder = try copy("micro_sharded", into: dir)
         try FileManager.default.copyItem(atPath: folder + "/model-00001-of-00004.safetensors", toPath: dir + "/stolen.safetensors")
         try rewrite(folder + "/model.safetensors.index.json") {
             $0.replacingOccurrences(of: "\"model-00001-of-00004.safetensors\"", with: "\"../stolen.safetensors\"")
@@ -177,9 +176,8 @@ struct TransformersExpected: Decodable {
     }
 
     @Test func indexDisagreeingWithShardsIsRefused() throws {
-        let dir = try TestSupport.makeScratchDirectory("hf-index")
+        let (dir, folder) = try scratchCopy("micro_sharded", "hf-index")
         defer { TestSupport.removeScratch(dir) }
-        let folder = try copy("micro_sharded", into: dir)
         // The classifier bias is in the last shard; the index now places it in the first.
         try rewrite(folder + "/model.safetensors.index.json") {
             $0.replacingOccurrences(of: "\"classifier.bias\": \"model-00004-of-00004.safetensors\"",
@@ -191,9 +189,8 @@ struct TransformersExpected: Decodable {
     }
 
     @Test func configDisagreeingWithWeightsNamesBoth() throws {
-        let dir = try TestSupport.makeScratchDirectory("hf-config")
+        let (dir, folder) = try scratchCopy("micro", "hf-config")
         defer { TestSupport.removeScratch(dir) }
-        let folder = try copy("micro", into: dir)
         try rewrite(folder + "/config.json") { $0.replacingOccurrences(of: "    24,\n", with: "    48,\n") }
         let e = try #require(error(reading: folder))
         #expect(e.file == folder + "/config.json")
@@ -205,18 +202,16 @@ struct TransformersExpected: Decodable {
     }
 
     @Test func backboneConfigWithClassifierWeightsIsRefused() throws {
-        let dir = try TestSupport.makeScratchDirectory("hf-class")
+        let (dir, folder) = try scratchCopy("micro", "hf-class")
         defer { TestSupport.removeScratch(dir) }
-        let folder = try copy("micro", into: dir)
         try rewrite(folder + "/config.json") { $0.replacingOccurrences(of: "ConvNextForImageClassification", with: "ConvNextModel") }
         let e = try #require(error(reading: folder))
         #expect(e.message.contains("no classifier") && e.message.contains("10 classes"))
     }
 
     @Test func twoWeightFilesNameBoth() throws {
-        let dir = try TestSupport.makeScratchDirectory("hf-two")
+        let (dir, folder) = try scratchCopy("micro", "hf-two")
         defer { TestSupport.removeScratch(dir) }
-        let folder = try copy("micro", into: dir)
         try FileManager.default.copyItem(atPath: TestSupport.fixture("transformers/micro_bin/pytorch_model.bin"),
                                          toPath: folder + "/pytorch_model.bin")
         let e = try #require(error(reading: folder))
@@ -225,9 +220,8 @@ struct TransformersExpected: Decodable {
     }
 
     @Test func malformedConfigNamesTheOffset() throws {
-        let dir = try TestSupport.makeScratchDirectory("hf-json")
+        let (dir, folder) = try scratchCopy("micro", "hf-json")
         defer { TestSupport.removeScratch(dir) }
-        let folder = try copy("micro", into: dir)
         try "{\"model_type\": \"convnext\",}".write(toFile: folder + "/config.json", atomically: true, encoding: .utf8)
         let e = try #require(error(reading: folder))
         #expect(e.file == folder + "/config.json" && e.offset != nil)

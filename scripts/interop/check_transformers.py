@@ -81,6 +81,27 @@ def main() -> int:
         failures += 1
         print(f"FAIL {name}: {why}")
 
+    def convert_and_load(name, source, args, out, cls, expect):
+        """cnzoo convert → `expect` in the folder → cls.from_pretrained(output_loading_info=True) with nothing
+        missing, unexpected or mismatched: the model, or None after a FAIL line."""
+        r = run([binary, "convert", source, *args, "--convention", "transformers", "-o", out, "--quiet"])
+        if r.returncode != 0:
+            fail(name, f"cnzoo convert exited {r.returncode}: {r.stderr.strip()[-500:]}")
+            return None
+        if not os.path.exists(os.path.join(out, expect)):
+            fail(name, f"no {expect} in {sorted(os.listdir(out))}")
+            return None
+        try:
+            model, info = cls.from_pretrained(out, output_loading_info=True)
+        except Exception as e:  # noqa: BLE001
+            fail(name, f"{cls.__name__}.from_pretrained refused it: {e}")
+            return None
+        bad = {k: v for k, v in info.items() if k in ("missing_keys", "unexpected_keys", "mismatched_keys") and v}
+        if bad:
+            fail(name, f"from_pretrained reported {bad}")
+            return None
+        return model.eval()
+
     with tempfile.TemporaryDirectory() as tmp:
         tv = seeded(torch, torchvision_model(torch))
         with torch.no_grad():
@@ -92,25 +113,12 @@ def main() -> int:
                  ("bin", ["--to", "torch"], "pytorch_model.bin")]
         for form, args, expect in forms:
             name = f"to-hf:{form}"
-            out = os.path.join(tmp, "hf_" + form)
-            r = run([binary, "convert", src, *args, "--convention", "transformers", "-o", out, "--quiet"])
-            if r.returncode != 0:
-                fail(name, f"cnzoo convert exited {r.returncode}: {r.stderr.strip()[-500:]}")
-                continue
-            if not os.path.exists(os.path.join(out, expect)):
-                fail(name, f"no {expect} in {sorted(os.listdir(out))}")
-                continue
-            try:
-                model, info = ConvNextForImageClassification.from_pretrained(out, output_loading_info=True)
-            except Exception as e:  # noqa: BLE001
-                fail(name, f"from_pretrained refused it: {e}")
-                continue
-            bad = {k: v for k, v in info.items() if k in ("missing_keys", "unexpected_keys", "mismatched_keys") and v}
-            if bad:
-                fail(name, f"from_pretrained reported {bad}")
+            model = convert_and_load(name, src, args, os.path.join(tmp, "hf_" + form), ConvNextForImageClassification,
+                                     expect)
+            if model is None:
                 continue
             with torch.no_grad():
-                diff = float(np.abs(model.eval()(pixel_values=x).logits.numpy() - want).max())
+                diff = float(np.abs(model(pixel_values=x).logits.numpy() - want).max())
             if diff <= TOL:
                 print(f"PASS {name}: torchvision → cnzoo → {expect} → from_pretrained(output_loading_info=True) clean "
                       f"(transformers {transformers.__version__}), max |Δlogit| {diff:.3g}")
@@ -124,23 +132,12 @@ def main() -> int:
                 ("timm_hub", ConvNextForImageClassification, "timm_hub_logits_timm.npy", "logits"),
                 ("backbone", ConvNextModel, "backbone_pooled_transformers.npy", "pooler_output")]:
             name = f"folder-to-hf:{folder}"
-            out = os.path.join(tmp, "hf_from_" + folder)
-            r = run([binary, "convert", os.path.join(FIXTURES, folder), "--to", "safetensors", "--convention",
-                     "transformers", "-o", out, "--quiet"])
-            if r.returncode != 0:
-                fail(name, f"cnzoo convert exited {r.returncode}: {r.stderr.strip()[-500:]}")
-                continue
-            try:
-                model, info = cls.from_pretrained(out, output_loading_info=True)
-            except Exception as e:  # noqa: BLE001
-                fail(name, f"{cls.__name__}.from_pretrained refused it: {e}")
-                continue
-            bad = {k: v for k, v in info.items() if k in ("missing_keys", "unexpected_keys", "mismatched_keys") and v}
-            if bad:
-                fail(name, f"from_pretrained reported {bad}")
+            model = convert_and_load(name, os.path.join(FIXTURES, folder), ["--to", "safetensors"],
+                                     os.path.join(tmp, "hf_from_" + folder), cls, "model.safetensors")
+            if model is None:
                 continue
             with torch.no_grad():
-                got = getattr(model.eval()(pixel_values=x), output).numpy()
+                got = getattr(model(pixel_values=x), output).numpy()
             diff = float(np.abs(got - np.load(os.path.join(FIXTURES, recorded))).max())
             if diff <= TOL:
                 print(f"PASS {name}: {folder} folder → cnzoo → {cls.__name__}.from_pretrained clean, "
