@@ -54,6 +54,12 @@ import Testing
             #expect(r.stderr.contains("--wrap-key 'model'") && r.stderr.contains("only --to torch"), "\(r.stderr)")
             #expect(!FileManager.default.fileExists(atPath: out))
         }
+        // A transformers model folder is a flat state dict that from_pretrained reads: refused too, nothing written.
+        let folder = dir + "/hf"
+        let hf = try TestSupport.run(["convert", TestSupport.fixture("pytorch/torchvision_micro_f32.pth"), "--to", "torch",
+                                      "--convention", "transformers", "--wrap-key", "model", "-o", folder])
+        #expect(hf.status == 2 && hf.stderr.contains("model folder"), "\(hf.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: folder))
         let empty = try TestSupport.run(["convert", Self.fixture("timm_headless.pth"), "--to", "torch", "--wrap-key", "",
                                          "-o", dir + "/e.pth"])
         #expect(empty.status == 2 && empty.stderr.contains("non-empty"), "\(empty.stderr)")
