@@ -99,6 +99,8 @@ public struct ConversionReport: Codable, Sendable {
     public var seconds: Double
     @NullWhenAbsent public var dtype: DTypeChange?
     public var notes: [String]
+    /// Things the user may not have meant (an output extension that does not match the format written).
+    public var warnings: [String] = []
     /// `mapped` (architecture known, strict mapping through canonical names) or `format-only` (every tensor under
     /// its own name, or renamed only by the generic MindSpore rules listed in `rules`).
     public var mode: String
@@ -111,6 +113,15 @@ public struct ConversionReport: Codable, Sendable {
 public enum Converter {
     /// Converts `request.input` and returns the report (nothing is written when any step refuses).
     public static func convert(_ request: ConversionRequest) throws -> ConversionReport {
+        var report = try convertUnchecked(request)
+        if let w = request.output.flatMap({ FileNaming.outputWarning(path: $0, target: request.target) }) {
+            report.warnings.append(w)
+        }
+        return report
+    }
+
+    /// `convert` without the checks on the output's name.
+    static func convertUnchecked(_ request: ConversionRequest) throws -> ConversionReport {
         let started = Date()
         let (raw, format) = try CheckpointLoader.read(request.input, options: request.load)
         let detection: Detection?
