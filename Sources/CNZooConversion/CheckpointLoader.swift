@@ -58,7 +58,6 @@ public enum CheckpointLoader {
     /// Reads `path` in any format, names as stored (less `options.stripPrefix`); nothing is mapped.
     public static func read(_ path: String, options: LoadOptions = LoadOptions()) throws -> (Checkpoint, DetectedFormat) {
         var (ckpt, format) = try CheckpointIO.read(path: path, options: options.read)
-        if let note = FileNaming.inputNote(path: path, detected: format) { ckpt.notes.insert(note, at: 0) }
         if let p = options.stripPrefix, !p.isEmpty {
             let hits = ckpt.tensors.filter { $0.name.hasPrefix(p) }.count
             guard hits > 0 else {

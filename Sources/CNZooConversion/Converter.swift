@@ -117,10 +117,14 @@ public enum Converter {
         if let w = request.output.flatMap({ FileNaming.outputWarning(path: $0, target: request.target) }) {
             report.warnings.append(w)
         }
+        if let detected = try? FormatDetector.detect(path: request.input),
+           let note = FileNaming.inputNote(path: request.input, detected: detected) {
+            report.notes.insert(note, at: 0)
+        }
         return report
     }
 
-    /// `convert` without the checks on the output's name.
+    /// `convert` without the checks on the file names.
     static func convertUnchecked(_ request: ConversionRequest) throws -> ConversionReport {
         let started = Date()
         let (raw, format) = try CheckpointLoader.read(request.input, options: request.load)

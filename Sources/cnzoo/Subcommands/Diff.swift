@@ -43,7 +43,7 @@ struct Diff: ParsableCommand {
     var rtol: Double?
 
     func run() throws {
-        let identical: Bool = try reportingErrors(json: json) {
+        let passed: Bool = try reportingErrors(json: json) {
             func options(_ key: String?) -> LoadOptions {
                 var read = reading.readOptions
                 if let key { read.key = key }
@@ -53,7 +53,7 @@ struct Diff: ParsableCommand {
                                                 rtol: rtol, includeEqual: all || json)
             if json {
                 try Output.printJSON(report)
-                return report.identical
+                return report.equivalent
             }
             for (label, path, side) in [("A", a, report.a), ("B", b, report.b)] {
                 print("\(label): \(path) (\(side.format), \(side.convention), \(side.variant ?? side.architecture.rawValue))"
@@ -89,7 +89,7 @@ struct Diff: ParsableCommand {
             }
             return report.equivalent
         }
-        if !identical { throw ExitCode(ExitStatus.checkFailed) }
+        if !passed { throw ExitCode(ExitStatus.checkFailed) }
     }
 
     /// The A and B columns: each side's stored name, `—` on the side that lacks the tensor.
