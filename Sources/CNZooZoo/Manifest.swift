@@ -232,10 +232,10 @@ public struct ZooSupport: Codable, Sendable, Equatable {
 public struct ZooSource: Codable, Sendable {
     /// Unique within its entry (`torchvision`, `official-in1k`, `mindvision`); `fetch --source` takes it.
     public var id: String
-    /// `pytorch` or `mindspore`.
+    /// `pytorch`, `mindspore` or `keras` (the framework vocabulary).
     public var framework: String
-    /// The parameter naming the file uses (`torchvision`, `official`, `timm`, `mindcv`, `mindvision`, `locuslab`),
-    /// nil when not known.
+    /// The parameter naming the file uses (`torchvision`, `official`, `timm`, `mindcv`, `mindvision`, `keras`, …:
+    /// the convention vocabulary), nil when not known.
     public var convention: String?
     /// Where to download it; nil when the release names no download link.
     public var url: String?
@@ -366,14 +366,18 @@ public struct ZooPreprocessing: Codable, Sendable, Equatable {
     public var mean: [Double]?
     /// Per-channel standard deviation on 0–1 inputs (RGB).
     public var std: [Double]?
+    /// True when the publisher's model applies `mean`/`std` itself and takes 0–255 pixels (Keras applications);
+    /// cnzoo's forward pass applies the same normalization outside the model. Nil when not stated.
+    public var normalizationInModel: Bool?
 
     enum CodingKeys: String, CodingKey {
         case resize, crop, interpolation, mean, std
-        case resizeMode = "resize_mode", cropPct = "crop_pct"
+        case resizeMode = "resize_mode", cropPct = "crop_pct", normalizationInModel = "normalization_in_model"
     }
 
     public init(resize: Int? = nil, resizeMode: String? = nil, crop: Int? = nil, cropPct: Double? = nil,
-                interpolation: String? = nil, mean: [Double]? = nil, std: [Double]? = nil) {
+                interpolation: String? = nil, mean: [Double]? = nil, std: [Double]? = nil,
+                normalizationInModel: Bool? = nil) {
         self.resize = resize
         self.resizeMode = resizeMode
         self.crop = crop
@@ -381,6 +385,7 @@ public struct ZooPreprocessing: Codable, Sendable, Equatable {
         self.interpolation = interpolation
         self.mean = mean
         self.std = std
+        self.normalizationInModel = normalizationInModel
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -392,6 +397,7 @@ public struct ZooPreprocessing: Codable, Sendable, Equatable {
         try c.encode(interpolation, forKey: .interpolation)
         try c.encode(mean, forKey: .mean)
         try c.encode(std, forKey: .std)
+        try c.encode(normalizationInModel, forKey: .normalizationInModel)
     }
 }
 

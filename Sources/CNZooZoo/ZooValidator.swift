@@ -6,8 +6,10 @@ import CNZooMapping
 public enum ZooValidator {
     /// Dataset tags a source may carry.
     public static let datasets: Set<String> = ["in1k", "in22k", "in22k-ft-in1k"]
-    /// Frameworks a source may come from.
-    public static let frameworks: Set<String> = ["pytorch", "mindspore"]
+    /// Frameworks a source may come from: the framework vocabulary, less cnzoo's own neutral naming.
+    public static var frameworks: Set<String> {
+        Set(Framework.known.filter { $0 != .neutral }.map(\.rawValue))
+    }
     /// Parameter naming conventions a source may use.
     public static var conventions: Set<String> { Set(Conventions.names) }
     /// Classes of an ImageNet-22k head.
