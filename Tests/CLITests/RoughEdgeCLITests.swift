@@ -146,6 +146,34 @@ import Testing
                                options: .regularExpression) != nil, "\(c.stdout)")
     }
 
+    // MARK: --verify-crc
+
+    @Test func verifyCRCIsOptInOnTheCommandLine() throws {
+        let dir = try TestSupport.makeScratchDirectory("cnzoo-crc-cli")
+        defer { TestSupport.removeScratch(dir) }
+        var bytes = try TestSupport.readFile(Self.micro)
+        // The first stored tensor entry: a local header `PK\u{3}\u{4}` whose name has `/data/`; flip its first data byte.
+        var at = 0, flipped: Int?
+        while flipped == nil, at + 30 < bytes.count {
+            guard bytes[at..<(at + 4)] == [0x50, 0x4B, 0x03, 0x04] else { at += 1; continue }
+            let nameLength = Int(bytes[at + 26]) | Int(bytes[at + 27]) << 8
+            let extraLength = Int(bytes[at + 28]) | Int(bytes[at + 29]) << 8
+            let name = String(decoding: bytes[(at + 30)..<(at + 30 + nameLength)], as: UTF8.self)
+            if name.contains("/data/") { flipped = at + 30 + nameLength + extraLength }
+            at += 30 + nameLength
+        }
+        let offset = try #require(flipped)
+        bytes[offset] ^= 0x01
+        let damaged = dir + "/damaged.pth"
+        try TestSupport.writeFile(damaged, bytes)
+        #expect(try TestSupport.run(["inspect", damaged]).status == 0, "off by default, as in torch")
+        let checked = try TestSupport.run(["inspect", damaged, "--verify-crc"])
+        #expect(checked.status == 2, "\(checked.stderr)")
+        #expect(checked.stderr.contains("\(damaged): byte \(offset): zip entry '"), "\(checked.stderr)")
+        let intact = try TestSupport.run(["inspect", Self.micro, "--verify-crc"])
+        #expect(intact.status == 0 && intact.stdout.contains("note: verified the CRC-32 of all"), "\(intact.stdout)")
+    }
+
     // MARK: info
 
     @Test func infoCitesNothingOutsideTheRepository() throws {
