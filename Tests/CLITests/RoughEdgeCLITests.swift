@@ -47,6 +47,25 @@ import Testing
         #expect(external.status == 2 && external.stderr.contains("<output>.data"), "\(external.stderr)")
     }
 
+    /// Tensors of 1 MiB and more are copied in the kernel when the output is a file; a pipe takes the write(2) path.
+    @Test func aLargeTensorStreamsThroughAPipe() throws {
+        let dir = try TestSupport.makeScratchDirectory("cnzoo-pipe")
+        defer { TestSupport.removeScratch(dir) }
+        let count = 3 << 19  // 6 MiB of float32
+        var header = #"{"big.weight":{"dtype":"F32","shape":[3,524288],"data_offsets":[0,\#(4 * count)]}}"#
+        header += String(repeating: " ", count: (8 - header.utf8.count % 8) % 8)
+        var bytes = withUnsafeBytes(of: UInt64(header.utf8.count).littleEndian) { Array($0) } + Array(header.utf8)
+        (0..<count).map { Float($0) }.withUnsafeBytes { bytes += $0 }  // little-endian host (x86-64, arm64)
+        let input = dir + "/big.safetensors"
+        try TestSupport.writeFile(input, bytes)
+        let piped = try TestSupport.run(["convert", input, "--to", "safetensors", "-o", "-"])
+        #expect(piped.status == 0, "\(piped.stderr)")
+        let named = try TestSupport.run(["convert", input, "--to", "safetensors", "-o", dir + "/out.safetensors", "--quiet"])
+        #expect(named.status == 0, "\(named.stderr)")
+        let file = try TestSupport.readFile(dir + "/out.safetensors")
+        #expect(file.count > 4 * count && piped.stdoutBytes == file)
+    }
+
     @Test func devNullIsAccepted() throws {
         for target in ["safetensors", "ms", "torch"] {
             let r = try TestSupport.run(["convert", Self.micro, "--to", target, "-o", "/dev/null"])
