@@ -105,12 +105,12 @@ struct Forward: ParsableCommand {
             }
             let (n, h, w) = (arr.shape[0], arr.shape[2], arr.shape[3])
             /// The model's refusals (a too small input) name the input file.
-            func run() throws -> [Float] {
+            func runModel() throws -> [Float] {
                 do { return try model.forward(x, batch: n, height: h, width: w) } catch let e as CNZooError {
                     throw e.inFile(input)
                 }
             }
-            for _ in 0..<warmup { _ = try run() }
+            for _ in 0..<warmup { _ = try runModel() }
             (model as? ConvNeXtModel)?.fuseEpilogues = !noFusion
             let prof = profile ? ForwardProfile() : nil
             model.profile = prof
@@ -119,7 +119,7 @@ struct Forward: ParsableCommand {
             let clock = ContinuousClock()
             for _ in 0..<repeats {
                 let t0 = clock.now
-                logits = try run()
+                logits = try runModel()
                 let d = clock.now - t0
                 times.append(Double(d.components.seconds) * 1e3 + Double(d.components.attoseconds) * 1e-15)
             }
