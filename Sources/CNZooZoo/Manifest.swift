@@ -228,6 +228,49 @@ public struct ZooSupport: Codable, Sendable, Equatable {
     }
 }
 
+/// A model folder on the Hugging Face Hub: a repository at a revision, and the files that make the folder.
+public struct ZooHubFolder: Codable, Sendable, Equatable {
+    /// One file of the folder, with its sha256 where the Hub publishes it (the LFS object id of a weight file).
+    public struct File: Codable, Sendable, Equatable {
+        public var name: String
+        public var sha256: String?
+
+        public init(name: String, sha256: String? = nil) {
+            self.name = name
+            self.sha256 = sha256
+        }
+
+        /// What a download of this file can be checked against.
+        public var hashExpectation: HashExpectation { sha256.map { .full($0) } ?? .none }
+
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(name, forKey: .name)
+            try c.encode(sha256, forKey: .sha256)
+        }
+    }
+
+    /// `owner/name` (`facebook/convnext-tiny-224`).
+    public var repo: String
+    /// A branch, tag or commit (`main`).
+    public var revision: String
+    public var files: [File]
+    /// The Hub's address (`https://huggingface.co` when absent; a mirror or a test server otherwise).
+    public var endpoint: String?
+
+    public init(repo: String, revision: String, files: [File], endpoint: String? = nil) {
+        self.repo = repo
+        self.revision = revision
+        self.files = files
+        self.endpoint = endpoint
+    }
+
+    /// The download address of `file` (the Hub's `resolve` route).
+    public func url(of file: String) -> String {
+        "\(endpoint ?? "https://huggingface.co")/\(repo)/resolve/\(revision)/\(file)"
+    }
+}
+
 /// One published checkpoint file of an entry.
 public struct ZooSource: Codable, Sendable {
     /// Unique within its entry (`torchvision`, `official-in1k`, `mindvision`); `fetch --source` takes it.
@@ -263,9 +306,12 @@ public struct ZooSource: Codable, Sendable {
     public var aliases: [String]?
     /// Free-form remarks (what is unverified, for instance).
     public var notes: [String]?
+    /// A Hugging Face Hub model folder (`config.json` + weights): `url` is the repository page, `file_name` the cache
+    /// folder, and `fetch` downloads each of its files.
+    public var huggingface: ZooHubFolder?
 
     enum CodingKeys: String, CodingKey {
-        case id, framework, convention, url, sha256, dataset, accuracy, license, preprocessing, aliases, notes
+        case id, framework, convention, url, sha256, dataset, accuracy, license, preprocessing, aliases, notes, huggingface
         case fileName = "file_name", sizeBytes = "size_bytes", sizeMBPublished = "size_mb_published"
         case sha256Prefix = "sha256_prefix", stateDictKey = "state_dict_key"
     }
@@ -274,7 +320,7 @@ public struct ZooSource: Codable, Sendable {
                 sizeBytes: Int? = nil, sizeMBPublished: Double? = nil, sha256: String? = nil,
                 sha256Prefix: String? = nil, stateDictKey: String? = nil, dataset: String,
                 accuracy: ZooAccuracy? = nil, license: String? = nil, preprocessing: ZooPreprocessing? = nil,
-                aliases: [String]? = nil, notes: [String]? = nil) {
+                aliases: [String]? = nil, notes: [String]? = nil, huggingface: ZooHubFolder? = nil) {
         self.id = id
         self.framework = framework
         self.convention = convention
@@ -291,6 +337,7 @@ public struct ZooSource: Codable, Sendable {
         self.preprocessing = preprocessing
         self.aliases = aliases
         self.notes = notes
+        self.huggingface = huggingface
     }
 
     /// Unknown values are written as `null`, so every key is always present in `--json` output.
@@ -312,6 +359,7 @@ public struct ZooSource: Codable, Sendable {
         try c.encode(preprocessing, forKey: .preprocessing)
         try c.encode(aliases ?? [], forKey: .aliases)
         try c.encode(notes ?? [], forKey: .notes)
+        try c.encode(huggingface, forKey: .huggingface)
     }
 
     /// What a download of this source can be checked against.

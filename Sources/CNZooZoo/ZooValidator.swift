@@ -60,6 +60,21 @@ public enum ZooValidator {
                         throw fail(e.id, where_ + "a source with a url needs a plain file_name")
                     }
                 }
+                if let hub = s.huggingface {
+                    let parts = hub.repo.split(separator: "/", omittingEmptySubsequences: false)
+                    guard parts.count == 2, !parts.contains(where: { $0.isEmpty || $0 == "." || $0 == ".." }),
+                          !hub.revision.isEmpty, !hub.revision.contains("/"), !hub.files.isEmpty else {
+                        throw fail(e.id, where_ + "huggingface needs an owner/name repo, a revision and files")
+                    }
+                    for f in hub.files {
+                        guard !f.name.isEmpty, !f.name.contains("/"), f.name != ".", f.name != ".." else {
+                            throw fail(e.id, where_ + "huggingface file '\(f.name)' must be a plain file name")
+                        }
+                        if let h = f.sha256, !(h.count == 64 && isLowerHex(h)) {
+                            throw fail(e.id, where_ + "huggingface file \(f.name): sha256 must be 64 lowercase hex digits")
+                        }
+                    }
+                }
                 if let h = s.sha256, !(h.count == 64 && isLowerHex(h)) {
                     throw fail(e.id, where_ + "sha256 must be 64 lowercase hex digits")
                 }

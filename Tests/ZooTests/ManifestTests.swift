@@ -25,7 +25,12 @@ let zooDirectory = TestSupport.packageRoot.appendingPathComponent("Zoo").path
                 #expect(e.sources.contains { $0.id == "official-in22k-ft-in1k" && $0.dataset == "in22k-ft-in1k" })
                 #expect(e.sources.contains { $0.convention == "mindvision" && $0.framework == "mindspore" })
             }
-            #expect(e22k.sources.map(\.dataset) == ["in22k"])
+            #expect(Set(e22k.sources.map(\.dataset)) == ["in22k"])
+            // transformers has base/large/xlarge 22k heads and every 224 1k release but tiny/small 22k->1k.
+            let hub = e22k.sources.compactMap(\.huggingface?.repo)
+            #expect(hub == (["base", "large", "xlarge"].contains(size) ? ["facebook/convnext-\(size)-224-22k"] : []))
+            #expect(e224.sources.contains { $0.huggingface?.repo == "facebook/convnext-\(size)-224-22k-1k" }
+                    == ["base", "large", "xlarge"].contains(size))
             #expect(e224.supported == ZooSupport(convert: true, verify: true))
         }
         for id in ["convmixer_1536_20", "convmixer_768_32", "convmixer_1024_20_ks9_p14"] {

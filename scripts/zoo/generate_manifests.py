@@ -159,6 +159,47 @@ MCV_NOTES = ["MindCV-trained (not converted); the 8-hex suffix in the file name 
              "whole training-network checkpoints (filter by role)"]
 
 
+# ------------------------------------------------------------------------------------------- Hugging Face (hf)
+# The facebook/convnext-* repositories made by transformers' convert_convnext_to_pytorch.py from the official
+# releases (its checkpoint list: tiny/small 1k 224; base/large 1k 224 and 384; base/large/xlarge 22k->1k 224 and 384;
+# base/large/xlarge 22k 224). Each is a transformers model folder; the files listed are the ones that upload wrote
+# (config.json + pytorch_model.bin). The Hub publishes the LFS sha256 of each weight file in its file listing, but
+# cnzoo has not read it from there, so no hash is recorded (fetch needs --allow-unverified). Revision "main".
+HF_RELEASES = {  # (size, resolution, head) -> (repo suffix, dataset, the official file it was converted from)
+    ("tiny", 224, "1k"): ("224", "in1k", "convnext_tiny_1k_224_ema.pth"),
+    ("small", 224, "1k"): ("224", "in1k", "convnext_small_1k_224_ema.pth"),
+    ("base", 224, "1k"): ("224", "in1k", "convnext_base_1k_224_ema.pth"),
+    ("large", 224, "1k"): ("224", "in1k", "convnext_large_1k_224_ema.pth"),
+    ("base", 384, "1k"): ("384", "in1k", "convnext_base_1k_384.pth"),
+    ("large", 384, "1k"): ("384", "in1k", "convnext_large_1k_384.pth"),
+    ("base", 224, "22k-1k"): ("224-22k-1k", "in22k-ft-in1k", "convnext_base_22k_1k_224.pth"),
+    ("large", 224, "22k-1k"): ("224-22k-1k", "in22k-ft-in1k", "convnext_large_22k_1k_224.pth"),
+    ("xlarge", 224, "22k-1k"): ("224-22k-1k", "in22k-ft-in1k", "convnext_xlarge_22k_1k_224_ema.pth"),
+    ("base", 384, "22k-1k"): ("384-22k-1k", "in22k-ft-in1k", "convnext_base_22k_1k_384.pth"),
+    ("large", 384, "22k-1k"): ("384-22k-1k", "in22k-ft-in1k", "convnext_large_22k_1k_384.pth"),
+    ("xlarge", 384, "22k-1k"): ("384-22k-1k", "in22k-ft-in1k", "convnext_xlarge_22k_1k_384_ema.pth"),
+    ("base", 224, "22k"): ("224-22k", "in22k", "convnext_base_22k_224.pth"),
+    ("large", 224, "22k"): ("224-22k", "in22k", "convnext_large_22k_224.pth"),
+    ("xlarge", 224, "22k"): ("224-22k", "in22k", "convnext_xlarge_22k_224.pth"),
+}
+HF_FILES = ["config.json", "pytorch_model.bin"]
+
+
+def hf_sources(size, res, head):
+    """The Hugging Face source of one entry (none when transformers has no such checkpoint)."""
+    if (size, res, head) not in HF_RELEASES:
+        return []
+    suffix, dataset, official = HF_RELEASES[(size, res, head)]
+    repo = f"facebook/convnext-{size}-{suffix}"
+    s = source("huggingface-" + dataset, "pytorch", "transformers", f"https://huggingface.co/{repo}", dataset, None, None,
+               FB_PREP_384 if res == 384 else FB_PREP_224, aliases=[f"transformers ConvNextForImageClassification"
+                                                                   f".from_pretrained('{repo}')"],
+               notes=[f"transformers model folder converted from the official {official}; no hash recorded "
+                      "(fetch --allow-unverified); final LayerNorm eps from config.json (1e-12)"])
+    s["huggingface"] = {"repo": repo, "revision": "main", "files": [{"name": n, "sha256": None} for n in HF_FILES]}
+    return [s]
+
+
 def convnext_entry(size, letter, depths, dims, res, classes, sources, suffix=""):
     params, macs = convnext_costs(depths, dims, res, classes=classes)
     arch = {"depths": depths, "dims": dims, "kernel_size": 7, "patch_size": 4, "layer_scale": True,
@@ -204,6 +245,7 @@ def convnext_entries():
                               "in1k", acc(81.28, 95.61, MCV + ", Ascend 910v2 row"), "Apache-2.0", MCV_PREP,
                               notes=MCV_NOTES))
         src += keras_sources(size)
+        src += hf_sources(size, 224, "1k") + hf_sources(size, 224, "22k-1k")
         out.append(convnext_entry(size, letter, depths, dims, 224, 1000, src))
 
         # 384, ImageNet-1k head
@@ -218,12 +260,14 @@ def convnext_entries():
         _, (m1, m5) = MV_ACC[size]
         src.append(source("mindvision", "mindspore", "mindvision", MV_URL + f"convnext_{size}_22k_1k_384{ema}.ckpt",
                           "in22k-ft-in1k", acc(m1, m5, MV), "Apache-2.0", prep(), notes=MV_NOTES))
+        src += hf_sources(size, 384, "1k") + hf_sources(size, 384, "22k-1k")
         out.append(convnext_entry(size, letter, depths, dims, 384, 1000, src, suffix="_384"))
 
         # 224, ImageNet-22k head (21841 classes)
         src = [source("official-in22k", "pytorch", "official", FB_URL + f"convnext_{size}_22k_224.pth", "in22k",
                       None, "MIT", FB_PREP_224, state_dict_key="model", aliases=[f"timm convnext_{size}.fb_in22k"],
                       notes=FB_NOTES + ["21841-class ImageNet-22k head; no ImageNet-1k accuracy applies"])]
+        src += hf_sources(size, 224, "22k")
         out.append(convnext_entry(size, letter, depths, dims, 224, 21841, src, suffix="_in22k"))
     return out
 
