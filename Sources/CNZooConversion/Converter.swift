@@ -304,6 +304,10 @@ public enum Converter {
             guard !sameFile(output, request.input) else {
                 throw CNZooError(.usage, "the output would overwrite the input", file: output)
             }
+            guard !AtomicFileWriter.isStream(output) else {
+                throw CNZooError(.usage, "a transformers model folder is several files (config.json and the weights) "
+                                 + "and cannot go to a stream; name a folder", file: output)
+            }
             return output
         }
         let url = URL(fileURLWithPath: request.input).standardizedFileURL

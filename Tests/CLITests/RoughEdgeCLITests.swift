@@ -42,6 +42,10 @@ import Testing
         // --json and the checkpoint cannot share stdout.
         let both = try TestSupport.run(["convert", Self.micro, "--to", "safetensors", "-o", "-", "--json"])
         #expect(both.status == 2 && both.stderr.contains("would both write to standard output"), "\(both.stderr)")
+        // A transformers model folder is several files: not a stream either.
+        let folder = try TestSupport.run(["convert", Self.micro, "--to", "safetensors", "--convention", "transformers",
+                                          "-o", "-"])
+        #expect(folder.status == 2 && folder.stderr.contains("cannot go to a stream"), "\(folder.stderr)")
         // ONNX weights in a second file cannot go to a stream.
         let external = try TestSupport.run(["convert", Self.micro, "--to", "onnx", "--external-data", "external", "-o", "-"])
         #expect(external.status == 2 && external.stderr.contains("<output>.data"), "\(external.stderr)")
