@@ -78,8 +78,8 @@ let package = Package(
         // cnzoo's C kernels, compiled per ISA (AVX-512, AVX2+FMA, portable) and chosen at run time.
         .target(name: "CNZooKernelsC"),
         .target(name: "CNZooModels", dependencies: ["CNZooCore", "CNZooMapping", "COpenBLAS", "CNZooKernelsC"]),
-        // Zoo/*.json and Fixtures/**/*_logits_*.npy, embedded at build time by a build-tool plugin (one copy of the
-        // data: the files themselves; the rule is in Plugins/EmbedDataPlugin/embed-data.sh).
+        // Zoo/*.json, Zoo/labels/*.json and Fixtures/**/*_logits_*.npy, embedded at build time by a build-tool
+        // plugin (one copy of the data: the files themselves; the rule is in Plugins/EmbedDataPlugin/embed-data.sh).
         .plugin(name: "EmbedDataPlugin", capability: .buildTool()),
         .target(name: "CNZooEmbeddedData", plugins: ["EmbedDataPlugin"]),
         .target(name: "CNZooZoo", dependencies: ["CNZooCore", "CNZooMapping", "CNZooEmbeddedData"]),

@@ -14,13 +14,21 @@ public struct DiffReport: Codable, Sendable {
             case onlyA = "only-a", onlyB = "only-b"
             /// Different bytes, but every element within `atol + rtol·|b|` (only with a tolerance).
             case close
+            /// The same values (or close ones), stored in another shape or axis order (torchvision's layer scale
+            /// `[C,1,1]` against `[C]`, a Keras kernel against a torch weight).
+            case layout
         }
+        /// The canonical name (the name as stored when compared by raw names).
         public var name: String
         public var status: Status
         /// The dtype on each side present.
         public var dtype: [String]
-        /// The shape on each side present.
+        /// The canonical shape on each side present.
         public var shape: [[Int]]
+        /// The name as each side's file spells it, one per side present.
+        public var storedNames: [String]
+        /// The shape as each side's file stores it, one per side present.
+        public var storedShapes: [[Int]]
         /// max |a−b| over elements, for floating tensors of the same shape (null otherwise).
         @NullWhenAbsent public var maxAbsDiff: Double?
     }
@@ -32,10 +40,19 @@ public struct DiffReport: Codable, Sendable {
         public var convention: String
         public var architecture: Family
         @NullWhenAbsent public var variant: String?
+        /// The detected architecture in one line (null when unknown).
+        @NullWhenAbsent public var spec: String?
         public var confidence: Double
         /// The top-level key the weights were read from (training checkpoints), and the other keys with weights.
         @NullWhenAbsent public var wrapperKey: String?
         public var otherWeightKeys: [String]
+
+        /// For people: `convnext tiny` (family and published variant), else the one-line architecture summary.
+        public var architectureName: String {
+            let family = architecture.rawValue
+            guard let v = variant else { return spec ?? family }
+            return family + " " + (v.hasPrefix(family + "_") ? String(v.dropFirst(family.count + 1)) : v)
+        }
     }
 
     public var a: Side
@@ -46,8 +63,13 @@ public struct DiffReport: Codable, Sendable {
     /// The tolerance asked for (`--atol`, `--rtol`); null for exact comparison.
     @NullWhenAbsent public var atol: Double?
     @NullWhenAbsent public var rtol: Double?
-    /// Every tensor equal (or, with a tolerance, close) and none on one side only.
+    /// Every tensor equal (or, with a tolerance, close), stored alike, and none on one side only.
     public var identical: Bool
+    /// Every tensor's values equal (or close) on the same architecture, none on one side only; stored layouts may
+    /// differ (`layout` entries). What a correct conversion between conventions gives; exit 0.
+    public var equivalent: Bool
+    /// Whether both sides are the same architecture (null when either is unknown).
+    @NullWhenAbsent public var sameArchitecture: Bool?
     /// How many tensors have each status.
     public var counts: [String: Int]
     /// The compared tensors (all of them, or only those that differ when asked).
@@ -60,7 +82,9 @@ public enum CheckpointDiff {
     /// every tensor, and returns the report; `includeEqual` keeps equal tensors in `tensors`. `optionsB` reads B
     /// (default: `options`, so `--key-a`/`--key-b` can differ). When either side's architecture is unknown, both
     /// are compared by their names as stored. With `atol`/`rtol`, different values within `atol + rtol·|b|` are
-    /// `close` and count as identical.
+    /// `close` and count as identical. Equal values stored in another shape or axis order are `layout`: equivalent,
+    /// not identical. Both sides are read in full only for the tensors compared; stored names and shapes come from
+    /// the headers.
     public static func run(_ a: String, _ b: String, options: LoadOptions = LoadOptions(), optionsB: LoadOptions? = nil,
                            atol: Double? = nil, rtol: Double? = nil, includeEqual: Bool = true) throws -> DiffReport {
         var options = options
@@ -83,16 +107,34 @@ public enum CheckpointDiff {
             sides.append(DiffReport.Side(file: path, format: format.checkpointFormat?.rawValue ?? format.rawValue,
                                          convention: d?.convention.name ?? "unknown",
                                          architecture: d?.family ?? Family(rawValue: "unknown"), variant: d?.variant,
-                                         confidence: d?.confidence ?? 0, wrapperKey: WrapperKeys.used(raw),
-                                         otherWeightKeys: WrapperKeys.others(raw)))
+                                         spec: d?.spec.summary, confidence: d?.confidence ?? 0,
+                                         wrapperKey: WrapperKeys.used(raw), otherWeightKeys: WrapperKeys.others(raw)))
         }
+        var storedA: [String: TensorEntry] = [:], storedB: [String: TensorEntry] = [:]
         if let da, let db {
             x = try CheckpointLoader.map(ra, format: fa, detection: da, path: a, options: options).canonical
             y = try CheckpointLoader.map(rb, format: fb, detection: db, path: b, options: optB).canonical
+            storedA = try stored(ra, da)
+            storedB = try stored(rb, db)
         }
         // Pages of both mapped inputs are handed back after each tensor, so memory stays flat.
         let releasers = [MappedPageReleaser(ra), MappedPageReleaser(rb)]
         var entries = try compare(x, y) { releasers.forEach { $0.release() } }
+        // Beside each canonical name: the name and shape as each file stores them (raw-names mode: as compared).
+        for i in entries.indices {
+            let e = entries[i]
+            var names: [String] = [], shapes: [[Int]] = []
+            if e.status != .onlyB {
+                names.append(storedA[e.name]?.name ?? e.name)
+                shapes.append(storedA[e.name]?.shape ?? e.shape[0])
+            }
+            if e.status != .onlyA {
+                names.append(storedB[e.name]?.name ?? e.name)
+                shapes.append(storedB[e.name]?.shape ?? e.shape[e.shape.count - 1])
+            }
+            entries[i].storedNames = names
+            entries[i].storedShapes = shapes
+        }
         if atol != nil || rtol != nil {
             let yIndex = Dictionary(y.tensors.map { ($0.name, $0) }, uniquingKeysWith: { f, _ in f })
             let xIndex = Dictionary(x.tensors.map { ($0.name, $0) }, uniquingKeysWith: { f, _ in f })
@@ -101,12 +143,36 @@ public enum CheckpointDiff {
                 if try within(ta, tb, atol: atol ?? 0, rtol: rtol ?? 0) { entries[i].status = .close }
             }
         }
+        // Equal values stored in other shapes are a layout difference, not "identical".
+        for i in entries.indices where [.equal, .close].contains(entries[i].status)
+            && Set(entries[i].storedShapes).count > 1 {
+            entries[i].status = .layout
+        }
         var counts: [String: Int] = [:]
         for e in entries { counts[e.status.rawValue, default: 0] += 1 }
+        var same: Bool?
+        if let da, let db { same = da.family == db.family && da.spec.summary == db.spec.summary }
+        let valuesMatch = entries.allSatisfy { [.equal, .close, .layout].contains($0.status) }
         return DiffReport(a: sides[0], b: sides[1], mode: da != nil && db != nil ? "canonical" : "raw-names",
                           atol: atol, rtol: rtol,
                           identical: entries.allSatisfy { $0.status == .equal || $0.status == .close },
+                          equivalent: valuesMatch && same != false, sameArchitecture: same,
                           counts: counts, tensors: includeEqual ? entries : entries.filter { $0.status != .equal })
+    }
+
+    /// Each canonical name's tensor as the file stores it (its own name and shape): the mapping plan run again on
+    /// names and shapes, so nothing is read.
+    static func stored(_ raw: Checkpoint, _ d: Detection) throws -> [String: TensorEntry] {
+        let plan = try Mapper.plan(names: raw.tensors.map(\.name), shapes: raw.tensors.map(\.shape),
+                                   convention: d.convention, spec: d.spec,
+                                   options: MappingOptions(prefix: d.prefix, allowUnmapped: true, keepOptimizer: true))
+        var out: [String: TensorEntry] = [:]
+        for (slot, src) in zip(plan.slots, plan.source) { if let src { out[slot.canonical] = raw.tensors[src] } }
+        for src in plan.carried {
+            let t = raw.tensors[src]
+            out[t.name.hasPrefix(d.prefix) ? String(t.name.dropFirst(d.prefix.count)) : t.name] = t
+        }
+        return out
     }
 
     /// Whether every element satisfies |a−b| ≤ atol + rtol·|b| (both widened exactly to Double; NaN only
@@ -135,14 +201,16 @@ public enum CheckpointDiff {
         for t in x.tensors {
             seen.insert(t.name)
             guard let j = yIndex[t.name] else {
-                out.append(.init(name: t.name, status: .onlyA, dtype: [t.dtype.rawValue], shape: [t.shape], maxAbsDiff: nil))
+                out.append(.init(name: t.name, status: .onlyA, dtype: [t.dtype.rawValue], shape: [t.shape], storedNames: [t.name],
+                                 storedShapes: [t.shape], maxAbsDiff: nil))
                 continue
             }
             out.append(try compare(t, y.tensors[j]))
             afterEach()
         }
         for t in y.tensors where !seen.contains(t.name) {
-            out.append(.init(name: t.name, status: .onlyB, dtype: [t.dtype.rawValue], shape: [t.shape], maxAbsDiff: nil))
+            out.append(.init(name: t.name, status: .onlyB, dtype: [t.dtype.rawValue], shape: [t.shape], storedNames: [t.name],
+                             storedShapes: [t.shape], maxAbsDiff: nil))
         }
         return out
     }
@@ -151,8 +219,12 @@ public enum CheckpointDiff {
     public static func compare(_ a: TensorEntry, _ b: TensorEntry) throws -> DiffReport.Entry {
         let dtypes = [a.dtype.rawValue, b.dtype.rawValue]
         let shapes = [a.shape, b.shape]
+        func entry(_ status: DiffReport.Entry.Status, _ diff: Double?) -> DiffReport.Entry {
+            .init(name: a.name, status: status, dtype: dtypes, shape: shapes, storedNames: [a.name, b.name],
+                  storedShapes: shapes, maxAbsDiff: diff)
+        }
         guard a.shape == b.shape else {
-            return .init(name: a.name, status: .shapeMismatch, dtype: dtypes, shape: shapes, maxAbsDiff: nil)
+            return entry(.shapeMismatch, nil)
         }
         let floating = DTypeCast.canConvert(from: a.dtype, to: .f32) && DTypeCast.canConvert(from: b.dtype, to: .f32)
         if a.dtype == b.dtype {
@@ -161,12 +233,10 @@ public enum CheckpointDiff {
                     pa.count == pb.count && (pa.count == 0 || memcmp(pa.baseAddress!, pb.baseAddress!, pa.count) == 0)
                 }
             }
-            if same { return .init(name: a.name, status: .equal, dtype: dtypes, shape: shapes, maxAbsDiff: 0) }
-            return .init(name: a.name, status: .different, dtype: dtypes, shape: shapes,
-                         maxAbsDiff: floating ? try maxAbsDiff(a, b) : nil)
+            if same { return entry(.equal, 0) }
+            return entry(.different, floating ? try maxAbsDiff(a, b) : nil)
         }
-        return .init(name: a.name, status: .dtypeMismatch, dtype: dtypes, shape: shapes,
-                     maxAbsDiff: floating ? try maxAbsDiff(a, b) : nil)
+        return entry(.dtypeMismatch, floating ? try maxAbsDiff(a, b) : nil)
     }
 
     /// max |a−b| with both sides widened exactly to Double (so f16/bf16 compare as their f32 values); NaN on

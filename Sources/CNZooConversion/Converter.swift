@@ -108,6 +108,8 @@ public struct ConversionReport: Codable, Sendable {
     public var seconds: Double
     @NullWhenAbsent public var dtype: DTypeChange?
     public var notes: [String]
+    /// Things the user may not have meant (an output extension that does not match the format written).
+    public var warnings: [String] = []
     /// `mapped` (architecture known, strict mapping through canonical names) or `format-only` (every tensor under
     /// its own name, or renamed only by the generic MindSpore rules listed in `rules`).
     public var mode: String
@@ -120,6 +122,19 @@ public struct ConversionReport: Codable, Sendable {
 public enum Converter {
     /// Converts `request.input` and returns the report (nothing is written when any step refuses).
     public static func convert(_ request: ConversionRequest) throws -> ConversionReport {
+        var report = try convertUnchecked(request)
+        if let w = request.output.flatMap({ FileNaming.outputWarning(path: $0, target: request.target) }) {
+            report.warnings.append(w)
+        }
+        if let detected = try? FormatDetector.detect(path: request.input),
+           let note = FileNaming.inputNote(path: request.input, detected: detected) {
+            report.notes.insert(note, at: 0)
+        }
+        return report
+    }
+
+    /// `convert` without the checks on the file names.
+    static func convertUnchecked(_ request: ConversionRequest) throws -> ConversionReport {
         let started = Date()
         try checkWrapKey(request)
         let (raw, format) = try CheckpointLoader.read(request.input, options: request.load)
@@ -320,6 +335,10 @@ public enum Converter {
         if let output = request.output {
             guard !sameFile(output, request.input) else {
                 throw CNZooError(.usage, "the output would overwrite the input", file: output)
+            }
+            guard !AtomicFileWriter.isStream(output) else {
+                throw CNZooError(.usage, "a transformers model folder is several files (config.json and the weights) "
+                                 + "and cannot go to a stream; name a folder", file: output)
             }
             return output
         }

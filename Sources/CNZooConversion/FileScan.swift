@@ -28,7 +28,8 @@ public struct FileScanReport: Sendable, Codable {
     public var verdict: Verdict
     /// One sentence for people.
     public var summary: String
-    /// What holds the pickles (`zip`, `legacy`, `pickle`, `npy (object dtype)`, `npz`); null without a pickle.
+    /// What holds the pickles, spelled as `inspect`'s `container` (`pytorch-zip`, `pytorch-legacy`, `pickle`,
+    /// `numpy` for an object-dtype `.npy`, `npz`); null without a pickle.
     @NullWhenAbsent public var container: String?
     /// One section per pickle stream scanned.
     public var sections: [PickleScanReport.Section]
@@ -56,23 +57,23 @@ public enum FileScanner {
         let format = match.detected.checkpointFormat ?? CheckpointFormat(rawValue: match.detected.rawValue)
         switch format {
         case .pytorch:
-            return verdict(path, format.rawValue, try PyTorchFormat.scan(path: path))
+            return verdict(path, match.detected, try PyTorchFormat.scan(path: path))
         case .safetensors, .mindspore:
             return noPickle(path, format.rawValue)
         case .numpy:
             guard let start = try numpy(file.bytes, path: path) else { return noPickle(path, "numpy") }
-            var report = PickleScanReport(file: path, container: "npy (object dtype)")
+            var report = PickleScanReport(file: path, container: match.detected.rawValue)
             try PyTorchFormat.scanPickle(file.bytes, start: start, label: "npy data", file: path, into: &report)
-            return verdict(path, "numpy", report)
+            return verdict(path, match.detected, report)
         case .npz:
-            var report = PickleScanReport(file: path, container: "npz")
+            var report = PickleScanReport(file: path, container: match.detected.rawValue)
             try NpzArchive.forEachMember(path: path) { name, bytes, _ in
                 try bytes.withUnsafeBytes { raw in
                     guard name.hasSuffix(".npy"), let start = try numpy(raw, path: path, member: name) else { return }
                     try PyTorchFormat.scanPickle(raw, start: start, label: name, file: path, into: &report)
                 }
             }
-            return report.sections.isEmpty ? noPickle(path, "npz") : verdict(path, "npz", report)
+            return report.sections.isEmpty ? noPickle(path, "npz") : verdict(path, match.detected, report)
         default:
             throw CNZooError(.unsupported, "cnzoo does not scan \(format.rawValue) files; scan covers safetensors, "
                              + ".pth/.pt, pickles, .ckpt, .npy and .npz", file: path)
@@ -92,13 +93,15 @@ public enum FileScanner {
         guard reports.contains(where: { $0.verdict != .noPickle }) else {
             return noPickle(path, CheckpointFormat.huggingface.rawValue)
         }
-        var merged = PickleScanReport(file: path, container: "model folder")
+        // The container as inspect spells the folder (`huggingface-pytorch`).
+        let detected = Formats.detect(FormatProbe(folder: path))?.match.detected ?? DetectedFormat(.huggingface)
+        var merged = PickleScanReport(file: path, container: detected.rawValue)
         for r in reports {
             merged.sections += r.sections
             merged.findings += r.findings
             merged.benign += r.benign.filter { !merged.benign.contains($0) }
         }
-        return verdict(path, CheckpointFormat.huggingface.rawValue, merged)
+        return verdict(path, detected, merged)
     }
 
     /// The pickle offset of an object-dtype `.npy` (nil for numeric arrays).
@@ -114,15 +117,16 @@ public enum FileScanner {
                        findings: [], benign: [])
     }
 
-    static func verdict(_ path: String, _ format: String, _ r: PickleScanReport) -> FileScanReport {
+    /// The report of a file with pickles: `detected` gives the format and the container (as `inspect` spells them).
+    static func verdict(_ path: String, _ detected: DetectedFormat, _ r: PickleScanReport) -> FileScanReport {
         let v: FileScanReport.Verdict
         let summary: String
         if r.findings.contains(where: { $0.severity == .dangerous }) {
             v = .dangerous
-            summary = "dangerous: \(r.findings.count) finding(s); loading this in Python would run code; cnzoo executed nothing"
+            summary = "dangerous: \(Plural.count(r.findings.count, "finding")); loading this in Python would run code; cnzoo executed nothing"
         } else if !r.findings.isEmpty {
             v = .unsafe
-            summary = "unsafe: \(r.findings.count) finding(s) beyond tensor rebuilding; cnzoo executed nothing"
+            summary = "unsafe: \(Plural.count(r.findings.count, "finding")) beyond tensor rebuilding; cnzoo executed nothing"
         } else if !r.benign.isEmpty {
             v = .benign
             summary = "clean: tensor rebuilding plus benign values not needed for weights (\(r.benign.joined(separator: ", ")))"
@@ -130,7 +134,8 @@ public enum FileScanner {
             v = .tensorOnly
             summary = "clean: only tensor rebuilding"
         }
-        return FileScanReport(file: path, format: format, verdict: v, summary: summary, container: r.container,
+        return FileScanReport(file: path, format: detected.checkpointFormat?.rawValue ?? detected.rawValue, verdict: v,
+                              summary: summary, container: detected.rawValue,
                               sections: r.sections, findings: r.findings, benign: r.benign)
     }
 }

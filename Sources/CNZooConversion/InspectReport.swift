@@ -74,7 +74,8 @@ public struct InspectReport: Codable, Sendable {
             },
             totals: .init(tensors: ckpt.tensors.count, parameters: ckpt.parameterCount, bytes: ckpt.byteCount),
             metadata: WrapperKeys.strip(ckpt.metadata), wrapperKey: WrapperKeys.used(ckpt),
-            otherWeightKeys: WrapperKeys.others(ckpt), extras: ckpt.extras, notes: notes,
+            otherWeightKeys: WrapperKeys.others(ckpt), extras: ckpt.extras,
+            notes: (FileNaming.inputNote(path: path, detected: detected).map { [$0] } ?? []) + notes,
             convention: arch?.convention.name, architecture: arch.map(Architecture.init))
     }
 }

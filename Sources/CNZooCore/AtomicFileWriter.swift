@@ -13,11 +13,19 @@ private func cnzoo_copy_file_range(_ fdIn: Int32, _ offIn: UnsafeMutablePointer<
 /// commit) removes the temporary file. A kill -9 leaves at most a `.cnzoo-tmp-*` file, never a partial target.
 ///
 /// Small writes are buffered; large ones go straight to `write(2)`.
+///
+/// A stream target is written in place, as it comes, with nothing to rename: `-` (standard output, refused when it
+/// is a terminal) and an existing character device or FIFO (`/dev/null`, a named pipe, `/dev/stdout`). A failure
+/// part-way leaves what was already sent (a stream cannot be taken back); the reader sees a truncated file.
 public final class AtomicFileWriter {
+    /// The path that means standard output.
+    public static let standardOutput = "-"
     /// The final path.
     public let path: String
-    /// The temporary path being written.
+    /// The temporary path being written (the target itself for a stream).
     public let temporaryPath: String
+    /// Whether the target is a stream (standard output, a character device, a FIFO), written in place.
+    public let isStream: Bool
     /// Bytes written so far.
     public private(set) var bytesWritten: Int = 0
 
@@ -34,9 +42,40 @@ public final class AtomicFileWriter {
         return true
     }()
 
-    /// Opens a temporary file next to `path`. Fails with `.exists` if `path` exists and `overwrite` is false.
+    /// Whether `path` is a stream target: `-`, or an existing character device or FIFO (symbolic links followed).
+    public static func isStream(_ path: String) -> Bool {
+        if path == standardOutput { return true }
+        var st = stat()
+        guard stat(path, &st) == 0 else { return false }
+        let kind = st.st_mode & S_IFMT
+        return kind == S_IFCHR || kind == S_IFIFO
+    }
+
+    /// Opens a temporary file next to `path`, or the stream `path` names (see `isStream`). Fails with `.exists` if
+    /// `path` is an existing file and `overwrite` is false.
     public init(path: String, overwrite: Bool, bufferSize: Int = 1 << 20) throws {
         self.path = path
+        if AtomicFileWriter.isStream(path) {
+            let fd: Int32
+            if path == AtomicFileWriter.standardOutput {
+                guard isatty(STDOUT_FILENO) == 0 else {
+                    throw CNZooError(.usage, "refusing to write binary data to a terminal; redirect standard output "
+                                     + "(-o - > FILE, | cmd) or name a file", file: path)
+                }
+                fd = dup(STDOUT_FILENO)
+            } else {
+                fd = open(path, O_WRONLY | O_CLOEXEC)
+            }
+            guard fd >= 0 else {
+                throw CNZooError(.io, "cannot open for writing: \(String(cString: strerror(errno)))", file: path)
+            }
+            self.fd = fd
+            temporaryPath = path
+            isStream = true
+            buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: bufferSize, alignment: 64)
+            return
+        }
+        isStream = false
         var st = stat()
         if lstat(path, &st) == 0 {
             guard (st.st_mode & S_IFMT) == S_IFREG else {
@@ -183,9 +222,23 @@ public final class AtomicFileWriter {
         }
     }
 
-    /// Flushes, fsyncs and renames the temporary file over `path`.
+    /// Flushes, fsyncs and renames the temporary file over `path` (a stream: flushes and closes it).
     public func commit() throws {
         guard !finished else { return }
+        if isStream {
+            defer { finished = true }
+            do { try flush() } catch {
+                close(fd)
+                fd = -1
+                throw error
+            }
+            let closed = close(fd)
+            fd = -1
+            guard closed == 0 else {
+                throw CNZooError(.io, "close failed: \(String(cString: strerror(errno)))", file: path)
+            }
+            return
+        }
         do {
             try flush()
             guard fsync(fd) == 0 else {
@@ -218,12 +271,13 @@ public final class AtomicFileWriter {
         close(dfd)
     }
 
-    /// Closes and removes the temporary file; the target is left as it was.
+    /// Closes and removes the temporary file; the target is left as it was (a stream is only closed).
     public func abort() {
         guard !finished else { return }
         finished = true
         if fd >= 0 { close(fd) }
         fd = -1
+        guard !isStream else { return }
         unlink(temporaryPath)
         forget()
     }

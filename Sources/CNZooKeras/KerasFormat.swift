@@ -123,6 +123,10 @@ public enum KerasFormat: MappedCheckpointReader {
     /// uint16 with `dtype="bfloat16"`, as Keras does). Tensors are written one at a time (no whole-model buffer),
     /// object time stamps are off (equal inputs give equal bytes), and the file appears atomically.
     public static func write(_ checkpoint: Checkpoint, to path: String, options: WriteOptions = WriteOptions()) throws {
+        guard !AtomicFileWriter.isStream(path) else {
+            throw CNZooError(.usage, "a Keras .weights.h5 cannot be streamed (libhdf5 seeks back into the file it "
+                             + "writes); name a regular file", file: path)
+        }
         var groups: [String] = []
         var known = Set<String>()
         func addGroups(of name: String) throws {

@@ -162,14 +162,15 @@ public final class ConvMixerModel {
         return p
     }
 
-    /// Runs the model on an NCHW float32 batch (`batch × inChannels × height × width`, C order; height and width
-    /// positive multiples of the patch size) and returns the logits, `batch × numClasses`, row-major.
+    /// Runs the model on an NCHW float32 batch (`batch × inChannels × height × width`, C order; height and width at
+    /// least the patch size, the stem flooring as torch's stride-p conv does) and returns the logits,
+    /// `batch × numClasses`, row-major.
     public func forward(_ input: [Float], batch n: Int, height: Int, width: Int) throws -> [Float] {
         let cfg = config
         let p = cfg.patchSize
         guard n >= 1 else { throw CNZooError(.usage, "batch must be at least 1") }
-        guard height > 0, width > 0, height % p == 0, width % p == 0 else {
-            throw CNZooError(.usage, "input height and width must be positive multiples of the patch size \(p), got \(height)×\(width)")
+        guard height >= p, width >= p else {
+            throw CNZooError(.usage, "input height and width must be at least the patch size \(p), got \(height)×\(width)")
         }
         guard input.count == n * cfg.inChannels * height * width else {
             throw CNZooError(.usage, "input holds \(input.count) values, expected \(n)×\(cfg.inChannels)×\(height)×\(width)")
@@ -274,7 +275,7 @@ extension ConvMixerModel: ForwardModel {
     public var architecture: any ArchitectureSpec { config }
     public var numClasses: Int { config.numClasses }
     public var inputChannels: Int { config.inChannels }
-    public var inputStride: Int { config.patchSize }
+    public var minimumInputSize: Int { config.patchSize }
     public var gemmEngine: GemmEngine { gemm }
     public func macs(height: Int, width: Int) -> Int {
         let hw = (height / config.patchSize) * (width / config.patchSize), c = config.dim, k = config.kernelSize

@@ -17,7 +17,7 @@ extension ConvNeXtModel: ForwardModel {
     public var architecture: any ArchitectureSpec { config }
     public var numClasses: Int { config.numClasses }
     public var inputChannels: Int { config.inChannels }
-    public var inputStride: Int { config.inputStride }
+    public var minimumInputSize: Int { config.minimumInputSize }
     public var gemmEngine: GemmEngine { gemm }
     public func macs(height: Int, width: Int) -> Int { config.macs(height: height, width: width) }
 }

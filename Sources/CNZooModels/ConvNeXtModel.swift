@@ -141,13 +141,14 @@ public final class ConvNeXtModel {
         fcBias = try v("head.fc.bias")
     }
 
-    /// Runs the model on an NCHW float32 batch (`batch × inChannels × height × width`, C order) and returns the
-    /// logits, `batch × numClasses`, row-major.
+    /// Runs the model on an NCHW float32 batch (`batch × inChannels × height × width`, C order; any height and width
+    /// of at least `config.minimumInputSize`) and returns the logits, `batch × numClasses`, row-major.
     public func forward(_ input: [Float], batch n: Int, height: Int, width: Int) throws -> [Float] {
         let cfg = config
         guard n >= 1 else { throw CNZooError(.usage, "batch must be at least 1") }
-        guard height > 0, width > 0, height % cfg.inputStride == 0, width % cfg.inputStride == 0 else {
-            throw CNZooError(.usage, "input height and width must be positive multiples of \(cfg.inputStride), got \(height)×\(width)")
+        guard height >= cfg.minimumInputSize, width >= cfg.minimumInputSize else {
+            throw CNZooError(.usage, "input height and width must be at least \(cfg.minimumInputSize) (patch "
+                             + "\(cfg.patchSize), halved \(cfg.depths.count - 1) times), got \(height)×\(width)")
         }
         guard input.count == n * cfg.inChannels * height * width else {
             throw CNZooError(.usage, "input holds \(input.count) values, expected \(n)×\(cfg.inChannels)×\(height)×\(width)")
@@ -156,6 +157,7 @@ public final class ConvNeXtModel {
         let kern = kernels
         let threads = kernelThreads
         let p = cfg.patchSize
+        // Strided convs floor (⌊(in − k) / s⌋ + 1 with k = s): the gathers skip the rows and columns no patch covers.
         var h = height / p, w = width / p
         var c = cfg.dims[0]
         // Stem: p×p patches as rows ordered (channel, kh, kw), one GEMM with the bias, then LayerNorm.

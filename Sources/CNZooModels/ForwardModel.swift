@@ -28,8 +28,8 @@ public protocol ForwardModel: AnyObject {
     var numClasses: Int { get }
     /// Input channels (3 for RGB).
     var inputChannels: Int { get }
-    /// Input height and width must be multiples of this.
-    var inputStride: Int { get }
+    /// The smallest input height and width; any larger size runs (strided convs floor, as in torch).
+    var minimumInputSize: Int { get }
     /// The matrix-product engine in use (`cnzoo` or `openblas`).
     var gemmEngine: GemmEngine { get }
     /// When set, each call adds the time per kernel family to it.

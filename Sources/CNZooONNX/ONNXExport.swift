@@ -201,6 +201,10 @@ public enum ONNXExport {
         }
 
         var dataWriter: AtomicFileWriter?
+        if external != nil && AtomicFileWriter.isStream(path) {
+            throw CNZooError(.usage, "the weights go to a second file next to the model (<output>.data), which a "
+                             + "stream does not have; name a regular file, or --external-data inline", file: path)
+        }
         if let external {
             let w = try AtomicFileWriter(path: external.path, overwrite: options.overwrite)
             for (i, init_) in graph.initializers.enumerated() {

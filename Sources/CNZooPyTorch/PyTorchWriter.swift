@@ -57,6 +57,8 @@ extension PyTorchFormat {
     /// torch's archive folder name: the file's base name without its last extension (`archive` when that is empty or
     /// not plain ASCII, as for torch writing through a Python stream).
     static func archivePrefix(for path: String) -> String {
+        // A stream has no file name: `archive`, as torch.save names the folder when it writes to a file object.
+        if AtomicFileWriter.isStream(path) { return "archive" }
         let base = path.split(separator: "/").last.map(String.init) ?? path
         var stem = base
         if let dot = base.lastIndex(of: "."), dot != base.startIndex { stem = String(base[..<dot]) }

@@ -52,6 +52,8 @@ public enum TestSupport {
         public let status: Int32
         public let stdout: String
         public let stderr: String
+        /// Standard output as bytes (for commands that write a binary file there: `convert -o -`).
+        public let stdoutBytes: [UInt8]
     }
 
     /// Runs `cnzoo` with `arguments`, capturing output. `environment` entries are added to the current environment.
@@ -80,7 +82,7 @@ public enum TestSupport {
         let outData = outBox.data
         p.waitUntilExit()
         return RunResult(status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                         stderr: String(decoding: errData, as: UTF8.self))
+                         stderr: String(decoding: errData, as: UTF8.self), stdoutBytes: [UInt8](outData))
     }
 }
 

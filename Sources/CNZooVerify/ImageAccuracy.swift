@@ -54,9 +54,9 @@ public enum ImageAccuracy {
             throw CNZooError(.usage, "label \(bad.label) is outside the model's \(classes) classes", file: bad.path)
         }
         let (h, w) = preprocessing.outputSize
-        let stride = model.inputStride
-        guard h % stride == 0, w % stride == 0 else {
-            throw CNZooError(.usage, "preprocessing gives \(h)×\(w) inputs; the model needs sides divisible by \(stride)")
+        let smallest = model.minimumInputSize
+        guard h >= smallest, w >= smallest else {
+            throw CNZooError(.usage, "preprocessing gives \(h)×\(w) inputs; the model needs sides of at least \(smallest)")
         }
         let plane = 3 * h * w
         let k = min(5, classes)

@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Writes Zoo/convnext.json and Zoo/convmixer.json from the release facts below.
 
-Every fact comes from shared/reference/formats.md §4-§5, the seeds (001 MindSpore Vision table, 002 torchvision
-URLs, 003 paper table, 004 MindSpore ConvMixer card), the facebookresearch/ConvNeXt README and the locuslab/convmixer
-README; `published_in` says which. Parameter counts and MACs are computed here from the architecture (an independent
+Every fact comes from a public publisher's page (the torchvision weight metadata, the facebookresearch/ConvNeXt and
+locuslab/convmixer READMEs, the MindSpore Vision, MindSpore models and MindCV model cards, the ConvNeXt paper's
+table); `published_in` says which, by name, so `cnzoo info` cites nothing outside the repository. Parameter counts and MACs are computed here from the architecture (an independent
 re-statement of ConvNeXtSpec / ConvMixerSpec); the Swift tests check every stored number against the Swift specs.
 
 Usage: python3 scripts/zoo/generate_manifests.py [OUT_DIR]   (stdlib only; OUT_DIR defaults to the repository's Zoo/)
@@ -83,7 +83,7 @@ SIZES = [  # name, letter, depths, dims
     ("xlarge", "XL", [3, 3, 27, 3], [256, 512, 1024, 2048]),
 ]
 
-TV = "torchvision ConvNeXt_{W}_Weights.IMAGENET1K_V1 meta (formats.md §5.1)"
+TV = "torchvision ConvNeXt_{W}_Weights.IMAGENET1K_V1 meta"
 TV_RELEASES = {  # hash prefix, acc@1, acc@5, _weight_size MB, resize before the 224 crop
     "tiny": ("983f1562", 82.520, 96.146, 109.118672, 236),
     "small": ("0c510722", 83.616, 96.650, 191.702775, 230),
@@ -91,8 +91,8 @@ TV_RELEASES = {  # hash prefix, acc@1, acc@5, _weight_size MB, resize before the
     "large": ("ea097f82", 84.414, 96.976, 754.537187, 232),
 }
 FB_URL = "https://dl.fbaipublicfiles.com/convnext/"
-FB_1K = "facebookresearch/ConvNeXt README, 'ImageNet-1K trained models' (formats.md §5.2)"
-FB_22K = "facebookresearch/ConvNeXt README, 'ImageNet-22K trained models', 1k-model column (formats.md §5.2)"
+FB_1K = "facebookresearch/ConvNeXt README, 'ImageNet-1K trained models'"
+FB_22K = "facebookresearch/ConvNeXt README, 'ImageNet-22K trained models', 1k-model column"
 FB_1K_224 = {"tiny": 82.1, "small": 83.1, "base": 83.8, "large": 84.3}
 FB_1K_384 = {"base": 85.1, "large": 85.5}
 FB_22K_1K = {  # 224, 384
@@ -101,7 +101,7 @@ FB_PREP_224 = prep(256, "shorter-side", 224, 0.875, "bicubic", True)
 FB_PREP_384 = prep(384, "warp", None, None, "bicubic", True)
 FB_NOTES = ["state dict under the top-level key 'model'; no hash published (file names carry none)"]
 MV_URL = "https://download.mindspore.cn/vision/convnext/"
-MV = "MindSpore Vision examples/classification/convnext/README.md (seed 001; formats.md §5.4)"
+MV = "MindSpore Vision examples/classification/convnext/README.md"
 MV_ACC = {  # (top1, top5) at 224, at 384
     "tiny": ((82.5, 96.5), (83.7, 97.0)), "small": ((84.2, 97.3), (85.4, 97.7)),
     "base": ((85.5, 97.7), (86.5, 98.0)), "large": ((86.3, 97.9), (87.1, 98.2)),
@@ -109,7 +109,7 @@ MV_ACC = {  # (top1, top5) at 224, at 384
 MV_NOTES = ["22k->1k per the file name (apparently the official weights converted); the README's eval example "
             "passes --resize 224 (224 models), the exact eval transform is unverified; no hash published"]
 MCV_URL = "https://download.mindspore.cn/toolkits/mindcv/convnext/"
-MCV = "MindCV configs/convnext/README.md (formats.md §5.5)"
+MCV = "MindCV configs/convnext/README.md"
 MCV_RELEASES = {"tiny": ("convnext_tiny-ae5ff8d7.ckpt", 81.91, 95.79),
                 "small": ("convnext_small-e23008f3.ckpt", 83.40, 96.36),
                 "base": ("convnext_base-ee3544b8.ckpt", 83.32, 96.24)}
@@ -276,7 +276,7 @@ def convnext_entries():
 LOCUS = "https://github.com/tmp-iclr/convmixer/releases/download/"
 LOCUS_README = "locuslab/convmixer README ('You should get a 81.37% accuracy')"
 MCV_CM = "https://storage.googleapis.com/huawei-mindspore-hk/ConvMixer/Converted/"
-MCV_CM_README = "MindCV ConvMixer README on the unmerged branch c1b06f8c (formats.md §4.2), evaluated in MindSpore"
+MCV_CM_README = "MindCV ConvMixer README on the unmerged branch c1b06f8c, evaluated in MindSpore"
 TIMM_CM_PREP = prep(None, None, 224, 0.96, "bicubic", True)
 CONVMIXERS = [  # id, title, dim, depth, k, p, act, release file, README MB, official top-1, mindcv (top1, top5)
     ("convmixer_1536_20", "ConvMixer-1536/20", 1536, 20, 9, 7, "gelu", "convmixer_1536_20_ks9_p7.pth.tar", 207,
@@ -316,12 +316,12 @@ def convmixer_entries():
             source("mindcv", "mindspore", "mindcv", MCV_CM + f"convmixer_{short}.ckpt", "in1k",
                    acc(mcv[0], mcv[1], MCV_CM_README), "Apache-2.0",
                    prep(None, None, 224, 0.96, "bilinear") if cid == "convmixer_768_32" else None,
-                   notes=["converted from the PyTorch release; MindCV names network.* (formats.md §4.2); no hash "
+                   notes=["converted from the PyTorch release; MindCV names network.*; no hash "
                           "published"]),
         ]
         if cid == "convmixer_1536_20":
             src.append(source("mindspore-models", "mindspore", None, None, "in1k",
-                              acc(81.7, 95.7, "MindSpore models ConvMixer README (seed 004), 8x Ascend 910"),
+                              acc(81.7, 95.7, "MindSpore models ConvMixer README, 8x Ascend 910"),
                               "Apache-2.0", prep(None, None, 224, 0.96, "bicubic"),
                               notes=["trained with MindSpore 1.5.1; the model card gives no download link; "
                                      "preprocessing from its convmixer_1536_20.yaml (image_size, crop_pct, interpolation)"]))

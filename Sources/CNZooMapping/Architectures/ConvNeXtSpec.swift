@@ -129,12 +129,15 @@ public struct ConvNeXtSpec: ArchitectureSpec, Equatable, Codable, Hashable {
 
     /// MACs for one `height`×`width` image.
     public func macs(height: Int, width: Int) -> Int {
-        var hw = (height / patchSize) * (width / patchSize)
+        var h = height / patchSize, w = width / patchSize
+        var hw = h * w
         var total = hw * dims[0] * inChannels * patchSize * patchSize
         for s in 0..<depths.count {
             let c = dims[s]
             if s > 0 {
-                hw /= 4
+                h /= 2
+                w /= 2
+                hw = h * w
                 total += hw * c * dims[s - 1] * 4
             }
             total += depths[s] * (hw * c * kernelSize * kernelSize + 2 * hw * c * 4 * c)
@@ -142,6 +145,8 @@ public struct ConvNeXtSpec: ArchitectureSpec, Equatable, Codable, Hashable {
         return total + dims[dims.count - 1] * numClasses
     }
 
-    /// The factor input height and width must be divisible by (patch × 2 per downsampling).
-    public var inputStride: Int { patchSize << max(0, depths.count - 1) }
+    /// The smallest input height and width that leaves every stage at least one position (patch × 2 per
+    /// downsampling). Any larger size runs: the stem (kernel = stride = patch) and the 2×2 stride-2 downsampling
+    /// convs floor as in torch, `out = ⌊(in − k) / s⌋ + 1`, ignoring the rows and columns a patch does not cover.
+    public var minimumInputSize: Int { patchSize << max(0, depths.count - 1) }
 }

@@ -55,7 +55,10 @@ struct Convert: ParsableCommand {
                                + "training scripts save it); other formats cannot nest and refuse it.", valueName: "key"))
     var wrapKey: String?
 
-    @Option(name: [.customShort("o"), .long], help: "Output path (default: next to the input, with the target's extension).")
+    @Option(name: [.customShort("o"), .long], help: ArgumentHelp(
+        "Output path (default: next to the input, with the target's extension); - for standard output (the summary "
+        + "goes to stderr), a device or FIFO such as /dev/null is written in place; not keras (libhdf5 seeks).",
+        valueName: "output"))
     var output: String?
 
     @Option(help: ArgumentHelp("transformers model folders: shards of at most this size plus an index (5GB, 500MB, "
@@ -86,6 +89,10 @@ struct Convert: ParsableCommand {
 
     func run() throws {
         try reportingErrors(json: json) {
+            let toStdout = output == AtomicFileWriter.standardOutput
+            if toStdout && json {
+                throw CNZooError(.usage, "--json and -o - would both write to standard output; name an output file")
+            }
             var bar: ProgressBar?
             var chosen: Convention?
             if case let .convention(c)? = convention { chosen = c }
@@ -103,19 +110,22 @@ struct Convert: ParsableCommand {
             request.maxShardSize = try maxShardSize.map(HuggingFaceFolderOutput.parseSize)
             let report = try Converter.convert(request)
             bar?.finish()
+            if !json { for w in report.warnings { printError("cnzoo: warning: \(w)") } }
             if json {
                 try Output.printJSON(report)
             } else if !quiet {
+                // With -o - the checkpoint is on stdout: the summary goes to stderr.
+                let print: (String) -> Void = toStdout ? { printError($0) } : { Swift.print($0) }
                 if let line = Output.weightsLine(key: report.from.wrapperKey, others: report.from.otherWeightKeys) {
                     print(line)
                 }
-                let rate = report.seconds > 0 ? Output.bytes(Int(Double(report.bytes) / report.seconds)) + "/s" : ""
                 print("\(input) (\(report.from.format), \(report.from.convention) naming, "
                       + "\(report.from.variant ?? report.from.spec)) → "
                       + "\(report.output) (\(report.to.format), \(report.to.convention) naming"
                       + (report.to.wrapKey.map { ", under top-level key '\($0)'" } ?? "") + ")")
+                let rate = Output.rate(report.bytes, seconds: report.seconds).map { " (\($0))" } ?? ""
                 print("\(report.tensors.written) tensors, \(Output.bytes(report.bytes)) in "
-                      + String(format: "%.2f", report.seconds) + " s \(rate)")
+                      + String(format: "%.2f", report.seconds) + " s" + rate)
                 for r in report.rules {
                     print("rule: \(r.rule) ×\(r.count) (\(r.examples.joined(separator: ", "))\(r.count > r.examples.count ? ", …" : ""))")
                 }

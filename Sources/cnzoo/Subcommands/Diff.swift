@@ -8,9 +8,12 @@ struct Diff: ParsableCommand {
         abstract: "Compare two checkpoints tensor by tensor after mapping both to canonical names.",
         discussion: """
         Each side's convention and architecture are detected; when either is unknown, tensors are compared by \
-        their names as stored. Per tensor: equal (same dtype, shape and bytes), max |a−b| (f16/bf16 widened to \
-        f32), close (with --atol/--rtol: every |a−b| ≤ atol + rtol·|b|), or a shape/dtype mismatch; plus names \
-        found on one side only. Exit 0 if identical (or close), 1 if anything differs.
+        their names as stored. Each row shows the canonical name and the name as each file spells it. Per tensor: \
+        equal (same dtype, shape and bytes), layout (the same values stored in another shape or axis order, e.g. \
+        layer scale [C,1,1] vs [C]), max |a−b| (f16/bf16 widened to f32), close (with --atol/--rtol: every \
+        |a−b| ≤ atol + rtol·|b|), or a shape/dtype mismatch; plus names found on one side only. Two different \
+        architectures are reported as such. Exit 0 if identical or equivalent (equal values, layouts aside), 1 if \
+        anything else differs.
         """)
 
     @Argument(help: "First checkpoint.")
@@ -40,7 +43,7 @@ struct Diff: ParsableCommand {
     var rtol: Double?
 
     func run() throws {
-        let identical: Bool = try reportingErrors(json: json) {
+        let passed: Bool = try reportingErrors(json: json) {
             func options(_ key: String?) -> LoadOptions {
                 var read = reading.readOptions
                 if let key { read.key = key }
@@ -50,7 +53,7 @@ struct Diff: ParsableCommand {
                                                 rtol: rtol, includeEqual: all || json)
             if json {
                 try Output.printJSON(report)
-                return report.identical
+                return report.equivalent
             }
             for (label, path, side) in [("A", a, report.a), ("B", b, report.b)] {
                 print("\(label): \(path) (\(side.format), \(side.convention), \(side.variant ?? side.architecture.rawValue))"
@@ -59,18 +62,42 @@ struct Diff: ParsableCommand {
                          + side.otherWeightKeys.map { "'\($0)'" }.joined(separator: ", ")))
             }
             if report.mode == "raw-names" { print("note: architecture unknown on one side; compared by names as stored") }
-            if !report.tensors.isEmpty {
-                print(Output.table(["tensor", "status", "dtype", "shape", "max |a-b|"], report.tensors.map { e in
-                    [e.name, e.status.rawValue, e.dtype.joined(separator: " / "),
-                     e.shape.map { "\($0)" }.joined(separator: " / "),
-                     e.maxAbsDiff.map { String(format: "%.6g", $0) } ?? ""]
+            let differentArchitectures = report.sameArchitecture == false
+            if differentArchitectures {
+                print("different architectures: \(report.a.architectureName) vs \(report.b.architectureName)")
+            }
+            // Rows of two different architectures are mostly one-sided: listed with --all only.
+            if !report.tensors.isEmpty && (!differentArchitectures || all) {
+                let canonical = report.mode == "canonical"
+                let header = ["tensor"] + (canonical ? ["A name", "B name"] : []) + ["status", "dtype", "shape", "max |a-b|"]
+                print(Output.table(header, report.tensors.map { e in
+                    [e.name] + (canonical ? Self.sides(e) : [])
+                        + [e.status.rawValue, e.dtype.joined(separator: " / "),
+                           e.storedShapes.map { "\($0)" }.joined(separator: " / "),
+                           e.maxAbsDiff.map { String(format: "%.6g", $0) } ?? ""]
                 }))
             }
             let total = report.counts.values.reduce(0, +)
-            print(report.identical ? "identical: \(total) tensors equal"
-                  : "different: " + report.counts.keys.sorted().map { "\(report.counts[$0]!) \($0)" }.joined(separator: ", "))
-            return report.identical
+            let counts = report.counts.keys.sorted().map { "\(report.counts[$0]!) \($0)" }.joined(separator: ", ")
+            if report.identical {
+                print("identical: \(Plural.count(total, "tensor")) equal")
+            } else if report.equivalent {
+                print("equivalent: the same values, \(Plural.count(report.counts["layout"] ?? 0, "tensor")) stored in "
+                      + "another layout (\(counts))")
+            } else {
+                print("different: " + counts)
+            }
+            return report.equivalent
         }
-        if !identical { throw ExitCode(ExitStatus.checkFailed) }
+        if !passed { throw ExitCode(ExitStatus.checkFailed) }
+    }
+
+    /// The A and B columns: each side's stored name, `—` on the side that lacks the tensor.
+    static func sides(_ e: DiffReport.Entry) -> [String] {
+        switch e.status {
+        case .onlyA: return [e.storedNames[0], "—"]
+        case .onlyB: return ["—", e.storedNames[0]]
+        default: return e.storedNames
+        }
     }
 }

@@ -13,7 +13,8 @@ struct Forward: ParsableCommand {
         discussion: """
         The checkpoint may be in any readable format and naming convention (detected from names and shapes, or \
         --from); the numerics follow the convention unless --gelu / --ln-eps say otherwise. Prints the top-5 \
-        classes of each row. Input height and width must be multiples of the model's input stride (32 for ConvNeXt, the patch size for ConvMixer). ConvMixer's activation is not in the weights: the zoo entry's for a published shape (relu for convmixer_768_32), else GELU; --activation overrides. \
+        classes of each row. Any input height and width the model accepts runs (at least 32 for ConvNeXt, the patch \
+        size for ConvMixer; strided convs floor as in torch, so torchvision's 225×225 runs). ConvMixer's activation is not in the weights: the zoo entry's for a published shape (relu for convmixer_768_32), else GELU; --activation overrides. \
         A headless file (no classifier: timm num_classes=0 or features_only=True, torchvision model.features) is \
         refused: the forward pass computes logits only, it does not return pooled features.
         """)
@@ -24,7 +25,7 @@ struct Forward: ParsableCommand {
     @Option(help: "Input batch: a float32 (or float16/float64) .npy of shape [N, 3, H, W].")
     var input: String
 
-    @Option(help: "Where to write the logits ([N, classes] float32 .npy).")
+    @Option(help: "Where to write the logits ([N, classes] float32 .npy; - for standard output, the text going to stderr).")
     var output: String?
 
     @OptionGroup var source: SourceConventionOption
@@ -39,6 +40,9 @@ struct Forward: ParsableCommand {
 
     @Flag(help: "Print a JSON report.")
     var json = false
+
+    @Flag(help: "Print nothing on success (errors still go to stderr); with --output, only the file is written.")
+    var quiet = false
 
     @Option(help: "Benchmark: run the forward pass this many times (after --warmup runs) and report the median time.")
     var repeats: Int = 1
@@ -82,6 +86,10 @@ struct Forward: ParsableCommand {
     func run() throws {
         try reportingErrors(json: json) {
             guard repeats >= 1, warmup >= 0 else { throw CNZooError(.usage, "--repeats must be ≥ 1 and --warmup ≥ 0") }
+            let toStdout = output == AtomicFileWriter.standardOutput
+            if toStdout && json {
+                throw CNZooError(.usage, "--json and --output - would both write to standard output; name an output file")
+            }
             Gemm.setThreads(numericsOptions.threads)
             let loaded = try ModelLoader.load(checkpoint, options: LoadOptions(read: reading.readOptions, from: source.source),
                                               forward: numericsOptions.forward, variant: variant,
@@ -98,7 +106,13 @@ struct Forward: ParsableCommand {
                                  file: input)
             }
             let (n, h, w) = (arr.shape[0], arr.shape[2], arr.shape[3])
-            for _ in 0..<warmup { _ = try model.forward(x, batch: n, height: h, width: w) }
+            /// The model's refusals (a too small input) name the input file.
+            func runModel() throws -> [Float] {
+                do { return try model.forward(x, batch: n, height: h, width: w) } catch let e as CNZooError {
+                    throw e.inFile(input)
+                }
+            }
+            for _ in 0..<warmup { _ = try runModel() }
             (model as? ConvNeXtModel)?.fuseEpilogues = !noFusion
             let prof = profile ? ForwardProfile() : nil
             model.profile = prof
@@ -107,7 +121,7 @@ struct Forward: ParsableCommand {
             let clock = ContinuousClock()
             for _ in 0..<repeats {
                 let t0 = clock.now
-                logits = try model.forward(x, batch: n, height: h, width: w)
+                logits = try runModel()
                 let d = clock.now - t0
                 times.append(Double(d.components.seconds) * 1e3 + Double(d.components.attoseconds) * 1e-15)
             }
@@ -131,6 +145,8 @@ struct Forward: ParsableCommand {
                 try Output.printJSON(report)
                 return
             }
+            guard !quiet else { return }
+            let print: (String) -> Void = toStdout ? { printError($0) } : { Swift.print($0) }
             if let line = Output.weightsLine(key: report.wrapperKey, others: report.otherWeightKeys) { print(line) }
             print("\(report.architecture); \(loaded.convention) names; \(numerics)")
             for (i, row) in top5.enumerated() {
@@ -138,11 +154,11 @@ struct Forward: ParsableCommand {
                 print("row \(i): top-5 " + cells.joined(separator: ", "))
             }
             if repeats > 1 || warmup > 0 {
-                print("forward: median \(median) ms over \(repeats) runs (\(warmup) warm-up), "
+                print("forward: median \(Output.milliseconds(median)) over \(repeats) runs (\(warmup) warm-up), "
                       + "\(Int(report.gflops)) GFLOP/s, GEMM \(model.gemmEngine.rawValue) (kernels \(Kernels.active.isa.rawValue)), OpenBLAS \(Gemm.coreName), \(numericsOptions.threads) threads")
             }
             if let p = report.profileMs {
-                print("per forward (ms): " + p.keys.sorted().map { "\($0) \(Double(Int(p[$0]! * 100)) / 100)" }.joined(separator: ", "))
+                print("per forward: " + p.keys.sorted().map { "\($0) \(Output.milliseconds(p[$0]!))" }.joined(separator: ", "))
             }
             if let output { print("wrote \(output)") }
         }

@@ -29,9 +29,10 @@ struct Scan: ParsableCommand {
             print("\(file): \(report.format)" + (report.container.map { " (\($0))" } ?? ""))
             for s in report.sections {
                 print("pickle \(s.pickle):")
-                print("  opcodes: " + s.opcodes.sorted { $0.key < $1.key }.map { "\($0.key)×\($0.value)" }.joined(separator: " "))
+                print("  \(Plural.count(s.opcodes.values.reduce(0, +), "opcode")): " + s.opcodes.sorted { $0.key < $1.key }.map { "\($0.key)×\($0.value)" }.joined(separator: " "))
                 print(Output.table(["global", "count", "verdict"], s.globals.map { [$0.name, String($0.count), $0.verdict.rawValue] },
                                    rightAligned: [1]).split(separator: "\n").map { "  " + $0 }.joined(separator: "\n"))
+                if !s.calls.isEmpty { print("  calls: " + s.calls.joined(separator: "; ")) }
                 if !s.persistentIDs.isEmpty {
                     print("  persistent ids (\(s.persistentIDCount) distinct): " + s.persistentIDs.prefix(3).joined(separator: "; ")
                           + (s.persistentIDs.count > 3 ? "; ..." : ""))

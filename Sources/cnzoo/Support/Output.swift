@@ -38,6 +38,19 @@ enum Output {
         return u == 0 ? "\(n) B" : String(format: "%.1f %@", v, units[u])
     }
 
+    /// A duration in milliseconds to three significant figures or so (`0.412 ms`, `8.57 ms`, `41.3 ms`, `412 ms`,
+    /// `4125 ms`): enough to compare runs, no digits that timer noise makes up.
+    static func milliseconds(_ ms: Double) -> String {
+        let a = abs(ms)
+        let digits = a >= 100 ? 0 : a >= 10 ? 1 : a >= 1 ? 2 : 3
+        return String(format: "%.\(digits)f ms", ms)
+    }
+
+    /// A throughput: `352.3 MiB/s` (nil when nothing was timed).
+    static func rate(_ count: Int, seconds: Double) -> String? {
+        seconds > 0 ? bytes(Int(Double(count) / seconds)) + "/s" : nil
+    }
+
     /// An integer with thousands separators.
     static func grouped(_ n: Int) -> String {
         let s = String(n)
