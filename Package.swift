@@ -138,7 +138,7 @@ let package = Package(
         ]),
         .testTarget(name: "HuggingFaceTests", dependencies: [
             "CNZooHuggingFace", "CNZooFormats", "CNZooMapping", "CNZooConversion", "CNZooVerify", "CNZooNumPy",
-            "CNZooCore", "CNZooTestSupport",
+            "CNZooSafeTensors", "CNZooCore", "CNZooTestSupport",
         ]),
         .testTarget(name: "NumPyTests", dependencies: ["CNZooNumPy", "CNZooCore", "CNZooTestSupport"]),
         .testTarget(name: "PyTorchTests", dependencies: [
