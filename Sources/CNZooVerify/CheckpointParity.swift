@@ -27,9 +27,11 @@ public enum CheckpointParity {
     public static func run(weights: Checkpoint, spec: any ArchitectureSpec, numerics: Numerics, inputs: [Float],
                            batch: Int, resolution: Int, options: ForwardOptions = ForwardOptions(), trips: [RoundTrip],
                            originalLogits: [Float]? = nil, into report: inout VerifyReport) throws {
-        let model = try ForwardModels.make(canonical: weights, spec: spec, numerics: numerics, options: options)
-        let before = try originalLogits ?? model.forward(inputs, batch: batch, height: resolution, width: resolution)
-        let classes = model.numClasses
+        // The model of the original weights lives only for its one forward, so that it and the round-tripped
+        // weights' model are never held together.
+        let before = try originalLogits ?? ForwardModels.make(canonical: weights, spec: spec, numerics: numerics, options: options)
+            .forward(inputs, batch: batch, height: resolution, width: resolution)
+        let classes = before.count / batch
         for trip in trips {
             do {
                 try trip.run(weights, spec: spec) { label, back in
