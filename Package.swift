@@ -55,7 +55,7 @@ let package = Package(
         .target(name: "CONNXProto", dependencies: ["CProtobufC"]),
         .target(name: "CMindSporeCheckpointPB", dependencies: ["CProtobufC"]),
 
-        .target(name: "CNZooCore", dependencies: ["CLibCrypto", "CZlib"]),
+        .target(name: "CNZooCore", dependencies: ["CLibCrypto", "CZlib", "CNZooKernelsC"]),
         .target(name: "CNZooSafeTensors", dependencies: ["CNZooCore"]),
         .target(name: "CNZooPyTorch", dependencies: ["CNZooCore"]),
         .target(name: "CNZooMindSpore", dependencies: ["CNZooCore"]),
