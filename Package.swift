@@ -66,7 +66,7 @@ let package = Package(
         .target(name: "CNZooFormats", dependencies: [
             "CNZooCore", "CNZooSafeTensors", "CNZooPyTorch", "CNZooMindSpore", "CNZooNumPy", "CNZooKeras", "CNZooONNX",
         ]),
-        .target(name: "CNZooMapping", dependencies: ["CNZooCore"]),
+        .target(name: "CNZooMapping", dependencies: ["CNZooCore", "CNZooKernelsC"]),
         .target(name: "CNZooONNX", dependencies: ["CNZooCore", "CNZooMapping", "CONNXProto", "CProtobufC"]),
         // The pipeline as a library: read → detect → canonical → encode → cast → write, with its report; diff; inspect.
         .target(name: "CNZooConversion", dependencies: [

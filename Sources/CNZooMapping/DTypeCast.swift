@@ -1,9 +1,12 @@
 import CNZooCore
+import CNZooKernelsC
 
 /// Floating-point dtype changes with IEEE round-to-nearest-even, written out bit by bit (no reliance on the
 /// platform's `Float16`): every value goes source bits → exact `Double` → target bits, so each conversion rounds
 /// exactly once. NaN keeps its sign and the top payload bits and stays quiet; overflow gives ±Inf; values below
-/// the target's range go through its subnormals to ±0.
+/// the target's range go through its subnormals to ±0. Bulk f32 ⇄ f16 runs on the CPU's F16C instructions where it
+/// has them (`cnz_f32_to_f16_prefix`), and f32 ⇄ f16 / f32 → bf16 otherwise on integer fast paths — all with the same
+/// bits as this definition.
 public enum DTypeCast {
     /// An IEEE binary format: exponent and stored-mantissa widths.
     struct Format {
@@ -98,14 +101,14 @@ public enum DTypeCast {
                 return
             }
             if from == .f32 && to == .f16 {
-                for i in 0..<n {
+                for i in cnz_f32_to_f16_prefix(src, d, n)..<n {
                     let bits = src.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self).littleEndian
                     d.storeBytes(of: f32ToF16(bits).littleEndian, toByteOffset: 2 * i, as: UInt16.self)
                 }
                 return
             }
             if from == .f16 && to == .f32 {
-                for i in 0..<n {
+                for i in cnz_f16_to_f32_prefix(src, d, n)..<n {
                     let bits = src.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self).littleEndian
                     d.storeBytes(of: f16ToF32(bits).littleEndian, toByteOffset: 4 * i, as: UInt32.self)
                 }

@@ -7,7 +7,8 @@ The .ckpt that both `.ckpt → .pth` paths read is written once, before timing, 
 (`mindspore.save_checkpoint` of the renamed torchvision tensors), as issue 17 asks; the .pth by real torch/torchvision
 (random init). Every command runs as its own process under /usr/bin/time -v (wall time and peak RSS); the cases run
 interleaved, `runs` rounds, and the table gives medians. Files live in a temp dir and are deleted afterwards.
-After the table: each cnzoo direction's throughput ÷ `cp + sync` of its input and its wall ÷ the Python path's.
+After the table: each cnzoo direction's throughput ÷ `cp + sync` of its input and its wall ÷ the Python path's, and
+`--dtype f16` against `--dtype bf16` (the same .pth → .safetensors with a narrowing cast).
 
 Usage: .venv/bin/python scripts/bench/convert.py .build/release/cnzoo [sizes=base,xlarge] [runs=3] [workdir]
 With `workdir` the input files are kept there and reused by the next run (making them takes minutes on a busy
@@ -116,7 +117,7 @@ def main():
     keep = len(sys.argv) > 4
     tmp = sys.argv[4] if keep else tempfile.mkdtemp(prefix="cnzoo-bench-convert-")
     os.makedirs(tmp, exist_ok=True)
-    rows, ratios = [], []
+    rows, ratios, f16_vs_bf16 = [], [], []
     loads = [os.getloadavg()[0]]
     try:
         for size in sizes:
@@ -126,8 +127,9 @@ def main():
                 os.rename(pth + ".part", pth)
             names = subprocess.run([PY, "-c", "import sys,torch;print(','.join(torch.load(sys.argv[1],weights_only=True)))", pth],
                                    check=True, capture_output=True, text=True).stdout.strip()
-            ckpt, mckpt, back, pyckpt, pyback, copy = (os.path.join(tmp, size + x) for x in
-                                                       (".ckpt", ".ms.ckpt", ".back.pth", ".py.ckpt", ".py.back.pth", ".copy"))
+            ckpt, mckpt, back, pyckpt, pyback, copy, half = (
+                os.path.join(tmp, size + x) for x in
+                (".ckpt", ".ms.ckpt", ".back.pth", ".py.ckpt", ".py.back.pth", ".copy", ".half.safetensors"))
             if not os.path.exists(mckpt):  # the MindSpore-written input of .ckpt → .pth
                 part = mckpt[:-len(".ckpt")] + ".part.ckpt"  # save_checkpoint appends .ckpt to other names
                 subprocess.run([PY, "-c", TO_MS, pth, part], check=True)
@@ -143,6 +145,10 @@ def main():
                 ("pth", "cp .pth", ["cp", pth, copy]),
                 ("pth", "cp + sync FILE (.pth)", ["sh", "-c", cp_sync, "sh", pth, copy]),
                 ("ckpt", "cp + sync FILE (.ckpt)", ["sh", "-c", cp_sync, "sh", mckpt, copy]),
+                ("pth", "cnzoo convert .pth → .safetensors --dtype bf16",
+                 [cnzoo, "convert", pth, "--to", "safetensors", "--dtype", "bf16", "-o", half, "--force", "--quiet"]),
+                ("pth", "cnzoo convert .pth → .safetensors --dtype f16",
+                 [cnzoo, "convert", pth, "--to", "safetensors", "--dtype", "f16", "-o", half, "--force", "--quiet"]),
             ]
             results = {label: [] for _, label, _ in cases}
             for _ in range(runs):
@@ -168,6 +174,7 @@ def main():
                     (".pth → .ckpt", cases[0][1], cases[2][1], cases[5][1]),
                     (".ckpt → .pth", cases[1][1], cases[3][1], cases[6][1])):
                 ratios.append((size, direction, med[cp] / med[label], med[label] / med[py]))
+            f16_vs_bf16.append((size, med[cases[-1][1]] / med[cases[-2][1]]))
     finally:
         if not keep:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -183,6 +190,8 @@ def main():
     print("|---|---|---|---|")
     for size, direction, vs_cp, vs_py in ratios:
         print("| %s | %s | %.2f | %.2f |" % (size, direction, vs_cp, vs_py))
+    for size, r in f16_vs_bf16:
+        print("%s: --dtype f16 wall ÷ --dtype bf16 wall = %.2f (target: as fast, ≈ 1)" % (size, r))
 
 
 if __name__ == "__main__":

@@ -225,12 +225,14 @@ def main():
     print(f"\nCPU {cpu_model()}, {args.threads} threads pinned, medians of {args.runs} runs; "
           f"torch sgemm peak {peak:.0f} GFLOP/s\n")
     print("| model | batch B | " + " | ".join(f"{n}: t(B) ms / per image / marginal" for n in names)
-          + " | first cnzoo ÷ ort, ÷ torch (marginal) | load |")
+          + " | first cnzoo ÷ ort, ÷ torch: per image at B; marginal | load |")
     print("|---|---|" + "---|" * len(names) + "---|---|")
     first = engines[0][0]
     for r in rows:
         cells = [f"{r[n]['batch_ms']:.1f} / {r[n]['per_image']:.1f} / {r[n]['marginal']:.1f}" for n in names]
-        ratio = (f"{r[first]['marginal'] / r['onnxruntime']['marginal']:.2f}, "
+        ratio = (f"{r[first]['per_image'] / r['onnxruntime']['per_image']:.2f}, "
+                 f"{r[first]['per_image'] / r['torch eager']['per_image']:.2f}; "
+                 f"{r[first]['marginal'] / r['onnxruntime']['marginal']:.2f}, "
                  f"{r[first]['marginal'] / r['torch eager']['marginal']:.2f}")
         print(f"| {model_name(r['variant'])} | {r['batch']} | " + " | ".join(cells) + f" | {ratio} | {r['load']} |")
     print("\nGFLOP/s per cnzoo kernel family (profile at batch B; ConvNeXt: LayerNorm time is inside dwconv+ln, its "

@@ -138,6 +138,15 @@ void cnz_patches_nhwc(const float *x, float *rows, int n, int h, int w, int c, i
 /// finishes the rest (zlib's `crc32_z`).
 size_t cnz_crc32_prefix(uint32_t *crc, const void *buf, size_t len);
 
+/// Converts the first values of `n` little-endian float32 at `src` to IEEE f16 at `dst` (round to nearest even,
+/// overflow to ±Inf, NaN kept quiet with its top payload bits) with F16C where the CPU has it; returns how many were
+/// converted (a multiple of 8, or 0 without F16C). The caller converts the rest.
+size_t cnz_f32_to_f16_prefix(const void *src, void *dst, size_t n);
+
+/// Converts the first values of `n` little-endian f16 at `src` to float32 at `dst` (exact) with F16C where the CPU
+/// has it; returns how many were converted (a multiple of 8, or 0 without F16C). The caller converts the rest.
+size_t cnz_f16_to_f32_prefix(const void *src, void *dst, size_t n);
+
 #ifdef __cplusplus
 }
 #endif
