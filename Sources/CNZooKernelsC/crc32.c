@@ -4,7 +4,7 @@
 // the CRC, and zlib's table-driven crc32_z was the largest user-space cost of a `.ckpt → .pth` conversion.
 // Compiled for PCLMULQDQ + SSE4.1 through a function attribute and chosen at run time; elsewhere it consumes nothing
 // and the caller finishes with zlib.
-#include "include/cnzoo_kernels.h"
+#include "kernel_tables.h"
 
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
 #include <immintrin.h>
@@ -73,17 +73,8 @@ static uint32_t fold(const unsigned char *buf, size_t len, uint32_t crc) {
     return (uint32_t)_mm_extract_epi32(x1, 1);
 }
 
-static int clmul_supported(void) {
-    static int state = -1;  // benign race: every thread computes the same answer
-    if (state < 0) {
-        __builtin_cpu_init();
-        state = __builtin_cpu_supports("pclmul") && __builtin_cpu_supports("sse4.1");
-    }
-    return state;
-}
-
 size_t cnz_crc32_prefix(uint32_t *crc, const void *buf, size_t len) {
-    if (len < 64 || !clmul_supported()) return 0;
+    if (len < 64 || !cnz_cpu_has(CNZ_EXT_CLMUL)) return 0;
     size_t n = len & ~(size_t)15;
     *crc = ~fold((const unsigned char *)buf, n, ~*crc);
     return n;

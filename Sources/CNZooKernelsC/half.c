@@ -2,19 +2,10 @@
 // time: `--dtype f16` conversions were ~10× slower than bf16's integer rounding when every value went through a
 // bit-by-bit software path. The callers convert whatever is left (and everything on CPUs without F16C) in software,
 // with the same results bit for bit (checked over every f16 value and a sweep of f32 values in DTypeCastTests).
-#include "include/cnzoo_kernels.h"
+#include "kernel_tables.h"
 
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
 #include <immintrin.h>
-
-static int f16c_supported(void) {
-    static int state = -1;  // benign race: every thread computes the same answer
-    if (state < 0) {
-        __builtin_cpu_init();
-        state = __builtin_cpu_supports("f16c") && __builtin_cpu_supports("avx");
-    }
-    return state;
-}
 
 __attribute__((target("f16c,avx")))
 static void narrow(const unsigned char *src, unsigned char *dst, size_t n) {
@@ -33,14 +24,14 @@ static void widen(const unsigned char *src, unsigned char *dst, size_t n) {
 }
 
 size_t cnz_f32_to_f16_prefix(const void *src, void *dst, size_t n) {
-    if (!f16c_supported()) return 0;
+    if (!cnz_cpu_has(CNZ_EXT_F16C)) return 0;
     size_t done = n & ~(size_t)7;
     narrow((const unsigned char *)src, (unsigned char *)dst, done);
     return done;
 }
 
 size_t cnz_f16_to_f32_prefix(const void *src, void *dst, size_t n) {
-    if (!f16c_supported()) return 0;
+    if (!cnz_cpu_has(CNZ_EXT_F16C)) return 0;
     size_t done = n & ~(size_t)7;
     widen((const unsigned char *)src, (unsigned char *)dst, done);
     return done;
