@@ -27,7 +27,7 @@ let package = Package(
         .library(name: "CNZoo", targets: [
             "CNZooCore", "CNZooSafeTensors", "CNZooPyTorch", "CNZooMindSpore", "CNZooNumPy", "CNZooKeras",
             "CNZooFormats", "CNZooMapping", "CNZooConversion", "CNZooModels", "CNZooZoo", "CNZooVerify", "CNZooImages",
-            "CNZooEmbeddedData", "CNZooONNX",
+            "CNZooEmbeddedData", "CNZooONNX", "CNZooHuggingFace",
         ]),
         .executable(name: "cnzoo", targets: ["cnzoo"]),
     ],
@@ -59,24 +59,27 @@ let package = Package(
         .target(name: "CNZooSafeTensors", dependencies: ["CNZooCore"]),
         .target(name: "CNZooPyTorch", dependencies: ["CNZooCore"]),
         .target(name: "CNZooMindSpore", dependencies: ["CNZooCore"]),
+        // Hugging Face model folders: reads and writes its weight files through the registry (Files), so Core only.
+        .target(name: "CNZooHuggingFace", dependencies: ["CNZooCore"]),
         .target(name: "CNZooNumPy", dependencies: ["CNZooCore", "CLibZip"]),
         // Keras: libhdf5 walks untrusted files in a forked child (CNZooKerasC), libzip opens `.keras` archives.
         .target(name: "CNZooKerasC", dependencies: ["CHDF5"]),
         .target(name: "CNZooKeras", dependencies: ["CNZooCore", "CNZooKerasC", "CLibZip"]),
         .target(name: "CNZooFormats", dependencies: [
             "CNZooCore", "CNZooSafeTensors", "CNZooPyTorch", "CNZooMindSpore", "CNZooNumPy", "CNZooKeras", "CNZooONNX",
+            "CNZooHuggingFace",
         ]),
         .target(name: "CNZooMapping", dependencies: ["CNZooCore", "CNZooKernelsC"]),
         .target(name: "CNZooONNX", dependencies: ["CNZooCore", "CNZooMapping", "CONNXProto", "CProtobufC"]),
         // The pipeline as a library: read → detect → canonical → encode → cast → write, with its report; diff; inspect.
         .target(name: "CNZooConversion", dependencies: [
-            "CNZooCore", "CNZooFormats", "CNZooMapping", "CNZooPyTorch", "CNZooNumPy", "CNZooONNX",
+            "CNZooCore", "CNZooFormats", "CNZooMapping", "CNZooPyTorch", "CNZooNumPy", "CNZooONNX", "CNZooHuggingFace",
         ]),
         // cnzoo's C kernels, compiled per ISA (AVX-512, AVX2+FMA, portable) and chosen at run time.
         .target(name: "CNZooKernelsC"),
         .target(name: "CNZooModels", dependencies: ["CNZooCore", "CNZooMapping", "COpenBLAS", "CNZooKernelsC"]),
-        // Zoo/*.json and Fixtures/**/*_logits_*.npy, embedded at build time by a build-tool plugin (one copy of the
-        // data: the files themselves; the rule is in Plugins/EmbedDataPlugin/embed-data.sh).
+        // Zoo/*.json, Zoo/labels/*.json and Fixtures/**/*_logits_*.npy, embedded at build time by a build-tool
+        // plugin (one copy of the data: the files themselves; the rule is in Plugins/EmbedDataPlugin/embed-data.sh).
         .plugin(name: "EmbedDataPlugin", capability: .buildTool()),
         .target(name: "CNZooEmbeddedData", plugins: ["EmbedDataPlugin"]),
         .target(name: "CNZooZoo", dependencies: ["CNZooCore", "CNZooMapping", "CNZooEmbeddedData"]),
@@ -89,7 +92,7 @@ let package = Package(
         ]),
         .executableTarget(name: "cnzoo", dependencies: [
             "CNZooCore", "CNZooFormats", "CNZooMapping", "CNZooConversion", "CNZooModels", "CNZooZoo", "CNZooVerify",
-            "CNZooImages", "CNZooPyTorch", "CNZooNumPy", "CNZooONNX",
+            "CNZooImages", "CNZooPyTorch", "CNZooNumPy", "CNZooONNX", "CNZooHuggingFace",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -132,6 +135,10 @@ let package = Package(
         ]),
         .testTarget(name: "KerasTests", dependencies: [
             "CNZooKeras", "CNZooFormats", "CNZooMapping", "CNZooModels", "CNZooNumPy", "CNZooCore", "CNZooTestSupport",
+        ]),
+        .testTarget(name: "HuggingFaceTests", dependencies: [
+            "CNZooHuggingFace", "CNZooFormats", "CNZooMapping", "CNZooConversion", "CNZooVerify", "CNZooNumPy",
+            "CNZooCore", "CNZooTestSupport",
         ]),
         .testTarget(name: "NumPyTests", dependencies: ["CNZooNumPy", "CNZooCore", "CNZooTestSupport"]),
         .testTarget(name: "PyTorchTests", dependencies: [

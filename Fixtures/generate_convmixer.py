@@ -1,11 +1,10 @@
 """Generates the ConvMixer fixtures with the REAL timm ConvMixer and a REAL MindSpore ConvMixer cell tree.
 
-Run from the repository root (needs timm; `bash scripts/python-peers-timm.sh` makes `.venv-timm`, which layers timm
-over the shared `.venv`):
+Run from the repository root (needs timm, which `bash scripts/python-peers.sh` installs in `.venv`):
 
-    .venv-timm/bin/python Fixtures/generate_convmixer.py            # micro fixtures + full-size references
-    .venv-timm/bin/python Fixtures/generate_convmixer.py micro      # only the micro fixtures
-    .venv-timm/bin/python Fixtures/generate_convmixer.py 768_32     # only one full-size reference
+    .venv/bin/python Fixtures/generate_convmixer.py            # micro fixtures + full-size references
+    .venv/bin/python Fixtures/generate_convmixer.py micro      # only the micro fixtures
+    .venv/bin/python Fixtures/generate_convmixer.py 768_32     # only one full-size reference
 
 mindcv 0.3.0 (PyPI) has no ConvMixer, so the MindSpore model is the MindCV-branch cell tree built here from
 `mindspore.nn` cells: `network = SequentialCell(Conv2d(stride p, pad_mode 'pad', padding 0), act, BatchNorm2d,

@@ -24,7 +24,6 @@ Files (all a few KB):
   expected.json              per file: ordered {name, dtype, shape, sha256} of what cnzoo must read
 """
 import argparse
-import hashlib
 import json
 import os
 import subprocess
@@ -35,6 +34,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from generate_forward import import_torchvision  # noqa: E402
+from generate_pytorch import describe  # noqa: E402
 
 torch, torchvision = import_torchvision()
 import timm  # noqa: E402
@@ -44,17 +44,7 @@ from torchvision.models.resnet import BasicBlock, ResNet  # noqa: E402
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "generic")
 MARKER = "/tmp/cnzoo_npy_object_marker"
-DTYPE = {torch.float32: "F32", torch.int64: "I64", torch.float16: "F16"}
 expected = {}
-
-
-def describe(sd):
-    out = []
-    for name, t in sd.items():
-        raw = t.detach().contiguous().reshape(-1).view(torch.uint8).numpy().tobytes()
-        out.append({"name": name, "dtype": DTYPE[t.dtype], "shape": list(t.shape),
-                    "sha256": hashlib.sha256(raw).hexdigest()})
-    return out
 
 
 def perturb(m, seed):

@@ -1,6 +1,7 @@
 """Generates the Keras fixtures in Fixtures/keras/ with the REAL keras (3.x, JAX backend, its own venv).
 
 Run from the repository root:  bash scripts/python-peers-keras.sh && .venv-keras/bin/python Fixtures/generate_keras.py
+(`--notop-only` / `--small-only` regenerate only those files).
 
 A micro ConvNeXt is built by keras itself, `keras.src.applications.convnext.ConvNeXt(depths=[1, 1, 2, 1],
 projection_dims=[8, 16, 32, 64], classes=10, input_shape=(64, 96, 3), classifier_activation=None)` (the same
@@ -16,7 +17,8 @@ then keras writes it in every file form it has:
                            `legacy_h5_format.save_weights_to_hdf5_group(h5py.File(...), model)` — the same function
                            Keras 2 called, still shipped in keras 3 (paths `<layer>/<layer>/<weight>`)
 
-plus `micro_input.npy` (NHWC float32, 0-255) and `micro_logits_keras.npy` (model(x), float32), and `expected.json`
+and the same model without its top (`notop()`: `micro_notop.weights.h5`, `micro_notop_legacy.h5`, the forms of Keras'
+`_notop.h5` ImageNet files, with `micro_notop_features_keras.npy`), plus `micro_input.npy` (NHWC float32, 0-255) and `micro_logits_keras.npy` (model(x), float32), and `expected.json`
 listing every dataset (HDF5 path, dtype, shape, sha256 of the raw little-endian bytes, the `vars` group's `name`
 attribute) read back with h5py.
 """
@@ -38,11 +40,13 @@ OUT = os.path.join(HERE, "keras")
 CONFIG = dict(depths=[1, 1, 2, 1], projection_dims=[8, 16, 32, 64], classes=10, h=64, w=96, batch=2, seed=11)
 
 
-def build(config=CONFIG):
-    """The micro ConvNeXt with seeded random weights."""
+def build(config=CONFIG, include_top=True):
+    """The micro ConvNeXt with seeded random weights. Without its top (`include_top=False, pooling="avg"`, what
+    Keras' `_notop.h5` ImageNet files hold) every weight is the same as with it: the layers are visited in the same
+    order and the head Dense, the only layer missing, comes last."""
     model = ConvNeXt(depths=config["depths"], projection_dims=config["projection_dims"], classes=config["classes"],
                      input_shape=(config["h"], config["w"], 3), classifier_activation=None, weights=None,
-                     name="convnext_micro")
+                     name="convnext_micro", include_top=include_top, pooling=None if include_top else "avg")
     rng = np.random.default_rng(config["seed"])
     for layer in model.layers:
         new = []
@@ -134,6 +138,30 @@ def main():
 
 
 
+def notop():
+    """`micro_notop.weights.h5` (Keras 3) and `micro_notop_legacy.h5` (legacy weights-only, the form of Keras'
+    `convnext_*_notop.h5` ImageNet files): the micro model without its top — the final LayerNorm is an unnamed
+    `layer_normalization` — and `micro_notop_features_keras.npy`, its output on `micro_input.npy` (global average
+    pool then that LayerNorm: the pooled features)."""
+    model = build(include_top=False)
+    x = np.load(os.path.join(OUT, "micro_input.npy"))
+    features = np.asarray(model(x, training=False)).astype(np.float32)
+    model.save_weights(os.path.join(OUT, "micro_notop.weights.h5"))
+    with h5py.File(os.path.join(OUT, "micro_notop_legacy.h5"), "w") as f:
+        legacy_h5_format.save_weights_to_hdf5_group(f, model)
+    np.save(os.path.join(OUT, "micro_notop_features_keras.npy"), features)
+    top = build().weights  # the same values, in the same order, as the full model's but for its head Dense
+    assert len(top) == len(model.weights) + 2
+    for w, twin in zip(model.weights, top):
+        assert np.array_equal(np.asarray(w), np.asarray(twin)), (w.path, twin.path)
+    for name in ["micro_notop.weights.h5", "micro_notop_legacy.h5"]:
+        fresh = build(dict(CONFIG, seed=CONFIG["seed"] + 100), include_top=False)
+        fresh.load_weights(os.path.join(OUT, name))
+        assert np.array_equal(np.asarray(fresh(x, training=False)), features), name
+    for name in ["micro_notop.weights.h5", "micro_notop_legacy.h5", "micro_notop_features_keras.npy"]:
+        print(f"{name}: {os.path.getsize(os.path.join(OUT, name))} bytes")
+
+
 def small_and_hostile():
     """`small.weights.h5` / `small_legacy.h5` (a few KB, for the every-byte truncation sweep and the mutation tests)
     and `hostile/*.h5`: HDF5 features cnzoo refuses, each written by h5py, with `hostile/expected.json` naming the
@@ -194,6 +222,10 @@ if __name__ == "__main__":
     if sys.argv[1:] == ["--small-only"]:
         small_and_hostile()
         sys.exit(0)
+    if sys.argv[1:] == ["--notop-only"]:
+        notop()
+        sys.exit(0)
     rc = main()
+    notop()
     small_and_hostile()
     sys.exit(rc)

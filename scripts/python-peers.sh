@@ -8,20 +8,9 @@
 # (callers skip interop checks and say why).
 set -uo pipefail
 cd "$(dirname "$0")/.."
-VENV=.venv
-PY="$VENV/bin/python"
+. scripts/lib/venv.sh
 pins=("torch==2.13.0+cpu" "torchvision==0.28.0" "mindspore==2.10.0" "mindcv==0.3.0" "numpy==1.26.4"
       "safetensors==0.8.0" "jsonschema==4.26.0" "timm==1.0.31" "onnx==1.23.2" "onnxruntime==1.32.0" "ml-dtypes<0.6"
       "transformers==4.57.6")
 check='import torch, mindspore, mindcv, safetensors, jsonschema, onnx, onnxruntime, transformers, numpy; assert numpy.__version__.startswith("1.")'
-if [ -x "$PY" ] && "$PY" -c "$check" >/dev/null 2>&1; then
-  exit 0
-fi
-echo "python-peers: creating $VENV with ${pins[*]}" >&2
-python3 -m venv "$VENV" || { echo "python-peers: python3 -m venv failed" >&2; exit 1; }
-# torch 2.13.0+cpu resolves from the machine's local wheel folder when present; otherwise pip takes PyPI's build.
-if ! "$VENV/bin/pip" install -q "${pins[@]}" >&2; then
-  echo "python-peers: pip install failed" >&2
-  exit 1
-fi
-"$PY" -c "$check" >/dev/null 2>&1 || { echo "python-peers: installed packages do not import" >&2; exit 1; }
+ensure_venv python-peers .venv "$check" "${pins[@]}"

@@ -8,6 +8,7 @@ misbehaviours the tests need:
                    --cut-at bytes, then drops the connection; later requests behave like /files/NAME
   /no-range/NAME   the file, ignoring Range (always 200 + the whole body)
   /redirect/NAME   302 to /files/NAME (release hosts such as GitHub redirect to a storage host)
+  /OWNER/REPO/resolve/REVISION/NAME   like /files/NAME (the Hugging Face Hub's download route)
   anything else    404
 The chosen port is printed as 'PORT <n>' on the first line of stdout. The server exits by itself after --lifetime
 seconds so a crashed test cannot leave it running.
@@ -34,7 +35,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         pass
 
     def do_GET(self):
-        m = re.fullmatch(r"/(files|cut-once|no-range|redirect)/([A-Za-z0-9._-]+)", self.path)
+        m = re.fullmatch(r"/(files|cut-once|no-range|redirect|[A-Za-z0-9._-]+/[A-Za-z0-9._-]+/resolve/[A-Za-z0-9._-]+)"
+                         r"/([A-Za-z0-9._-]+)", self.path)
         path = os.path.join(args.root, m.group(2)) if m else None
         if not m or not os.path.isfile(path):
             body = b"not found\n"

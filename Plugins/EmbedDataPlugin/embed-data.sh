@@ -9,6 +9,7 @@
 #
 # The rule, on paths relative to the package root:
 #   Zoo/*.json                  every zoo manifest and the JSON Schema
+#   Zoo/labels/*.json           class-name lists (ImageNet-1k) for the id2label of written model folders
 #   Fixtures/**/*_logits_*.npy  every reference-logits array anywhere under Fixtures/
 # The output is deterministic (sorted by path in the C locale) and rewritten only when its bytes change, so an
 # unchanged tree recompiles nothing.
@@ -18,14 +19,15 @@ max_file=1048576      # the data is manifests and small arrays; anything bigger 
 max_total=8388608
 
 matched() {
-  { find Zoo -maxdepth 1 -type f -name '*.json'; find Fixtures -type f -name '*_logits_*.npy'; } | sort
+  { find Zoo -maxdepth 1 -type f -name '*.json'; find Zoo/labels -maxdepth 1 -type f -name '*.json'
+    find Fixtures -type f -name '*_logits_*.npy'; } | sort
 }
 
 mode=$1
 cd "$2"
 case $mode in
 inputs)
-  { echo Zoo; find Fixtures -type d; } | sort
+  { echo Zoo; echo Zoo/labels; find Fixtures -type d; } | sort
   matched
   ;;
 generate)

@@ -6,7 +6,7 @@ import PackagePlugin
 /// needs no data files beside it and there is no second copy to keep in sync by hand.
 ///
 /// The files are chosen by rule, not by list, and the rule lives in one place, Plugins/EmbedDataPlugin/embed-data.sh
-/// (documented in Fixtures/README.md): every `Zoo/*.json` and every `Fixtures/**/*_logits_*.npy`. The command
+/// (documented in Fixtures/README.md): every `Zoo/*.json`, `Zoo/labels/*.json` and every `Fixtures/**/*_logits_*.npy`. The command
 /// depends on the matched files (an edit re-embeds) and on every directory the rule searches (a file added, removed or
 /// replaced there re-runs the rule).
 @main

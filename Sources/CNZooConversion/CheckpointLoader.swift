@@ -92,7 +92,17 @@ public enum CheckpointLoader {
     }
 
     /// The best reading of `checkpoint`'s names and shapes (restricted to `from` when given).
+    /// A model folder's `config.json` (`HubConfig`) names the convention when `from` does not, and must agree with
+    /// the architecture the shapes show.
     public static func detect(_ checkpoint: Checkpoint, from: Convention?, file: String) throws -> Detection {
+        let hub = HubConfig(metadata: checkpoint.metadata)
+        let detection = try detect(checkpoint, from: from ?? hub?.convention, file: file, config: hub?.file)
+        try hub?.check(detection.spec)
+        return detection
+    }
+
+    private static func detect(_ checkpoint: Checkpoint, from: Convention?, file: String,
+                               config: String?) throws -> Detection {
         let names = checkpoint.tensors.map(\.name)
         let shapes = checkpoint.tensors.map(\.shape)
         var ranked = Detector.rank(names: names, shapes: shapes)
@@ -103,6 +113,7 @@ public enum CheckpointLoader {
             ranked = ranked.filter { $0.convention.name == c.name }
             guard !ranked.isEmpty else {
                 throw CNZooError(.mapping, "the tensor names do not describe a model in \(c.name) naming"
+                                 + (config.map { " (the naming \($0) implies)" } ?? "")
                                  + (Detector.hint(names: names, shapes: shapes, tried: c.name, prefix: "").map { "; \($0)" } ?? ""),
                                  file: file)
             }

@@ -1,5 +1,6 @@
 import CNZooCore
 import CNZooFormats
+import CNZooHuggingFace
 import CNZooMapping
 import CNZooONNX
 import Foundation
@@ -36,6 +37,9 @@ public struct ConversionRequest {
     public var layerKinds: [String: GenericLayerKind] = [:]
     /// Put this in front of every written tensor name (`--add-prefix`).
     public var addPrefix: String?
+    /// transformers model folder output: split the weights into shards of at most this many bytes plus an index
+    /// (`--max-shard-size`).
+    public var maxShardSize: Int?
 
     public init(input: String, target: ConversionTarget, convention: Convention? = nil, output: String? = nil,
                 dtype: DType? = nil, overwrite: Bool = false, crc: Bool = false, sourceHash: Bool = false,
@@ -119,8 +123,10 @@ public enum Converter {
                 throw CNZooError(.usage, "an ONNX export needs the architecture; --convention keep does not apply")
             }
             detection = nil
-        } else if request.load.from != nil || request.convention != nil || request.target == .onnx {
-            // ONNX needs the architecture: a detection failure is the error, not a format-only conversion.
+        } else if request.load.from != nil || request.convention != nil || request.target == .onnx
+                    || HubConfig(metadata: raw.metadata) != nil {
+            // ONNX needs the architecture, and a model folder's config.json names it: a detection failure is the
+            // error, not a format-only conversion.
             detection = try CheckpointLoader.detect(raw, from: request.load.from, file: request.input)
         } else {
             detection = try? CheckpointLoader.detect(raw, from: nil, file: request.input)
@@ -142,7 +148,13 @@ public enum Converter {
         var out = try Mapper.encode(loaded.canonical, to: target, spec: d.spec)
         var notes = loaded.report.notes
         out.metadata = request.target == .safetensors ? try safetensorsMetadata(loaded, target: target, request) : [:]
-        let written = try write(&out, source: loaded.source, request: request, target: target, notes: &notes)
+        let folder = try modelFolder(request, loaded: loaded, target: target)
+        guard folder != nil || request.maxShardSize == nil else {
+            throw CNZooError(.usage, "--max-shard-size applies to transformers model folders (--to safetensors or "
+                             + "--to torch with --convention transformers)")
+        }
+        let written = try write(&out, source: loaded.source, request: request, target: target, notes: &notes,
+                                folder: folder)
 
         return ConversionReport(
             input: request.input, output: written.path,
@@ -160,7 +172,7 @@ public enum Converter {
     /// The shared tail of every conversion: optional prefix and dtype cast, non-tensor values dropped (said out
     /// loud), streaming atomic write. Returns the output path and the dtype change.
     static func write(_ out: inout Checkpoint, source: Checkpoint, request: ConversionRequest,
-                      target: (any NamingConvention)?, notes: inout [String]) throws
+                      target: (any NamingConvention)?, notes: inout [String], folder: HuggingFaceFolderOutput? = nil) throws
         -> (path: String, dtype: ConversionReport.DTypeChange?) {
         if let p = request.addPrefix, !p.isEmpty {
             out.tensors = out.tensors.map { t in
@@ -190,6 +202,16 @@ public enum Converter {
         if !request.load.keepOptimizer { out.extras = [] }
         out.notes = []
 
+        if var folder {
+            let dir = try folderOutputPath(request)
+            if case let .object(members) = folder.config, let want = request.dtype {
+                folder.config = .object(members.map { $0.0 == "torch_dtype" ? ($0.0, .string(HubConfig.torchDTypeName(want))) : $0 })
+            }
+            let files = try HuggingFaceFolder.write(out, folder, to: dir, overwrite: request.overwrite,
+                                                    files: Formats.huggingFaceFiles)
+            notes.append("model folder: " + files.joined(separator: ", "))
+            return (dir, dtypeChange)
+        }
         let outPath = try outputPath(request, suffix: target?.name ?? "converted")
         let releaser = MappedPageReleaser(source)
         var options = WriteOptions(overwrite: request.overwrite, crc: request.crc)
@@ -221,6 +243,7 @@ public enum Converter {
         var options = request.onnx
         options.overwrite = request.overwrite
         let summary = try ONNXExport.write(canonical: loaded.canonical, detection: d, naming: naming,
+                                           numerics: d.convention.numerics(family: d.family, metadata: raw.metadata),
                                            sourceFile: request.input, cnzooVersion: CNZooVersion.string,
                                            options: options, to: outPath)
         var notes = loaded.report.notes
@@ -239,6 +262,37 @@ public enum Converter {
             dropped: loaded.report.dropped, carried: loaded.report.carried,
             bytes: summary.modelBytes + summary.externalDataBytes, seconds: Date().timeIntervalSince(started),
             dtype: nil, notes: notes, mode: "mapped", rules: [])
+    }
+
+    /// What a conversion to the transformers convention writes: a model folder (`config.json` from the spec, the
+    /// source's numerics and, from a transformers source, its labels) for `--to safetensors` / `--to torch` when the
+    /// request names the convention; nil otherwise (a transformers source kept in its names by `--to safetensors` is
+    /// one file).
+    static func modelFolder(_ request: ConversionRequest, loaded: LoadedCheckpoint,
+                            target: any NamingConvention) throws -> HuggingFaceFolderOutput? {
+        guard target is TransformersConvention, request.convention != nil,
+              request.target == .safetensors || request.target == .torch else {
+            return nil
+        }
+        let d = loaded.detection
+        let numerics = d.convention.numerics(family: d.family, metadata: loaded.source.metadata) ?? .pytorch
+        let source = HubConfig(metadata: loaded.source.metadata)
+        let config = try HubConfig.transformersConfig(d.spec, numerics: numerics,
+                                                      labels: source?.library == .transformers ? source?.labels : nil)
+        return HuggingFaceFolderOutput(format: request.target.format, config: config, maxShardSize: request.maxShardSize)
+    }
+
+    /// A model folder's path: the one asked for (never the input), or the input's path without its extension plus
+    /// `-transformers`.
+    static func folderOutputPath(_ request: ConversionRequest) throws -> String {
+        if let output = request.output {
+            guard !sameFile(output, request.input) else {
+                throw CNZooError(.usage, "the output would overwrite the input", file: output)
+            }
+            return output
+        }
+        let url = URL(fileURLWithPath: request.input).standardizedFileURL
+        return url.deletingPathExtension().path + "-transformers"
     }
 
     /// safetensors metadata: what the file holds and where it came from.

@@ -1,5 +1,7 @@
 import CNZooCore
+import Foundation
 import CNZooFormats
+import CNZooHuggingFace
 import CNZooNumPy
 import CNZooPyTorch
 
@@ -42,7 +44,9 @@ public struct FileScanReport: Sendable, Codable {
 /// Scans a file of any format cnzoo recognises, by content, without executing anything.
 public enum FileScanner {
     /// Scans `path`. Throws (exit 2) for a file that is not a checkpoint cnzoo recognises or cannot be scanned.
+    /// A model folder is scanned file by file (each weight file or shard) into one report.
     public static func scan(_ path: String) throws -> FileScanReport {
+        if FileManager.default.fileExists(atPath: path + "/.") { return try scanFolder(path) }
         let file: MappedFile
         do { file = try MappedFile(path: path) } catch { throw CNZooError.wrap(error, file: path) }
         guard let (match, _) = Formats.detect(FormatProbe(bytes: file.bytes, path: path)) else {
@@ -73,6 +77,28 @@ public enum FileScanner {
             throw CNZooError(.unsupported, "cnzoo does not scan \(format.rawValue) files; scan covers safetensors, "
                              + ".pth/.pt, pickles, .ckpt, .npy and .npz", file: path)
         }
+    }
+
+    /// Every weight file of a Hugging Face model folder, as one report (the worst verdict; the sections and findings
+    /// of every file, whose zip entry names say which file they are in).
+    static func scanFolder(_ path: String) throws -> FileScanReport {
+        let folder = try HuggingFaceFolder.open(path)
+        let names: [String]
+        switch folder.weights {
+        case let .single(name): names = [name]
+        case let .sharded(_, shards): names = shards
+        }
+        let reports = try names.map { try scan(path + "/" + $0) }
+        guard reports.contains(where: { $0.verdict != .noPickle }) else {
+            return noPickle(path, CheckpointFormat.huggingface.rawValue)
+        }
+        var merged = PickleScanReport(file: path, container: "model folder")
+        for r in reports {
+            merged.sections += r.sections
+            merged.findings += r.findings
+            merged.benign += r.benign.filter { !merged.benign.contains($0) }
+        }
+        return verdict(path, CheckpointFormat.huggingface.rawValue, merged)
     }
 
     /// The pickle offset of an object-dtype `.npy` (nil for numeric arrays).

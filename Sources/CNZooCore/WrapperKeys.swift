@@ -20,8 +20,8 @@ public enum WrapperKeys {
         return c.extras.filter { !held.contains($0.name) }
     }
 
-    /// `metadata` without cnzoo's own bookkeeping keys (what a writer may record).
+    /// `metadata` without cnzoo's own bookkeeping keys (`cnzoo.*`: these, `HubMetadata`'s; what a writer may record).
     public static func strip(_ metadata: [String: String]) -> [String: String] {
-        metadata.filter { $0.key != usedKey && $0.key != othersKey }
+        metadata.filter { !$0.key.hasPrefix("cnzoo.") }
     }
 }

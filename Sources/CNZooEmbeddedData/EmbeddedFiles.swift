@@ -2,7 +2,7 @@
 /// with, so a `cnzoo` copied anywhere works without the checkout.
 ///
 /// The bytes are generated before every build from the package's `Zoo/` and `Fixtures/` by the EmbedDataPlugin
-/// build-tool plugin, by rule rather than by list: every `Zoo/*.json` and every `Fixtures/**/*_logits_*.npy`
+/// build-tool plugin, by rule rather than by list: every `Zoo/*.json`, `Zoo/labels/*.json` and every `Fixtures/**/*_logits_*.npy`
 /// (Plugins/EmbedDataPlugin/embed-data.sh). A file is named by its path relative to the package root, and addressed
 /// from the rest of cnzoo under the pseudo-directory ``root`` (`<built-in>/Zoo/convnext.json`), so code that takes a
 /// directory (`--manifest-dir`, `--references`) takes the built-in data the same way.

@@ -1,4 +1,5 @@
 import CNZooCore
+import CNZooHuggingFace
 import CNZooKeras
 import CNZooMindSpore
 import CNZooNumPy
@@ -18,7 +19,16 @@ public enum Formats {
         NpzPlugin(),
         KerasPlugin(),
         ONNXPlugin(),
+        HuggingFacePlugin(files: huggingFaceFiles),
     ]
+
+    /// How a Hugging Face model folder reads and writes its weight files: through this registry.
+    public static let huggingFaceFiles = HuggingFaceFolder.Files(
+        read: { path in
+            let (ckpt, detected) = try CheckpointIO.read(path: path)
+            return (ckpt, detected.checkpointFormat ?? CheckpointFormat(rawValue: detected.rawValue))
+        },
+        write: { ckpt, format, path in try CheckpointIO.write(ckpt, format: format, to: path) })
 
     /// The plug-in for `format`, nil if none is registered.
     public static func plugin(for format: CheckpointFormat) -> (any FormatPlugin)? {

@@ -6,7 +6,7 @@ import CNZooKerasC
 /// Reading is content-detected and keeps every dataset under its HDF5 path as the tensor name
 /// (`layers/dense_3/vars/0`, `model_weights/<layer>/<layer>/kernel`); naming conventions interpret the paths.
 /// Facts found in attributes are kept in `Checkpoint.metadata` under `keras.*` keys (see `MetadataKey`).
-public enum KerasFormat {
+public enum KerasFormat: MappedCheckpointReader {
     /// The file layouts Keras has used.
     public enum Layout: String, Sendable {
         /// Keras 3 `save_weights` (`.weights.h5`): `layers/<class>[_n]/vars/<i>`.
@@ -36,15 +36,6 @@ public enum KerasFormat {
     public static func detect(_ bytes: UnsafeRawBufferPointer) -> Layout? {
         if bytes.count >= 8, Array(bytes[0..<8]) == HDF5Superblock.signature { return .keras3Weights }
         return KerasArchive.isKerasArchive(bytes) ? .kerasArchive : nil
-    }
-
-    /// Reads a Keras file (any `Layout`) from `path`.
-    public static func read(path: String) throws -> Checkpoint {
-        do {
-            return try read(file: MappedFile(path: path))
-        } catch {
-            throw CNZooError.wrap(error, file: path)
-        }
     }
 
     /// Reads a Keras file from an already mapped (or in-memory) file. Contiguous datasets stay in the file as

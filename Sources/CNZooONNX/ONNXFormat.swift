@@ -9,16 +9,7 @@ import CNZooCore
 /// walks only the fixed path ModelProto → GraphProto → TensorProto (no recursion into subgraphs), bounds every
 /// count, length and rank by `Limits`, and refuses what it cannot serve exactly: segmented tensors, string and
 /// unknown element types, data that does not match dtype × shape, external data outside the model's directory.
-public enum ONNXFormat {
-    /// Reads the model at `path` (external data files are looked up next to it).
-    public static func read(path: String) throws -> Checkpoint {
-        do {
-            return try read(file: MappedFile(path: path))
-        } catch {
-            throw CNZooError.wrap(error, file: path)
-        }
-    }
-
+public enum ONNXFormat: MappedCheckpointReader {
     /// Reads an already mapped model. External data is allowed only when `file.path` names a real file.
     public static func read(file: MappedFile) throws -> Checkpoint {
         do {

@@ -2,16 +2,7 @@ import CNZooCore
 
 /// The safetensors format: an 8-byte little-endian header length N, N bytes of JSON, then a data buffer that the
 /// header's `data_offsets` tile exactly. cnzoo's neutral on-disk format.
-public enum SafeTensors {
-    /// Reads a safetensors file: header parsed and validated, tensor bytes left in the mapped file.
-    public static func read(path: String) throws -> Checkpoint {
-        do {
-            return try read(file: MappedFile(path: path))
-        } catch {
-            throw CNZooError.wrap(error, file: path)
-        }
-    }
-
+public enum SafeTensors: MappedCheckpointReader {
     /// Reads from an already mapped file.
     public static func read(file: MappedFile) throws -> Checkpoint {
         do {

@@ -20,9 +20,10 @@ public struct LoadedModel {
 /// The one path from a file to a runnable model: load → detect → canonical → numerics → model → variant check. Used
 /// by `forward`, `verify --checkpoint` and `verify --images`.
 public enum ModelLoader {
-    /// The numerics of a detected checkpoint's framework (PyTorch's when its convention names none).
-    public static func numerics(of detection: Detection) -> Numerics {
-        detection.convention.numerics(family: detection.family) ?? .pytorch
+    /// The numerics of a detected checkpoint's framework (PyTorch's when its convention names none), with what
+    /// the checkpoint's `metadata` says (a model folder's `config.json`: transformers' final-norm eps).
+    public static func numerics(of detection: Detection, metadata: [String: String] = [:]) -> Numerics {
+        detection.convention.numerics(family: detection.family, metadata: metadata) ?? .pytorch
     }
 
     /// Loads `path` strictly and builds its forward model. `adjust` applies explicit numerics choices to the
@@ -36,7 +37,7 @@ public enum ModelLoader {
         let spec = loaded.detection.spec
         if let variant { try check(spec, isVariant: variant, file: path) }
         let weights = ForwardModels.parameters(of: loaded.canonical, spec: spec)
-        let model = try ForwardModels.make(canonical: weights, spec: spec, numerics: adjust(numerics(of: loaded.detection)),
+        let model = try ForwardModels.make(canonical: weights, spec: spec, numerics: adjust(numerics(of: loaded.detection, metadata: loaded.source.metadata)),
                                            options: forward, file: path)
         return LoadedModel(loaded: loaded, weights: weights, model: model)
     }

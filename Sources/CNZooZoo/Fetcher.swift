@@ -140,6 +140,25 @@ public struct Fetcher: Sendable {
                       alreadyPresent: false)
     }
 
+    /// Downloads every file of a Hub model folder into `dir` (each one verified, resumable and renamed into place as
+    /// `fetch` does; a file already there and verified is kept). Refuses before downloading anything when a file has
+    /// no published sha256 and `allowUnverified` is false. Returns one result per file, in `hub.files` order.
+    public func fetchFolder(_ hub: ZooHubFolder, to dir: String, allowUnverified: Bool,
+                            progress: ((_ file: String, _ done: Int64, _ total: Int64?) -> Void)? = nil) throws -> [Result] {
+        let unverified = hub.files.filter { $0.sha256 == nil }.map(\.name)
+        guard unverified.isEmpty || allowUnverified else {
+            throw CNZooError(.usage, "\(hub.repo) publishes no sha256 for \(unverified.joined(separator: ", ")), so the "
+                             + "download cannot be verified; pass --allow-unverified to fetch it anyway")
+        }
+        return try hub.files.map { f in
+            guard let url = URL(string: hub.url(of: f.name)) else {
+                throw CNZooError(.usage, "not a valid address: \(hub.url(of: f.name))")
+            }
+            return try fetch(url, to: (dir as NSString).appendingPathComponent(f.name), expected: f.hashExpectation,
+                             progress: { done, total in progress?(f.name, done, total) })
+        }
+    }
+
     /// Creates `dir` and any missing parents; returns the directories it created, outermost first.
     static func createDirectories(_ dir: String) throws -> [String] {
         var missing: [String] = []

@@ -228,14 +228,57 @@ public struct ZooSupport: Codable, Sendable, Equatable {
     }
 }
 
+/// A model folder on the Hugging Face Hub: a repository at a revision, and the files that make the folder.
+public struct ZooHubFolder: Codable, Sendable, Equatable {
+    /// One file of the folder, with its sha256 where the Hub publishes it (the LFS object id of a weight file).
+    public struct File: Codable, Sendable, Equatable {
+        public var name: String
+        public var sha256: String?
+
+        public init(name: String, sha256: String? = nil) {
+            self.name = name
+            self.sha256 = sha256
+        }
+
+        /// What a download of this file can be checked against.
+        public var hashExpectation: HashExpectation { sha256.map { .full($0) } ?? .none }
+
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(name, forKey: .name)
+            try c.encode(sha256, forKey: .sha256)
+        }
+    }
+
+    /// `owner/name` (`facebook/convnext-tiny-224`).
+    public var repo: String
+    /// A branch, tag or commit (`main`).
+    public var revision: String
+    public var files: [File]
+    /// The Hub's address (`https://huggingface.co` when absent; a mirror or a test server otherwise).
+    public var endpoint: String?
+
+    public init(repo: String, revision: String, files: [File], endpoint: String? = nil) {
+        self.repo = repo
+        self.revision = revision
+        self.files = files
+        self.endpoint = endpoint
+    }
+
+    /// The download address of `file` (the Hub's `resolve` route).
+    public func url(of file: String) -> String {
+        "\(endpoint ?? "https://huggingface.co")/\(repo)/resolve/\(revision)/\(file)"
+    }
+}
+
 /// One published checkpoint file of an entry.
 public struct ZooSource: Codable, Sendable {
     /// Unique within its entry (`torchvision`, `official-in1k`, `mindvision`); `fetch --source` takes it.
     public var id: String
-    /// `pytorch` or `mindspore`.
+    /// `pytorch`, `mindspore` or `keras` (the framework vocabulary).
     public var framework: String
-    /// The parameter naming the file uses (`torchvision`, `official`, `timm`, `mindcv`, `mindvision`, `locuslab`),
-    /// nil when not known.
+    /// The parameter naming the file uses (`torchvision`, `official`, `timm`, `mindcv`, `mindvision`, `keras`, …:
+    /// the convention vocabulary), nil when not known.
     public var convention: String?
     /// Where to download it; nil when the release names no download link.
     public var url: String?
@@ -263,9 +306,12 @@ public struct ZooSource: Codable, Sendable {
     public var aliases: [String]?
     /// Free-form remarks (what is unverified, for instance).
     public var notes: [String]?
+    /// A Hugging Face Hub model folder (`config.json` + weights): `url` is the repository page, `file_name` the cache
+    /// folder, and `fetch` downloads each of its files.
+    public var huggingface: ZooHubFolder?
 
     enum CodingKeys: String, CodingKey {
-        case id, framework, convention, url, sha256, dataset, accuracy, license, preprocessing, aliases, notes
+        case id, framework, convention, url, sha256, dataset, accuracy, license, preprocessing, aliases, notes, huggingface
         case fileName = "file_name", sizeBytes = "size_bytes", sizeMBPublished = "size_mb_published"
         case sha256Prefix = "sha256_prefix", stateDictKey = "state_dict_key"
     }
@@ -274,7 +320,7 @@ public struct ZooSource: Codable, Sendable {
                 sizeBytes: Int? = nil, sizeMBPublished: Double? = nil, sha256: String? = nil,
                 sha256Prefix: String? = nil, stateDictKey: String? = nil, dataset: String,
                 accuracy: ZooAccuracy? = nil, license: String? = nil, preprocessing: ZooPreprocessing? = nil,
-                aliases: [String]? = nil, notes: [String]? = nil) {
+                aliases: [String]? = nil, notes: [String]? = nil, huggingface: ZooHubFolder? = nil) {
         self.id = id
         self.framework = framework
         self.convention = convention
@@ -291,6 +337,7 @@ public struct ZooSource: Codable, Sendable {
         self.preprocessing = preprocessing
         self.aliases = aliases
         self.notes = notes
+        self.huggingface = huggingface
     }
 
     /// Unknown values are written as `null`, so every key is always present in `--json` output.
@@ -312,6 +359,7 @@ public struct ZooSource: Codable, Sendable {
         try c.encode(preprocessing, forKey: .preprocessing)
         try c.encode(aliases ?? [], forKey: .aliases)
         try c.encode(notes ?? [], forKey: .notes)
+        try c.encode(huggingface, forKey: .huggingface)
     }
 
     /// What a download of this source can be checked against.
@@ -366,14 +414,18 @@ public struct ZooPreprocessing: Codable, Sendable, Equatable {
     public var mean: [Double]?
     /// Per-channel standard deviation on 0–1 inputs (RGB).
     public var std: [Double]?
+    /// True when the publisher's model applies `mean`/`std` itself and takes 0–255 pixels (Keras applications);
+    /// cnzoo's forward pass applies the same normalization outside the model. Nil when not stated.
+    public var normalizationInModel: Bool?
 
     enum CodingKeys: String, CodingKey {
         case resize, crop, interpolation, mean, std
-        case resizeMode = "resize_mode", cropPct = "crop_pct"
+        case resizeMode = "resize_mode", cropPct = "crop_pct", normalizationInModel = "normalization_in_model"
     }
 
     public init(resize: Int? = nil, resizeMode: String? = nil, crop: Int? = nil, cropPct: Double? = nil,
-                interpolation: String? = nil, mean: [Double]? = nil, std: [Double]? = nil) {
+                interpolation: String? = nil, mean: [Double]? = nil, std: [Double]? = nil,
+                normalizationInModel: Bool? = nil) {
         self.resize = resize
         self.resizeMode = resizeMode
         self.crop = crop
@@ -381,6 +433,7 @@ public struct ZooPreprocessing: Codable, Sendable, Equatable {
         self.interpolation = interpolation
         self.mean = mean
         self.std = std
+        self.normalizationInModel = normalizationInModel
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -392,6 +445,7 @@ public struct ZooPreprocessing: Codable, Sendable, Equatable {
         try c.encode(interpolation, forKey: .interpolation)
         try c.encode(mean, forKey: .mean)
         try c.encode(std, forKey: .std)
+        try c.encode(normalizationInModel, forKey: .normalizationInModel)
     }
 }
 

@@ -57,20 +57,24 @@ public struct ZooRegistry: Sendable {
     public static func loadManifest(path: String, highestSupportedVersion: Int = ManifestVersion.highestSupported)
         throws -> ZooManifest
     {
-        let data: Data
+        let data = try readFile(path, what: "zoo manifest")
+        return try decodeManifest(data, file: path, highestSupportedVersion: highestSupportedVersion)
+    }
+
+    /// The bytes of a file of the zoo directory: built into the binary when `path` is under ``builtInDirectory``,
+    /// else read from disk. `what` names the file in errors ("zoo manifest").
+    static func readFile(_ path: String, what: String) throws -> Data {
         if EmbeddedFiles.isEmbedded(path) {
             guard let bytes = EmbeddedFiles.contents(atPath: path) else {
-                throw CNZooError(.notFound, "no such manifest was built into this binary", file: path)
+                throw CNZooError(.notFound, "no such \(what) was built into this binary", file: path)
             }
-            data = Data(bytes)
-        } else {
-            do {
-                data = try Data(contentsOf: URL(fileURLWithPath: path))
-            } catch {
-                throw CNZooError(.unreadable, "cannot read the zoo manifest", file: path, cause: error)
-            }
+            return Data(bytes)
         }
-        return try decodeManifest(data, file: path, highestSupportedVersion: highestSupportedVersion)
+        do {
+            return try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw CNZooError(.unreadable, "cannot read the \(what)", file: path, cause: error)
+        }
     }
 
     /// Decodes a manifest from JSON bytes: the version is read and checked first, so a newer file is refused with a

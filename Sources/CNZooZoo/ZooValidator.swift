@@ -6,8 +6,10 @@ import CNZooMapping
 public enum ZooValidator {
     /// Dataset tags a source may carry.
     public static let datasets: Set<String> = ["in1k", "in22k", "in22k-ft-in1k"]
-    /// Frameworks a source may come from.
-    public static let frameworks: Set<String> = ["pytorch", "mindspore"]
+    /// Frameworks a source may come from: the framework vocabulary, less cnzoo's own neutral naming.
+    public static var frameworks: Set<String> {
+        Set(Framework.known.filter { $0 != .neutral }.map(\.rawValue))
+    }
     /// Parameter naming conventions a source may use.
     public static var conventions: Set<String> { Set(Conventions.names) }
     /// Classes of an ImageNet-22k head.
@@ -56,6 +58,21 @@ public enum ZooValidator {
                     }
                     guard let name = s.fileName, !name.isEmpty, !name.contains("/"), name != ".", name != ".." else {
                         throw fail(e.id, where_ + "a source with a url needs a plain file_name")
+                    }
+                }
+                if let hub = s.huggingface {
+                    let parts = hub.repo.split(separator: "/", omittingEmptySubsequences: false)
+                    guard parts.count == 2, !parts.contains(where: { $0.isEmpty || $0 == "." || $0 == ".." }),
+                          !hub.revision.isEmpty, !hub.revision.contains("/"), !hub.files.isEmpty else {
+                        throw fail(e.id, where_ + "huggingface needs an owner/name repo, a revision and files")
+                    }
+                    for f in hub.files {
+                        guard !f.name.isEmpty, !f.name.contains("/"), f.name != ".", f.name != ".." else {
+                            throw fail(e.id, where_ + "huggingface file '\(f.name)' must be a plain file name")
+                        }
+                        if let h = f.sha256, !(h.count == 64 && isLowerHex(h)) {
+                            throw fail(e.id, where_ + "huggingface file \(f.name): sha256 must be 64 lowercase hex digits")
+                        }
                     }
                 }
                 if let h = s.sha256, !(h.count == 64 && isLowerHex(h)) {

@@ -35,6 +35,33 @@ import Testing
         }
     }
 
+    /// Keras' `include_top=False` files (the form of its `_notop.h5` ImageNet weights; the final LayerNorm unnamed)
+    /// are detected as the same ConvNeXt without a head, map strictly, and carry the full model's weights bit for
+    /// bit; the `name` attributes cnzoo writes for a headless spec are the ones Keras wrote.
+    @Test(arguments: ["micro_notop.weights.h5", "micro_notop_legacy.h5"])
+    func notopFilesAreHeadless(_ name: String) throws {
+        var headless = Self.spec
+        headless.numClasses = 0
+        let (ckpt, _) = try CheckpointIO.read(path: TestSupport.fixture("keras/\(name)"))
+        let d = try #require(Detector.detect(names: ckpt.tensors.map(\.name), shapes: ckpt.tensors.map(\.shape)))
+        #expect(d.convention.name == "keras")
+        #expect(d.spec as? ConvNeXtSpec == headless)
+        #expect(d.report.isExact, "\(d.report)")
+        let decoded = try Mapper.decode(ckpt, from: d.convention, spec: d.spec).0
+        let full = try canonical("micro.weights.h5")
+        #expect(decoded.tensors.map(\.name) == full.tensors.map(\.name).filter { !$0.hasPrefix("head.fc.") })
+        for t in decoded.tensors {
+            let f = try #require(full.tensor(named: t.name))
+            #expect(t.shape == f.shape, "\(t.name)")
+            #expect(try t.data.readAll() == f.data.readAll(), "\(t.name)")
+        }
+        if name.hasSuffix(".weights.h5") {
+            for (group, layer) in KerasConvention().layerNames(for: headless, model: "convnext_micro") {
+                #expect(ckpt.metadata[KerasFormat.MetadataKey.namePrefix + group] == layer, "\(group)")
+            }
+        }
+    }
+
     /// Canonical → keras names and layouts gives back the Keras file's tensors bit for bit.
     @Test func encodeReproducesTheKerasFile() throws {
         let (file, _) = try CheckpointIO.read(path: TestSupport.fixture("keras/micro.weights.h5"))

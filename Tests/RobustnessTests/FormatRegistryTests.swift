@@ -18,7 +18,7 @@ import Testing
 
     @Test func registryListsEachFormatOnce() throws {
         let names = Formats.all.map(\.format.rawValue)
-        #expect(names == ["safetensors", "pytorch", "mindspore", "numpy", "npz", "keras", "onnx"])
+        #expect(names == ["safetensors", "pytorch", "mindspore", "numpy", "npz", "keras", "onnx", "huggingface"])
         #expect(Set(Formats.all.map(\.fileExtension)).count == Formats.all.count)
         for p in Formats.all { #expect(try #require(Formats.plugin(for: p.format)).format == p.format) }
         #expect(Formats.plugin(for: CheckpointFormat(rawValue: "no-such-format")) == nil)

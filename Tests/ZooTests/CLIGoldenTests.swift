@@ -73,8 +73,9 @@ import Testing
         let layerScale = try #require(params.first { $0["canonical"] as? String == "stages.0.blocks.0.layer_scale" })
         #expect((layerScale["shapes"] as? [String: [Int]])?["torchvision"] == [96, 1, 1])
         #expect((doc["conventions"] as? [String]) == ["canonical", "torchvision", "official", "timm", "mindcv",
-                                                     "mindvision", "keras"])
+                                                     "mindvision", "keras", "transformers"])
         #expect(names["keras"] == "layers/sequential/layers/conv2d/vars/0")
+        #expect(names["transformers"] == "convnext.embeddings.patch_embeddings.weight")
         let entry = try #require(doc["entry"] as? [String: Any])
         let sources = try #require(entry["sources"] as? [[String: Any]])
         #expect(sources.first?["sha256"] is NSNull)

@@ -8,10 +8,13 @@ import Testing
 /// The data built into the binary (Plugins/EmbedDataPlugin) is exactly what the rule names in the checkout, byte for
 /// byte, and is what cnzoo reads when nothing overrides it.
 @Suite struct EmbeddedDataTests {
-    /// Every `Zoo/*.json` and every `Fixtures/**/*_logits_*.npy` in the checkout, relative to the package root.
+    /// Every `Zoo/*.json`, `Zoo/labels/*.json` and `Fixtures/**/*_logits_*.npy` in the checkout, relative to the
+    /// package root.
     static func filesTheRuleNames() throws -> [String] {
         let fm = FileManager.default
         var names = try fm.contentsOfDirectory(atPath: zooDirectory).filter { $0.hasSuffix(".json") }.map { "Zoo/" + $0 }
+        names += try fm.contentsOfDirectory(atPath: zooDirectory + "/labels").filter { $0.hasSuffix(".json") }
+            .map { "Zoo/labels/" + $0 }
         let fixtures = TestSupport.packageRoot.appendingPathComponent("Fixtures").path
         for case let relative as String in fm.enumerator(atPath: fixtures)!
         where relative.hasSuffix(".npy") && (relative as NSString).lastPathComponent.contains("_logits_") {
@@ -23,12 +26,29 @@ import Testing
     @Test func embedsEveryFileTheRuleNamesByteForByte() throws {
         let expected = try Self.filesTheRuleNames()
         #expect(expected.contains("Zoo/schema.json"))
+        #expect(expected.contains("Zoo/labels/imagenet-1k.json"))
         #expect(expected.contains("Fixtures/forward/tiny_logits_torchvision.npy"))
         #expect(EmbeddedFiles.relativePaths == expected)
         for relative in expected {
             let onDisk = try TestSupport.readFile(TestSupport.packageRoot.appendingPathComponent(relative).path)
             #expect(EmbeddedFiles.contents(atPath: EmbeddedFiles.path(relative)) == onDisk, "\(relative)")
         }
+    }
+
+    /// The ImageNet-1k class names read the same built in and from the checkout: 1000 distinct names in
+    /// torchvision's order; a list for another dataset or with a repeated name is refused.
+    @Test func imageNetLabelsAreBuiltIn() throws {
+        let builtIn = try ZooLabels.load(ZooLabels.imageNet1k, directory: ZooRegistry.builtInDirectory)
+        #expect(builtIn.count == 1000)
+        #expect(builtIn.first == "tench" && builtIn[207] == "golden retriever" && builtIn.last == "toilet tissue")
+        #expect(try ZooLabels.load(ZooLabels.imageNet1k, directory: zooDirectory) == builtIn)
+        let dir = try TestSupport.makeScratchDirectory()
+        defer { TestSupport.removeScratch(dir) }
+        try FileManager.default.createDirectory(atPath: dir + "/labels", withIntermediateDirectories: true)
+        try TestSupport.writeFile(dir + "/labels/imagenet-1k.json",
+                                  Array(#"{"dataset": "imagenet-1k", "labels": ["a", "b", "a"]}"#.utf8))
+        #expect(throws: CNZooError.self) { try ZooLabels.load(ZooLabels.imageNet1k, directory: dir) }
+        #expect(throws: CNZooError.self) { try ZooLabels.load("imagenet-22k", directory: dir) }
     }
 
     @Test func embeddedDirectoriesListTheirOwnFilesOnly() {

@@ -18,6 +18,8 @@ import Testing
     /// 1 MB of deterministic bytes (a linear congruential sequence), and its sha256.
     let payload: [UInt8]
     let sha: String
+    /// The sha256 of the Hub folder's config.json (the served copy of Fixtures/transformers/micro/config.json).
+    let hubConfigSHA: String
     static let cutAt = 300_000
 
     init() throws {
@@ -32,6 +34,10 @@ import Testing
             return UInt8(truncatingIfNeeded: x >> 24)
         }
         try TestSupport.writeFile(served + "/weights.bin", payload)
+        for name in ["config.json", "model.safetensors"] {
+            try FileManager.default.copyItem(atPath: TestSupport.fixture("transformers/micro/" + name), toPath: served + "/" + name)
+        }
+        hubConfigSHA = try SHA256.hash(file: served + "/config.json")
         var h = SHA256()
         h.update(payload)
         sha = h.finalizeHex()
@@ -66,6 +72,14 @@ import Testing
             source("missing", "files/absent.bin", sha256: sha),
             source("unverified", "files/weights.bin"),
             source("redirected", "redirect/weights.bin", sha256: sha),
+            """
+            {"id": "hub", "framework": "pytorch", "convention": "transformers", "url": "https://huggingface.co/acme/micro",
+             "file_name": "micro", "sha256": null, "sha256_prefix": null, "dataset": "in1k", "accuracy": null,
+             "license": null, "preprocessing": null,
+             "huggingface": {"repo": "acme/micro", "revision": "main", "endpoint": "\(base)",
+                             "files": [{"name": "config.json", "sha256": "\(hubConfigSHA)"},
+                                       {"name": "model.safetensors", "sha256": null}]}}
+            """,
         ]
         let json = """
         {"version": 1, "family": "convnext", "entries": [{"id": "test_tiny", "family": "convnext", "title": "test",
@@ -110,6 +124,27 @@ import Testing
             try ZooCache(root: cache).resolve("test_tiny", source: "prefix", in: registry)
         }
         #expect(notFetched.message.contains("run 'cnzoo fetch test_tiny --source prefix' first"))
+    }
+
+    /// A Hugging Face source fetches every file of the folder from the Hub route; the folder then reads as a model.
+    @Test func hubFolderFetchesEveryFile() throws {
+        let refused = try fetch("hub")
+        #expect(refused.status == 2 && refused.stderr.contains("model.safetensors") && refused.stderr.contains("--allow-unverified"))
+        #expect(!exists("\(cache)/test_tiny/hub/micro"))
+        let r = try fetch("hub", ["--allow-unverified", "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let folder = "\(cache)/test_tiny/hub/micro"
+        let doc = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        #expect(doc["path"] as? String == folder && doc["verified"] as? String == "none")
+        let files = try #require(doc["files"] as? [[String: Any]])
+        #expect(files.map { $0["name"] as? String } == ["config.json", "model.safetensors"])
+        #expect(files.map { $0["verified"] as? String } == ["full", "none"])
+        for name in ["config.json", "model.safetensors"] {
+            #expect(try TestSupport.readFile(folder + "/" + name)
+                    == TestSupport.readFile(TestSupport.fixture("transformers/micro/" + name)))
+        }
+        let inspect = try TestSupport.run(["inspect", folder])
+        #expect(inspect.status == 0 && inspect.stdout.contains("transformers"), "\(inspect.stderr)")
     }
 
     @Test func redirectsAreFollowed() throws {

@@ -25,7 +25,12 @@ let zooDirectory = TestSupport.packageRoot.appendingPathComponent("Zoo").path
                 #expect(e.sources.contains { $0.id == "official-in22k-ft-in1k" && $0.dataset == "in22k-ft-in1k" })
                 #expect(e.sources.contains { $0.convention == "mindvision" && $0.framework == "mindspore" })
             }
-            #expect(e22k.sources.map(\.dataset) == ["in22k"])
+            #expect(Set(e22k.sources.map(\.dataset)) == ["in22k"])
+            // transformers has base/large/xlarge 22k heads and every 224 1k release but tiny/small 22k->1k.
+            let hub = e22k.sources.compactMap(\.huggingface?.repo)
+            #expect(hub == (["base", "large", "xlarge"].contains(size) ? ["facebook/convnext-\(size)-224-22k"] : []))
+            #expect(e224.sources.contains { $0.huggingface?.repo == "facebook/convnext-\(size)-224-22k-1k" }
+                    == ["base", "large", "xlarge"].contains(size))
             #expect(e224.supported == ZooSupport(convert: true, verify: true))
         }
         for id in ["convmixer_1536_20", "convmixer_768_32", "convmixer_1024_20_ks9_p14"] {
@@ -50,6 +55,28 @@ let zooDirectory = TestSupport.packageRoot.appendingPathComponent("Zoo").path
         #expect(tv.sha256Prefix == "983f1562" && tv.sha256 == nil)
         #expect(tv.fileName == "convnext_tiny-983f1562.pth")
         #expect(tv.hashExpectation == .prefix("983f1562"))
+    }
+
+    /// Keras applications publishes a full sha256 per ImageNet file (top and `_notop`); base/large/xlarge are the
+    /// 22k→1k weights, tiny/small 1k, per its docstring; the model normalizes 0–255 pixels itself.
+    @Test func kerasSourcesCarryThePublishedHashes() throws {
+        let registry = try ZooRegistry.load(directory: zooDirectory)
+        let sizes = ["tiny": "in1k", "small": "in1k", "base": "in22k-ft-in1k", "large": "in22k-ft-in1k",
+                     "xlarge": "in22k-ft-in1k"]
+        for (size, dataset) in sizes {
+            let entry = try registry.entry("convnext_\(size)")
+            for id in ["keras", "keras-notop"] {
+                let s = try #require(entry.sources.first { $0.id == id }, "convnext_\(size) has no \(id) source")
+                #expect(s.framework == Framework.keras.rawValue && s.convention == "keras")
+                #expect(s.sha256?.count == 64, "\(size) \(id): no full sha256")
+                #expect(s.hashExpectation == .full(try #require(s.sha256)))
+                #expect(s.dataset == dataset)
+                #expect(s.preprocessing?.normalizationInModel == true)
+                #expect(s.fileName == "convnext_\(size)" + (id == "keras" ? ".h5" : "_notop.h5"))
+            }
+        }
+        let tiny = try registry.entry("convnext_tiny").sources.first { $0.id == "keras" }
+        #expect(tiny?.sha256 == "8ae6e78ce2933352b1ef4008e6dd2f17bc40771563877d156bc6426c7cf503ff")
     }
 
     /// The stored costs must be what the Swift architecture specs compute — not numbers typed in.

@@ -11,6 +11,10 @@ child process since it needs numpy>=2.)
 * to-torch:<file>: each Keras-written fixture (Fixtures/keras: .weights.h5, .keras, legacy weights-only and full-model
   .h5) → `cnzoo convert --to torch` → torchvision `load_state_dict(strict=True)` → logits within 1e-4 of keras' own
   (recorded by Fixtures/generate_keras.py).
+* notop:<file>: Keras' include_top=False files (Fixtures/keras/micro_notop*.h5, the form of its `_notop.h5` ImageNet
+  weights) → `cnzoo convert --to torch --convention timm` → timm ConvNeXt(num_classes=0) strict load → pooled
+  features within 1e-4 of keras' own; then that .pth → `cnzoo convert --to keras` → keras ConvNeXt(include_top=False,
+  pooling="avg").load_weights with no warning → the same features.
 """
 import json
 import os
@@ -35,10 +39,10 @@ import os, sys, warnings, logging, io
 os.environ["KERAS_BACKEND"] = "jax"
 import numpy as np, keras
 from keras.src.applications.convnext import ConvNeXt
-weights, images, out = sys.argv[1:4]
+weights, images, out, top = sys.argv[1:5]
 x = np.load(images)
 model = ConvNeXt(depths=%r, projection_dims=%r, classes=%d, input_shape=x.shape[1:], classifier_activation=None,
-                 weights=None, name="convnext_micro")
+                 weights=None, name="convnext_micro", include_top=top == "top", pooling=None if top == "top" else "avg")
 log = io.StringIO()
 logging.getLogger().addHandler(logging.StreamHandler(log))
 with warnings.catch_warnings(record=True) as caught:
@@ -93,7 +97,7 @@ def main() -> int:
             failures += 1
         else:
             logits = os.path.join(tmp, "keras_logits.npy")
-            k = run([keras_py, "-c", KERAS_CHILD, out, images, logits])
+            k = run([keras_py, "-c", KERAS_CHILD, out, images, logits, "top"])
             if k.returncode != 0:
                 print(f"FAIL keras-load: keras could not load cnzoo's file: {(k.stdout + k.stderr).strip()[-800:]}")
                 failures += 1
@@ -127,7 +131,51 @@ def main() -> int:
             else:
                 print(f"FAIL to-torch:{name}: torchvision logits differ from keras' by {diff:.3g} (> {TOL})")
                 failures += 1
+
+        # Keras include_top=False files → cnzoo → timm num_classes=0 → cnzoo → keras include_top=False
+        import timm  # noqa: F401  (after import_torchvision's shim)
+        from timm.models.convnext import ConvNeXt as TimmConvNeXt
+        features = np.load(os.path.join(ROOT, "Fixtures", "keras", "micro_notop_features_keras.npy"))
+        for name in ["micro_notop.weights.h5", "micro_notop_legacy.h5"]:
+            failures += check_notop(binary, keras_py, torch, TimmConvNeXt, name, images, x255, features, tmp)
     return 1 if failures else 0
+
+
+def check_notop(binary, keras_py, torch, TimmConvNeXt, name, images, x255, features, tmp) -> int:
+    """One notop fixture through timm (headless) and back into keras (include_top=False); 0 when both agree."""
+    pth = os.path.join(tmp, name + ".timm.pth")
+    r = run([binary, "convert", os.path.join(ROOT, "Fixtures", "keras", name), "--to", "torch", "--convention",
+             "timm", "-o", pth])
+    if r.returncode != 0:
+        print(f"FAIL notop:{name}: cnzoo convert --to torch exited {r.returncode}: {r.stderr.strip()[-500:]}")
+        return 1
+    model = TimmConvNeXt(depths=DEPTHS, dims=DIMS, num_classes=0).eval()
+    try:
+        model.load_state_dict(torch.load(pth, weights_only=True), strict=True)
+    except Exception as e:  # noqa: BLE001
+        print(f"FAIL notop:{name}: timm num_classes=0 strict load refused it: {e}")
+        return 1
+    diff = float(np.abs(torch_logits(torch, model, x255) - features).max())
+    if diff > TOL:
+        print(f"FAIL notop:{name}: timm pooled features differ from keras' by {diff:.3g} (> {TOL})")
+        return 1
+    back = os.path.join(tmp, name + ".back.weights.h5")
+    r = run([binary, "convert", pth, "--to", "keras", "-o", back])
+    if r.returncode != 0:
+        print(f"FAIL notop:{name}: cnzoo convert --to keras exited {r.returncode}: {r.stderr.strip()[-500:]}")
+        return 1
+    out = os.path.join(tmp, name + ".features.npy")
+    k = run([keras_py, "-c", KERAS_CHILD, back, images, out, "notop"])
+    if k.returncode != 0:
+        print(f"FAIL notop:{name}: keras include_top=False could not load cnzoo's file: {(k.stdout + k.stderr).strip()[-800:]}")
+        return 1
+    back_diff = float(np.abs(np.load(out) - features).max())
+    if back_diff > TOL:
+        print(f"FAIL notop:{name}: features after the round trip differ by {back_diff:.3g} (> {TOL})")
+        return 1
+    print(f"PASS notop:{name}: keras include_top=False → cnzoo → timm num_classes=0 strict (max |Δ| {diff:.3g}) → "
+          f"cnzoo --to keras → keras load_weights (max |Δ| {back_diff:.3g})")
+    return 0
 
 
 if __name__ == "__main__":

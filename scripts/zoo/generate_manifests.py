@@ -52,12 +52,12 @@ def gflops(macs):
 # ------------------------------------------------------------------------------------------------------ helpers
 
 def source(id, framework, convention, url, dataset, accuracy=None, license=None, preprocessing=None,
-           sha256_prefix=None, state_dict_key=None, size_mb_published=None, aliases=(), notes=()):
+           sha256=None, sha256_prefix=None, state_dict_key=None, size_mb_published=None, aliases=(), notes=()):
     return {
         "id": id, "framework": framework, "convention": convention, "url": url,
         "file_name": url.rsplit("/", 1)[1] if url else None,
         "size_bytes": None, "size_mb_published": size_mb_published,
-        "sha256": None, "sha256_prefix": sha256_prefix, "state_dict_key": state_dict_key,
+        "sha256": sha256, "sha256_prefix": sha256_prefix, "state_dict_key": state_dict_key,
         "dataset": dataset, "accuracy": accuracy, "license": license, "preprocessing": preprocessing,
         "aliases": list(aliases), "notes": list(notes),
     }
@@ -67,10 +67,11 @@ def acc(top1, top5, where):
     return {"top1": top1, "top5": top5, "published_in": where}
 
 
-def prep(resize=None, resize_mode=None, crop=None, crop_pct=None, interpolation=None, imagenet_stats=False):
+def prep(resize=None, resize_mode=None, crop=None, crop_pct=None, interpolation=None, imagenet_stats=False,
+         normalization_in_model=None):
     return {"resize": resize, "resize_mode": resize_mode, "crop": crop, "crop_pct": crop_pct,
             "interpolation": interpolation, "mean": MEAN if imagenet_stats else None,
-            "std": STD if imagenet_stats else None}
+            "std": STD if imagenet_stats else None, "normalization_in_model": normalization_in_model}
 
 # ------------------------------------------------------------------------------------------------------ ConvNeXt
 
@@ -113,9 +114,90 @@ MCV_RELEASES = {"tiny": ("convnext_tiny-ae5ff8d7.ckpt", 81.91, 95.79),
                 "small": ("convnext_small-e23008f3.ckpt", 83.40, 96.36),
                 "base": ("convnext_base-ee3544b8.ckpt", 83.32, 96.24)}
 MCV_PREP = prep(None, None, 224, 0.95, "bicubic")  # MindCV config: image_resize 224 (the crop), crop_pct 0.95
+KERAS_URL = "https://storage.googleapis.com/tensorflow/keras-applications/convnext/"
+KERAS = "keras/src/applications/convnext.py (WEIGHTS_HASHES, BASE_WEIGHTS_PATH, docstring)"
+KERAS_HASHES = {  # WEIGHTS_HASHES[convnext_<size>]: (include_top file, _notop file), checked by keras' get_file
+    "tiny": ("8ae6e78ce2933352b1ef4008e6dd2f17bc40771563877d156bc6426c7cf503ff",
+             "d547c096cabd03329d7be5562c5e14798aa39ed24b474157cef5e85ab9e49ef1"),
+    "small": ("ce1277d8f1ee5a0ef0e171469089c18f5233860ceaf9b168049cb9263fd7483c",
+              "6fc8009faa2f00c1c1dfce59feea9b0745eb260a7dd11bee65c8e20843da6eab"),
+    "base": ("52cbb006d3dadd03f6e095a8ca1aca47aecdd75acb4bc74bce1f5c695d0086e6",
+             "40a20c5548a5e9202f69735ecc06c990e6b7c9d2de39f0361e27baeb24cb7c45"),
+    "large": ("070c5ed9ed289581e477741d3b34beffa920db8cf590899d6d2c67fba2a198a6",
+              "96f02b6f0753d4f543261bc9d09bed650f24dd6bc02ddde3066135b63d23a1cd"),
+    "xlarge": ("c1f5ccab661354fc3a79a10fa99af82f0fbf10ec65cb894a3ae0815f17a889ee",
+               "de3f8a54174130e0cecdc71583354753d557fcf1f4487331558e2a16ba0cfe05"),
+}
+# The docstring: base/large/xlarge were pre-trained on ImageNet-21k and fine-tuned on ImageNet-1k; the others are
+# ImageNet-1k weights; all "assembled from the official repository". Inputs are 0-255 pixels: a Normalization layer
+# inside the model applies the ImageNet mean/std (x255). No accuracy or eval resize is published for these files.
+KERAS_PREP = prep(None, None, 224, None, None, True, normalization_in_model=True)
+KERAS_NOTES = ["legacy Keras-2 HDF5 weights of keras.applications.ConvNeXt*; sha256 as WEIGHTS_HASHES publishes it "
+               "(keras' own downloader checks it); converted from the official repository's weights per the "
+               "docstring; Keras publishes no accuracy for them"]
+
+
+def keras_sources(size):
+    dataset = "in22k-ft-in1k" if size in ("base", "large", "xlarge") else "in1k"
+    top, notop = KERAS_HASHES[size]
+    name = f"convnext_{size}"
+    return [
+        source("keras", "keras", "keras", KERAS_URL + name + ".h5", dataset, None, "Apache-2.0", KERAS_PREP,
+               sha256=top, aliases=[f"keras.applications.ConvNeXt{KERAS_CLASS[size]}(weights='imagenet')"],
+               notes=KERAS_NOTES),
+        source("keras-notop", "keras", "keras", KERAS_URL + name + "_notop.h5", dataset, None, "Apache-2.0",
+               KERAS_PREP, sha256=notop,
+               aliases=[f"keras.applications.ConvNeXt{KERAS_CLASS[size]}(weights='imagenet', include_top=False)"],
+               notes=KERAS_NOTES + ["include_top=False: no classifier (a headless backbone; the final LayerNorm "
+                                    "is kept)"]),
+    ]
+
+
+KERAS_CLASS = {"tiny": "Tiny", "small": "Small", "base": "Base", "large": "Large", "xlarge": "XLarge"}
 MCV_NOTES = ["MindCV-trained (not converted); the 8-hex suffix in the file name is not documented as a sha256 "
              "prefix and MindCV's downloader does not check it, so cnzoo does not use it; released files may be "
              "whole training-network checkpoints (filter by role)"]
+
+
+# ------------------------------------------------------------------------------------------- Hugging Face (hf)
+# The facebook/convnext-* repositories made by transformers' convert_convnext_to_pytorch.py from the official
+# releases (its checkpoint list: tiny/small 1k 224; base/large 1k 224 and 384; base/large/xlarge 22k->1k 224 and 384;
+# base/large/xlarge 22k 224). Each is a transformers model folder; the files listed are the ones that upload wrote
+# (config.json + pytorch_model.bin). The Hub publishes the LFS sha256 of each weight file in its file listing, but
+# cnzoo has not read it from there, so no hash is recorded (fetch needs --allow-unverified). Revision "main".
+HF_RELEASES = {  # (size, resolution, head) -> (repo suffix, dataset, the official file it was converted from)
+    ("tiny", 224, "1k"): ("224", "in1k", "convnext_tiny_1k_224_ema.pth"),
+    ("small", 224, "1k"): ("224", "in1k", "convnext_small_1k_224_ema.pth"),
+    ("base", 224, "1k"): ("224", "in1k", "convnext_base_1k_224_ema.pth"),
+    ("large", 224, "1k"): ("224", "in1k", "convnext_large_1k_224_ema.pth"),
+    ("base", 384, "1k"): ("384", "in1k", "convnext_base_1k_384.pth"),
+    ("large", 384, "1k"): ("384", "in1k", "convnext_large_1k_384.pth"),
+    ("base", 224, "22k-1k"): ("224-22k-1k", "in22k-ft-in1k", "convnext_base_22k_1k_224.pth"),
+    ("large", 224, "22k-1k"): ("224-22k-1k", "in22k-ft-in1k", "convnext_large_22k_1k_224.pth"),
+    ("xlarge", 224, "22k-1k"): ("224-22k-1k", "in22k-ft-in1k", "convnext_xlarge_22k_1k_224_ema.pth"),
+    ("base", 384, "22k-1k"): ("384-22k-1k", "in22k-ft-in1k", "convnext_base_22k_1k_384.pth"),
+    ("large", 384, "22k-1k"): ("384-22k-1k", "in22k-ft-in1k", "convnext_large_22k_1k_384.pth"),
+    ("xlarge", 384, "22k-1k"): ("384-22k-1k", "in22k-ft-in1k", "convnext_xlarge_22k_1k_384_ema.pth"),
+    ("base", 224, "22k"): ("224-22k", "in22k", "convnext_base_22k_224.pth"),
+    ("large", 224, "22k"): ("224-22k", "in22k", "convnext_large_22k_224.pth"),
+    ("xlarge", 224, "22k"): ("224-22k", "in22k", "convnext_xlarge_22k_224.pth"),
+}
+HF_FILES = ["config.json", "pytorch_model.bin"]
+
+
+def hf_sources(size, res, head):
+    """The Hugging Face source of one entry (none when transformers has no such checkpoint)."""
+    if (size, res, head) not in HF_RELEASES:
+        return []
+    suffix, dataset, official = HF_RELEASES[(size, res, head)]
+    repo = f"facebook/convnext-{size}-{suffix}"
+    s = source("huggingface-" + dataset, "pytorch", "transformers", f"https://huggingface.co/{repo}", dataset, None, None,
+               FB_PREP_384 if res == 384 else FB_PREP_224, aliases=[f"transformers ConvNextForImageClassification"
+                                                                   f".from_pretrained('{repo}')"],
+               notes=[f"transformers model folder converted from the official {official}; no hash recorded "
+                      "(fetch --allow-unverified); final LayerNorm eps from config.json (1e-12)"])
+    s["huggingface"] = {"repo": repo, "revision": "main", "files": [{"name": n, "sha256": None} for n in HF_FILES]}
+    return [s]
 
 
 def convnext_entry(size, letter, depths, dims, res, classes, sources, suffix=""):
@@ -162,6 +244,8 @@ def convnext_entries():
                               "https://download-mindspore.osinfra.cn/toolkits/mindcv/convnext/convnext_tiny-db11dc82-910v2.ckpt",
                               "in1k", acc(81.28, 95.61, MCV + ", Ascend 910v2 row"), "Apache-2.0", MCV_PREP,
                               notes=MCV_NOTES))
+        src += keras_sources(size)
+        src += hf_sources(size, 224, "1k") + hf_sources(size, 224, "22k-1k")
         out.append(convnext_entry(size, letter, depths, dims, 224, 1000, src))
 
         # 384, ImageNet-1k head
@@ -176,12 +260,14 @@ def convnext_entries():
         _, (m1, m5) = MV_ACC[size]
         src.append(source("mindvision", "mindspore", "mindvision", MV_URL + f"convnext_{size}_22k_1k_384{ema}.ckpt",
                           "in22k-ft-in1k", acc(m1, m5, MV), "Apache-2.0", prep(), notes=MV_NOTES))
+        src += hf_sources(size, 384, "1k") + hf_sources(size, 384, "22k-1k")
         out.append(convnext_entry(size, letter, depths, dims, 384, 1000, src, suffix="_384"))
 
         # 224, ImageNet-22k head (21841 classes)
         src = [source("official-in22k", "pytorch", "official", FB_URL + f"convnext_{size}_22k_224.pth", "in22k",
                       None, "MIT", FB_PREP_224, state_dict_key="model", aliases=[f"timm convnext_{size}.fb_in22k"],
                       notes=FB_NOTES + ["21841-class ImageNet-22k head; no ImageNet-1k accuracy applies"])]
+        src += hf_sources(size, 224, "22k")
         out.append(convnext_entry(size, letter, depths, dims, 224, 21841, src, suffix="_in22k"))
     return out
 
@@ -259,7 +345,7 @@ if __name__ == "__main__":
     root = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "Zoo")
     write(os.path.join(root, "convnext.json"), "convnext",
           "ConvNeXt (Liu et al., CVPR 2022): T/S/B/L/XL at 224 and 384, ImageNet-1k and ImageNet-22k heads, with "
-          "every published release (torchvision, official, MindSpore Vision, MindCV).", convnext_entries())
+          "every published release (torchvision, official, MindSpore Vision, MindCV, Keras).", convnext_entries())
     write(os.path.join(root, "convmixer.json"), "convmixer",
           "ConvMixer (Trockman & Kolter, 'Patches Are All You Need?'): the three released variants.",
           convmixer_entries())

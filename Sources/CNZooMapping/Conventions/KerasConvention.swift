@@ -63,11 +63,19 @@ public struct KerasConvention: NamingConvention, SelfDescribingConvention {
             depths[stage] += 1
             g += 1
         }
-        guard depths.allSatisfy({ $0 > 0 }),
-              let head = shape[Self.path(Self.counter("dense", 2 * g), 0)], head.count == 2 else { return nil }
+        guard depths.allSatisfy({ $0 > 0 }) else { return nil }
+        // The head Dense, or none: `include_top=False` (Keras' `_notop.h5` files) keeps only the final LayerNorm.
+        let classes: Int
+        if let head = shape[Self.path(Self.counter("dense", 2 * g), 0)] {
+            guard head.count == 2 else { return nil }
+            classes = head[1]
+        } else {
+            guard shape[Self.path(Self.counter("layer_normalization", g), 0)] != nil else { return nil }
+            classes = 0
+        }
         let layerScale = shape[Self.path(Self.counter("layer_scale", 0), 0)] != nil
         return ConvNeXtSpec(depths: depths, dims: dims, kernelSize: kernel, patchSize: stem[0], layerScale: layerScale,
-                            numClasses: head[1], inChannels: stem[2])
+                            numClasses: classes, inChannels: stem[2])
     }
 
     /// The Keras layer name of each `vars` group this convention writes for `spec` in a model called `model`
@@ -92,8 +100,12 @@ public struct KerasConvention: NamingConvention, SelfDescribingConvention {
                 g += 1
             }
         }
-        out[Self.counter("layer_normalization", g) + "/vars"] = "\(model)_head_layernorm"
-        out[Self.counter("dense", 2 * g) + "/vars"] = "\(model)_head_dense"
+        if spec.isHeadless {  // include_top=False: Keras leaves the final LayerNorm unnamed
+            out[Self.counter("layer_normalization", g) + "/vars"] = "layer_normalization"
+        } else {
+            out[Self.counter("layer_normalization", g) + "/vars"] = "\(model)_head_layernorm"
+            out[Self.counter("dense", 2 * g) + "/vars"] = "\(model)_head_dense"
+        }
         return out
     }
 }
@@ -151,6 +163,11 @@ enum KerasLegacyNames {
         var depths = [0, 0, 0, 0]
         var parsed: [(group: String?, layer: Substring)] = []
         for p in paths {
+            // include_top=False: the final LayerNorm is Keras' unnamed `layer_normalization[_N]`.
+            if p.count >= 3, p[0] == p[1], isUnnamedLayerNorm(p[0]) {
+                parsed.append(("head_layernorm", p[0]))
+                continue
+            }
             guard p.count >= 3, p[0] == p[1], let inner = p.dropLast().last, inner.hasPrefix(model + "_") else {
                 parsed.append((nil, ""))
                 continue
@@ -199,5 +216,13 @@ enum KerasLegacyNames {
             out[i] = KerasConvention.path(k, n)
         }
         return out
+    }
+
+    /// `layer_normalization` or `layer_normalization_N`: a LayerNorm Keras named itself (no name given).
+    static func isUnnamedLayerNorm(_ layer: Substring) -> Bool {
+        let base = "layer_normalization"
+        guard layer.hasPrefix(base) else { return false }
+        let rest = layer.dropFirst(base.count)
+        return rest.isEmpty || (rest.first == "_" && rest.count > 1 && rest.dropFirst().allSatisfy(\.isNumber))
     }
 }

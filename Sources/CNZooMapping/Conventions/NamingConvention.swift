@@ -112,6 +112,9 @@ public protocol NamingConvention: Sendable {
     /// The numerics its framework's reference model uses for `family`, nil if the convention does not name that
     /// family.
     func numerics(family: Family) -> Numerics?
+    /// The numerics for `family` given what the checkpoint's container says about the model (`metadata`: a Hugging
+    /// Face folder's `config.json`, see `HubConfig`); default: `numerics(family:)`.
+    func numerics(family: Family, metadata: [String: String]) -> Numerics?
     /// The tensors this convention expects for `spec`, in the order its framework writes them; nil if the convention
     /// does not name the spec's family.
     func slots(for spec: any ArchitectureSpec) -> [Slot]?
@@ -126,6 +129,7 @@ extension NamingConvention {
     /// The convention's identifier in the vocabulary.
     public var id: Convention { Convention(rawValue: name) }
     public func synthesizedBuffers(for spec: any ArchitectureSpec) -> [String: [SynthesizedBuffer]] { [:] }
+    public func numerics(family: Family, metadata: [String: String]) -> Numerics? { numerics(family: family) }
 }
 
 /// A convention whose names cannot be read off a fixed skeleton spec (Keras: layer counters that depend on the total
@@ -142,7 +146,7 @@ public enum Conventions {
     /// Every convention, canonical first.
     public static let all: [any NamingConvention] = [
         CanonicalConvention(), TorchVisionConvention(), OfficialConvention(), TimmConvention(),
-        MindCVConvention(), MindSporeVisionConvention(), KerasConvention(),
+        MindCVConvention(), MindSporeVisionConvention(), KerasConvention(), TransformersConvention(),
     ]
 
     /// The convention called `name` (or one of its aliases, case-insensitive).

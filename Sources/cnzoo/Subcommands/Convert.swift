@@ -1,6 +1,7 @@
 import ArgumentParser
 import CNZooConversion
 import CNZooCore
+import CNZooHuggingFace
 import CNZooMapping
 
 /// `cnzoo convert IN --to ms|torch|safetensors|onnx`: the library's conversion pipeline (`Converter`) with a progress bar
@@ -20,7 +21,10 @@ struct Convert: ParsableCommand {
         dropped with a note. Conversion is bit-exact unless --dtype asks for a change (round-to-nearest-even, \
         floating tensors only). --to onnx writes a runnable ONNX model: the graph from the detected architecture \
         with the source framework's numerics (GELU form, LayerNorm eps), the weights as float32 initializers under \
-        the source's names (or --convention's), input [N,3,H,W] float32, output logits.
+        the source's names (or --convention's), input [N,3,H,W] float32, output logits. --convention transformers \
+        with --to safetensors or --to torch writes a Hugging Face model folder (-o DIR: model.safetensors or \
+        pytorch_model.bin, config.json; shards plus an index with --max-shard-size), built beside DIR and renamed \
+        into place; an existing DIR needs --force.
         """)
 
     /// `--dtype` values.
@@ -49,6 +53,10 @@ struct Convert: ParsableCommand {
 
     @Option(name: [.customShort("o"), .long], help: "Output path (default: next to the input, with the target's extension).")
     var output: String?
+
+    @Option(help: ArgumentHelp("transformers model folders: shards of at most this size plus an index (5GB, 500MB, "
+                               + "40KiB, or bytes).", valueName: "size"))
+    var maxShardSize: String?
 
     @Option(help: "Convert floating tensors to this dtype (round-to-nearest-even).")
     var dtype: TargetDType?
@@ -87,6 +95,7 @@ struct Convert: ParsableCommand {
             request.keepNames = convention == .keep
             request.layerKinds = try GenericLayerKind.assignments(layers)
             request.addPrefix = addPrefix
+            request.maxShardSize = try maxShardSize.map(HuggingFaceFolderOutput.parseSize)
             let report = try Converter.convert(request)
             bar?.finish()
             if json {

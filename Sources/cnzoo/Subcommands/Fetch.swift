@@ -11,7 +11,9 @@ struct Fetch: ParsableCommand {
         The file streams into '<file>.part' and through SHA-256; it is renamed into place only once it matches the \
         published hash (the full sha256, or the prefix a release such as torchvision's puts in its file name). A \
         mismatch deletes the download and prints both hashes. An interrupted download keeps its .part and the same \
-        command resumes it with a Range request. On success the final path is printed on stdout.
+        command resumes it with a Range request. On success the final path is printed on stdout. A Hugging Face \
+        source is a model folder: each of its files (config.json, the weights) is fetched this way into one folder, \
+        whose path is printed.
         """)
 
     @Argument(help: "The zoo id (see 'cnzoo list').")
@@ -44,6 +46,16 @@ struct Fetch: ParsableCommand {
         let verified: String
         let alreadyPresent: Bool
         let resumedFrom: Int64
+        /// A Hugging Face model folder: each file fetched (absent for a single-file release).
+        var files: [FileReport]?
+    }
+
+    /// One file of a model folder in the `--json` report.
+    struct FileReport: Encodable {
+        let name: String
+        let url: String
+        let sha256: String
+        let verified: String
     }
 
     func run() throws {
@@ -57,6 +69,33 @@ struct Fetch: ParsableCommand {
                 chosen = s
             } else {
                 throw CNZooError(.notFound, "\(id) has no downloadable release")
+            }
+            if let hub = chosen.huggingface {
+                let folder: String
+                if let dir { folder = (dir as NSString).appendingPathComponent(chosen.fileName ?? hub.repo) } else {
+                    guard let p = zoo.cache.path(entry: entry, source: chosen) else {
+                        throw CNZooError(.notFound, "\(id) source \(chosen.id) has no file name")
+                    }
+                    folder = p
+                }
+                printError("fetching \(id) (\(chosen.id)): \(hub.files.count) files of \(hub.repo) at \(hub.revision)")
+                let results = try Fetcher().fetchFolder(hub, to: folder, allowUnverified: allowUnverified)
+                let files = zip(hub.files, results).map { f, r in
+                    FileReport(name: f.name, url: hub.url(of: f.name), sha256: r.sha256,
+                               verified: f.sha256 == nil ? "none" : "full")
+                }
+                for f in files { printError("\(f.name): sha256 \(f.sha256) (\(f.verified == "full" ? "verified" : "not verified, no published hash"))") }
+                let weights = files.last { $0.name != "config.json" } ?? files[files.count - 1]
+                if json {
+                    try Output.printJSON(Report(id: id, source: chosen.id, url: chosen.url ?? hub.url(of: ""),
+                                                path: folder, sha256: weights.sha256,
+                                                verified: files.allSatisfy { $0.verified == "full" } ? "full" : "none",
+                                                alreadyPresent: results.allSatisfy(\.alreadyPresent),
+                                                resumedFrom: results.reduce(0) { $0 + $1.resumedFrom }, files: files))
+                } else {
+                    print(folder)
+                }
+                return
             }
             guard let urlString = chosen.url, let url = URL(string: urlString), let fileName = chosen.fileName else {
                 throw CNZooError(.notFound, "\(id) source \(chosen.id) publishes no download link")

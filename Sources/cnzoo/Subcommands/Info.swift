@@ -162,6 +162,7 @@ struct Info: ParsableCommand {
         if let i = p.interpolation { parts.append(i) }
         if let m = p.mean { parts.append("mean \(m)") }
         if let s = p.std { parts.append("std \(s)") }
+        if p.normalizationInModel == true { parts.append("applied inside the model to 0–255 pixels") }
         return parts.isEmpty ? "not published" : parts.joined(separator: ", ")
     }
 }
