@@ -59,6 +59,7 @@ public struct RoundTrip: Sendable {
             let encoded = try Mapper.encode(current, to: conv, spec: spec)
             let path = dir + "/hop\(i).\(hop.target.fileExtension)"
             try CheckpointIO.write(encoded, format: hop.target.format, to: path)
+            MappedPageReleaser(current).release()  // the pages the write read come back from the page cache if needed
             let (back, _) = try CheckpointIO.read(path: path)
             try? FileManager.default.removeItem(atPath: path)  // the mapping keeps the bytes until `back` goes
             current = try Mapper.decode(back, from: conv, spec: spec).0
