@@ -55,7 +55,7 @@ let package = Package(
         .target(name: "CONNXProto", dependencies: ["CProtobufC"]),
         .target(name: "CMindSporeCheckpointPB", dependencies: ["CProtobufC"]),
 
-        .target(name: "CNZooCore", dependencies: ["CLibCrypto", "CZlib"]),
+        .target(name: "CNZooCore", dependencies: ["CLibCrypto", "CZlib", "CNZooKernelsC"]),
         .target(name: "CNZooSafeTensors", dependencies: ["CNZooCore"]),
         .target(name: "CNZooPyTorch", dependencies: ["CNZooCore"]),
         .target(name: "CNZooMindSpore", dependencies: ["CNZooCore"]),
@@ -69,7 +69,7 @@ let package = Package(
             "CNZooCore", "CNZooSafeTensors", "CNZooPyTorch", "CNZooMindSpore", "CNZooNumPy", "CNZooKeras", "CNZooONNX",
             "CNZooHuggingFace",
         ]),
-        .target(name: "CNZooMapping", dependencies: ["CNZooCore"]),
+        .target(name: "CNZooMapping", dependencies: ["CNZooCore", "CNZooKernelsC"]),
         .target(name: "CNZooONNX", dependencies: ["CNZooCore", "CNZooMapping", "CONNXProto", "CProtobufC"]),
         // The pipeline as a library: read → detect → canonical → encode → cast → write, with its report; diff; inspect.
         .target(name: "CNZooConversion", dependencies: [
@@ -138,7 +138,7 @@ let package = Package(
         ]),
         .testTarget(name: "HuggingFaceTests", dependencies: [
             "CNZooHuggingFace", "CNZooFormats", "CNZooMapping", "CNZooConversion", "CNZooVerify", "CNZooNumPy",
-            "CNZooCore", "CNZooTestSupport",
+            "CNZooSafeTensors", "CNZooCore", "CNZooTestSupport",
         ]),
         .testTarget(name: "NumPyTests", dependencies: ["CNZooNumPy", "CNZooCore", "CNZooTestSupport"]),
         .testTarget(name: "PyTorchTests", dependencies: [

@@ -43,6 +43,9 @@ public struct ConversionRequest {
     /// transformers model folder output: split the weights into shards of at most this many bytes plus an index
     /// (`--max-shard-size`).
     public var maxShardSize: Int?
+    /// transformers model folder output: class names for `config.json`'s `id2label` when the source carries none of
+    /// its own (the CLI passes the zoo's ImageNet-1k names); used only when their count is the head's.
+    public var classNames: [String]?
 
     public init(input: String, target: ConversionTarget, convention: Convention? = nil, output: String? = nil,
                 dtype: DType? = nil, overwrite: Bool = false, crc: Bool = false, sourceHash: Bool = false,
@@ -324,8 +327,8 @@ public enum Converter {
         let d = loaded.detection
         let numerics = d.convention.numerics(family: d.family, metadata: loaded.source.metadata) ?? .pytorch
         let source = HubConfig(metadata: loaded.source.metadata)
-        let config = try HubConfig.transformersConfig(d.spec, numerics: numerics,
-                                                      labels: source?.library == .transformers ? source?.labels : nil)
+        let own = source?.library == .transformers ? source?.labels : nil
+        let config = try HubConfig.transformersConfig(d.spec, numerics: numerics, labels: own ?? request.classNames)
         return HuggingFaceFolderOutput(format: request.target.format, config: config, maxShardSize: request.maxShardSize)
     }
 

@@ -84,6 +84,18 @@ public final class MappedFile: @unchecked Sendable {
         return UnsafeRawBufferPointer(rebasing: bytes[range])
     }
 
+    /// Maps every page of `range` into this process in one call (`MADV_POPULATE_READ`, Linux 5.14+), so a pass over
+    /// it takes no page fault per 4 KiB page; a no-op where the kernel does not know the advice.
+    public func prefault(_ range: Range<Int>) {
+        guard let base, !ownsHeapCopy, !range.isEmpty, range.lowerBound >= 0, range.upperBound <= size else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let start = range.lowerBound / page * page
+        #if os(Linux)
+        let populateRead: Int32 = 22  // MADV_POPULATE_READ (not in every Glibc module map)
+        _ = madvise(UnsafeMutableRawPointer(mutating: base + start), range.upperBound - start, populateRead)
+        #endif
+    }
+
     /// Hints the kernel that `range` will be read sequentially soon.
     public func adviseSequential(_ range: Range<Int>) {
         guard let base, !ownsHeapCopy, !range.isEmpty, range.lowerBound >= 0, range.upperBound <= size else { return }

@@ -34,6 +34,16 @@ public struct TensorData: @unchecked Sendable {
     /// A file range; the range must already be validated against the file size.
     public static func file(_ f: MappedFile, _ r: Range<Int>) -> TensorData { TensorData(.file(f, r), byteCount: r.count) }
 
+    /// The mapped file and its ranges when the bytes are stored verbatim in an open file (what writers can copy in
+    /// the kernel); nil for in-memory, computed and permuted sources.
+    public var fileRanges: (file: MappedFile, ranges: [Range<Int>])? {
+        switch source {
+        case let .file(f, r) where f.fileDescriptor != nil: return (f, [r])
+        case let .chunks(f, rs) where f.fileDescriptor != nil: return (f, rs)
+        default: return nil
+        }
+    }
+
     /// Calls `body` with the bytes as one or more contiguous pieces, in order, without materialising mapped data.
     public func forEachChunk(_ body: (UnsafeRawBufferPointer) throws -> Void) throws {
         switch source {

@@ -21,8 +21,10 @@ public enum HDF5Reader {
         defer { cnzoo_h5_buffer_free(&out) }
         var detail: Int32 = 0
         let maxOutput = Limits.maxMaterializedTensorBytes + (64 << 20)
-        let outcome = cnzoo_h5_index_isolated(image.baseAddress, image.count, &limits,
-                                              timeoutMilliseconds(size: image.count), maxOutput, &out, &detail)
+        let outcome = ForkGuard.forking {
+            cnzoo_h5_index_isolated(image.baseAddress, image.count, &limits, timeoutMilliseconds(size: image.count),
+                                    maxOutput, &out, &detail)
+        }
         switch outcome {
         case CNZOO_H5_OK, CNZOO_H5_REFUSED:
             return try HDF5Listing(listing: UnsafeRawBufferPointer(start: out.bytes, count: out.count), file: file)

@@ -22,6 +22,18 @@ int cnz_isa_supported(cnz_isa isa) {
     }
 }
 
+#if defined(__x86_64__)
+int cnz_cpu_has(cnz_extension e) {
+    static int known[2] = {-1, -1};  // benign race: every thread computes the same answer
+    if (known[e] < 0) {
+        __builtin_cpu_init();
+        known[e] = e == CNZ_EXT_CLMUL ? __builtin_cpu_supports("pclmul") && __builtin_cpu_supports("sse4.1")
+                                      : __builtin_cpu_supports("f16c") && __builtin_cpu_supports("avx");
+    }
+    return known[e];
+}
+#endif
+
 const cnz_kernels *cnz_kernels_for(cnz_isa isa) {
     if (!cnz_isa_supported(isa)) return 0;
     switch (isa) {

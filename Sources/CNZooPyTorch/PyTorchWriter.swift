@@ -38,7 +38,7 @@ extension PyTorchFormat {
             var done = 0
             for (i, t) in checkpoint.tensors.enumerated() {
                 do {
-                    try zip.addEntry("\(prefix)/data/\(i)", size: t.byteCount) { emit in try t.data.forEachChunk(emit) }
+                    try zip.addEntry("\(prefix)/data/\(i)", data: t.data)
                 } catch let e as CNZooError {
                     throw e.forTensor(t.name)
                 }

@@ -13,9 +13,12 @@ public struct SplitMix64Stream {
 
     public init(seed: UInt64) { state = seed }
 
+    /// The increment γ added to the state per draw.
+    public static let gamma: UInt64 = 0x9E37_79B9_7F4A_7C15
+
     /// The next raw 64-bit output.
     @inline(__always) public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
+        state &+= SplitMix64Stream.gamma
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
@@ -80,17 +83,26 @@ public enum DeterministicWeights {
         Float(1.0 / Double(shape.dropFirst().reduce(1, *)).squareRoot())
     }
 
-    /// Runs one stream through `parameters` in order, each value `v · scale + shift`.
+    /// Runs one stream through `parameters` in order, each value `v · scale + shift`. Each tensor's bytes are made on
+    /// demand (a computed source) from the stream's state at the tensor's first value — SplitMix64's state after `k`
+    /// draws is `seed + k · γ` — so no copy of the weights is held: `verify --variant` keeps only the model's own.
     static func generate(_ parameters: [(ParameterSpec, scale: Float, shift: Float)], seed: UInt64) -> Checkpoint {
-        var stream = SplitMix64Stream(seed: seed)
+        var drawn: UInt64 = 0
         var tensors: [TensorEntry] = []
         for (p, scale, shift) in parameters {
-            var values = stream.values(p.shape.reduce(1, *))
-            for i in values.indices {
-                let scaled = values[i] * scale
-                values[i] = scaled + shift
-            }
-            tensors.append(TensorEntry(name: p.name, dtype: .f32, shape: p.shape, data: .bytes(littleEndianBytes(values))))
+            let count = p.shape.reduce(1, *)
+            let start = seed &+ drawn &* SplitMix64Stream.gamma
+            let data = TensorData(.computed {
+                var stream = SplitMix64Stream(seed: start)
+                var values = stream.values(count)
+                for i in values.indices {
+                    let scaled = values[i] * scale
+                    values[i] = scaled + shift
+                }
+                return littleEndianBytes(values)
+            }, byteCount: count * 4)
+            tensors.append(TensorEntry(name: p.name, dtype: .f32, shape: p.shape, data: data))
+            drawn &+= UInt64(count)
         }
         return Checkpoint(tensors: tensors, notes: ["deterministic weights, SplitMix64 seed \(seed)"])
     }

@@ -42,7 +42,10 @@ public struct RoundTrip: Sendable {
     /// Runs the hops on canonical `weights` of `spec` (its parameters, and the bookkeeping buffers — BatchNorm
     /// `num_batches_tracked` — the source carried); `check` sees the canonical result after every hop, labelled
     /// with the path so far: the same tensors as `weights`, buffers carried through every convention that has a
-    /// place for them. One hop's file exists at a time, in a private temporary directory.
+    /// place for them. Each hop's file is read back lazily: its tensors stay in the file's mapping (page cache,
+    /// not anonymous memory) and its name is removed at once, so the data lives only until the next hop has been
+    /// written from it — at most two hops' files exist at a time, in a private temporary directory, and no extra
+    /// in-memory copy of the model is made.
     public func run(_ weights: Checkpoint, spec: any ArchitectureSpec,
                     check: (String, Checkpoint) throws -> Void) throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cnzoo-verify-\(UUID().uuidString)").path
@@ -58,10 +61,9 @@ public struct RoundTrip: Sendable {
             let encoded = try Mapper.encode(current, to: conv, spec: spec)
             let path = dir + "/hop\(i).\(hop.target.fileExtension)"
             try CheckpointIO.write(encoded, format: hop.target.format, to: path)
-            var (back, _) = try CheckpointIO.read(path: path)
-            // Materialise, then drop the file: only one copy of the weights stays on disk.
-            for j in back.tensors.indices { back.tensors[j].data = .bytes(try back.tensors[j].data.readAll()) }
-            try? FileManager.default.removeItem(atPath: path)
+            MappedPageReleaser(current).release()  // the pages the write read come back from the page cache if needed
+            let (back, _) = try CheckpointIO.read(path: path)
+            try? FileManager.default.removeItem(atPath: path)  // the mapping keeps the bytes until `back` goes
             current = try Mapper.decode(back, from: conv, spec: spec, options: MappingOptions(keepBuffers: true)).0
             current.tensors = current.tensors.filter { wanted.contains($0.name) }
             done.append("\(hop.convention) .\(hop.target.fileExtension)")

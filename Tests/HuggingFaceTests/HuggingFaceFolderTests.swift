@@ -4,6 +4,7 @@ import CNZooFormats
 import CNZooHuggingFace
 import CNZooMapping
 import CNZooNumPy
+import CNZooSafeTensors
 import CNZooTestSupport
 import CNZooVerify
 import Foundation
@@ -258,6 +259,33 @@ struct TransformersExpected: Decodable {
         #expect(Set(try FileManager.default.contentsOfDirectory(atPath: dir)) == ["a", "b"])
         let d = try TestSupport.run(["diff", TestSupport.fixture(Self.source), dir + "/a"])
         #expect(d.status == 0, "\(d.stdout)\(d.stderr)")
+    }
+
+    /// A 1000-class model carrying no class names gets the zoo's ImageNet-1k names (torchvision's spelling) as
+    /// `id2label`/`label2id`; the 10-class micro model gets transformers' own `LABEL_i`.
+    @Test func thousandClassHeadsGetImageNetNames() throws {
+        let dir = try TestSupport.makeScratchDirectory("hf-labels")
+        defer { TestSupport.removeScratch(dir) }
+        let spec = ConvNeXtSpec(depths: [1, 1, 1, 1], dims: [4, 8, 8, 8], numClasses: 1000)
+        let canonical = Checkpoint(tensors: spec.parameters().map { p in
+            TensorEntry(name: p.name, dtype: .f32, shape: p.shape,
+                        data: .bytes([UInt8](repeating: 0x3C, count: 4 * (Checked.elementCount(p.shape) ?? 0))))
+        })
+        try SafeTensors.write(canonical, to: dir + "/in.safetensors")
+        let r = try TestSupport.run(["convert", dir + "/in.safetensors", "--to", "safetensors", "--convention",
+                                     "transformers", "-o", dir + "/out"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let config = try #require(try JSONSerialization.jsonObject(
+            with: Data(try TestSupport.readFile(dir + "/out/config.json"))) as? [String: Any])
+        let id2label = try #require(config["id2label"] as? [String: String])
+        #expect(id2label.count == 1000 && id2label["0"] == "tench" && id2label["999"] == "toilet tissue")
+        #expect((config["label2id"] as? [String: Int])?["golden retriever"] == 207)
+        let micro = try TestSupport.run(["convert", TestSupport.fixture(Self.source), "--to", "safetensors",
+                                         "--convention", "transformers", "-o", dir + "/micro"])
+        #expect(micro.status == 0, "\(micro.stderr)")
+        let small = try #require(try JSONSerialization.jsonObject(
+            with: Data(try TestSupport.readFile(dir + "/micro/config.json"))) as? [String: Any])
+        #expect((small["id2label"] as? [String: String])?["3"] == "LABEL_3")
     }
 
     @Test func existingFolderNeedsForce() throws {

@@ -55,6 +55,31 @@ import Testing
         }
     }
 
+    /// The bulk f32 ⇄ f16 fast paths give exactly the bits of the generic `fromDouble(toDouble(…))` path: every
+    /// f16 value, and f32 values spread over the whole bit range plus the rounding and overflow edges.
+    @Test func halfFastPathsEqualTheGenericPath() throws {
+        let halves = (0...0xFFFF).map { UInt16($0) }
+        let wide = halves.withUnsafeBytes { DTypeCast.convert($0, from: .f16, to: .f32) }
+        var bad: [String] = []
+        for (i, h) in halves.enumerated() {
+            let want = UInt32(DTypeCast.fromDouble(DTypeCast.toDouble(UInt64(h), from: .f16), to: .f32))
+            let got = wide.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self) }
+            if got != want { bad.append(String(h, radix: 16)) }
+        }
+        var floats: [UInt32] = stride(from: 0, to: 0xFFFF_FFFF as UInt64, by: 4099).map { UInt32($0) }
+        for base: UInt32 in [0x3380_0000, 0x3300_0000, 0x387F_E000, 0x3880_0000, 0x477F_E000, 0x477F_F000, 0x4780_0000,
+                             0x7F80_0000, 0x7F80_0001, 0x7FC0_0000, 0x0000_0001] {
+            for d in 0..<4096 as Range<UInt32> { floats += [base &+ d, base &- d, (base &+ d) | 0x8000_0000] }
+        }
+        let narrow = floats.withUnsafeBytes { DTypeCast.convert($0, from: .f32, to: .f16) }
+        for (i, f) in floats.enumerated() {
+            let want = UInt16(DTypeCast.fromDouble(DTypeCast.toDouble(UInt64(f), from: .f32), to: .f16))
+            let got = narrow.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self) }
+            if got != want { bad.append(String(f, radix: 16)) }
+        }
+        #expect(bad.isEmpty, "\(bad.count) mismatches: \(bad.prefix(5))")
+    }
+
     @Test func nanStaysNaN() throws {
         for hex in (Self.vectors["nan_f32"] as? [String]) ?? [] {
             let bits = try #require(UInt64(hex, radix: 16))

@@ -68,6 +68,38 @@ import Testing
         #expect(pieces.value == 0x17BC_2A46)
     }
 
+    /// Tensors of 1 MiB or more that lie verbatim in a mapped file (one range, or MindSpore-style slices) are
+    /// checksummed over the mapping and copied by the kernel; the archive must hold the same bytes and CRCs as the
+    /// streamed path writes for an in-memory copy of the same tensors.
+    @Test func kernelCopiedMembersMatchTheStreamedOnes() throws {
+        let dir = try TestSupport.makeScratchDirectory()
+        defer { TestSupport.removeScratch(dir) }
+        var rng = SplitMix64(state: 17)
+        let raw = (0..<(5 << 20) + 13).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+        try TestSupport.writeFile("\(dir)/raw.bin", raw)
+        let file = try MappedFile(path: "\(dir)/raw.bin")
+        let one = 7..<(7 + (2 << 20))                                   // unaligned start, 2 MiB
+        let slices = [(3 << 20)..<((3 << 20) + (1 << 20) + 4), 3..<(1 << 20) + 3, 100..<104]  // ≥ 1 MiB and small pieces
+        let sliceBytes = slices.reduce(0) { $0 + $1.count }
+        let mapped = Checkpoint(tensors: [
+            TensorEntry(name: "one", dtype: .f32, shape: [one.count / 4], data: .file(file, one)),
+            TensorEntry(name: "small", dtype: .u8, shape: [5], data: .file(file, 1000..<1005)),
+            TensorEntry(name: "slices", dtype: .f32, shape: [sliceBytes / 4],
+                        data: TensorData(.chunks(file, slices), byteCount: sliceBytes)),
+        ])
+        var inMemory = mapped
+        for i in inMemory.tensors.indices { inMemory.tensors[i].data = .bytes(try mapped.tensors[i].data.readAll()) }
+        try CheckpointIO.write(mapped, format: .pytorch, to: "\(dir)/w.pth")
+        try FileManager.default.createDirectory(atPath: "\(dir)/m", withIntermediateDirectories: true)
+        try CheckpointIO.write(inMemory, format: .pytorch, to: "\(dir)/m/w.pth")
+        #expect(try TestSupport.readFile("\(dir)/w.pth") == TestSupport.readFile("\(dir)/m/w.pth"))
+        var verify = ReadOptions()
+        verify.verifyCRC = true
+        let back = try PyTorchFormat.read(file: MappedFile(path: "\(dir)/w.pth"), options: verify)
+        #expect(back.tensors.map(\.name) == ["one", "small", "slices"])
+        for (a, b) in zip(back.tensors, inMemory.tensors) { #expect(try a.data.readAll() == b.data.readAll(), "\(a.name)") }
+    }
+
     @Test func refusesDTypesTorchCannotHoldAndExistingOutputs() throws {
         let dir = try TestSupport.makeScratchDirectory()
         defer { TestSupport.removeScratch(dir) }

@@ -1,12 +1,18 @@
 #!/usr/bin/env python3
-"""Benchmark: `cnzoo convert` .pth → .ckpt (MindSpore Vision names) and back, side by side in one run with
+"""Benchmark: `cnzoo convert` .pth → .ckpt (MindSpore Vision names) and .ckpt → .pth, side by side in one run with
   * the Python path people use today: torch.load + rename (+ layer-scale reshape) + mindspore.save_checkpoint,
     and back: mindspore.load_checkpoint + rename + torch.save;
   * `cp` of the same bytes (and `cp` + `sync FILE`, since cnzoo fsyncs its output before the atomic rename).
-Every command runs as its own process under /usr/bin/time -v (wall time and peak RSS). Checkpoints are made with
-real torch/torchvision (random init) under a temp dir and deleted afterwards; nothing is committed.
+The .ckpt that both `.ckpt → .pth` paths read is written once, before timing, by the REAL MindSpore
+(`mindspore.save_checkpoint` of the renamed torchvision tensors), as issue 17 asks; the .pth by real torch/torchvision
+(random init). Every command runs as its own process under /usr/bin/time -v (wall time and peak RSS); the cases run
+interleaved, `runs` rounds, and the table gives medians. Files live in a temp dir and are deleted afterwards.
+After the table: each cnzoo direction's throughput ÷ `cp + sync` of its input and its wall ÷ the Python path's, and
+`--dtype f16` against `--dtype bf16` (the same .pth → .safetensors with a narrowing cast).
 
-Usage: .venv/bin/python scripts/bench/convert.py .build/release/cnzoo [sizes=base,xlarge] [runs=3]
+Usage: .venv/bin/python scripts/bench/convert.py .build/release/cnzoo [sizes=base,xlarge] [runs=3] [workdir]
+With `workdir` the input files are kept there and reused by the next run (making them takes minutes on a busy
+machine); without it a temp dir is used and deleted.
 """
 import os
 import re
@@ -96,51 +102,96 @@ def timed(cmd):
     return seconds, rss
 
 
+def cpu_model():
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return "unknown CPU"
+
+
 def main():
     cnzoo = os.path.abspath(sys.argv[1])
     sizes = (sys.argv[2] if len(sys.argv) > 2 else "base,xlarge").split(",")
     runs = int(sys.argv[3]) if len(sys.argv) > 3 else 3
-    tmp = tempfile.mkdtemp(prefix="cnzoo-bench-convert-")
-    rows = []
+    keep = len(sys.argv) > 4
+    tmp = sys.argv[4] if keep else tempfile.mkdtemp(prefix="cnzoo-bench-convert-")
+    os.makedirs(tmp, exist_ok=True)
+    rows, ratios, f16_vs_bf16 = [], [], []
+    loads = [os.getloadavg()[0]]
     try:
         for size in sizes:
             pth = os.path.join(tmp, size + ".pth")
-            subprocess.run([PY, "-c", MAKE, size, pth], check=True)
-            nbytes = os.path.getsize(pth)
+            if not os.path.exists(pth):
+                subprocess.run([PY, "-c", MAKE, size, pth + ".part"], check=True)
+                os.rename(pth + ".part", pth)
             names = subprocess.run([PY, "-c", "import sys,torch;print(','.join(torch.load(sys.argv[1],weights_only=True)))", pth],
                                    check=True, capture_output=True, text=True).stdout.strip()
-            ckpt, back, pyckpt, pyback, copy = (os.path.join(tmp, size + x) for x in
-                                               (".ckpt", ".back.pth", ".py.ckpt", ".py.back.pth", ".copy"))
+            ckpt, mckpt, back, pyckpt, pyback, copy, half = (
+                os.path.join(tmp, size + x) for x in
+                (".ckpt", ".ms.ckpt", ".back.pth", ".py.ckpt", ".py.back.pth", ".copy", ".half.safetensors"))
+            if not os.path.exists(mckpt):  # the MindSpore-written input of .ckpt → .pth
+                part = mckpt[:-len(".ckpt")] + ".part.ckpt"  # save_checkpoint appends .ckpt to other names
+                subprocess.run([PY, "-c", TO_MS, pth, part], check=True)
+                os.rename(part, mckpt)
+            sizes_of = {"pth": os.path.getsize(pth), "ckpt": os.path.getsize(mckpt)}
+            cp_sync = 'rm -f "$2"; cp "$1" "$2" && sync "$2"'
             cases = [
-                ("cnzoo convert .pth → .ckpt", [cnzoo, "convert", pth, "--to", "ms", "-o", ckpt, "--force", "--quiet"]),
-                ("cnzoo convert .ckpt → .pth", [cnzoo, "convert", ckpt, "--to", "torch", "-o", back, "--force", "--quiet"]),
-                ("python torch.load+rename+ms.save_checkpoint", [PY, "-c", TO_MS, pth, pyckpt]),
-                ("python ms.load_checkpoint+rename+torch.save", [PY, "-c", TO_TORCH, pyckpt, pyback, names]),
-                ("cp", ["cp", pth, copy]),
-                ("cp + sync FILE", ["sh", "-c", 'rm -f "$2"; cp "$1" "$2" && sync "$2"', "sh", pth, copy]),
+                ("pth", "cnzoo convert .pth → .ckpt", [cnzoo, "convert", pth, "--to", "ms", "-o", ckpt, "--force", "--quiet"]),
+                ("ckpt", "cnzoo convert .ckpt → .pth (MindSpore-written .ckpt)",
+                 [cnzoo, "convert", mckpt, "--to", "torch", "-o", back, "--force", "--quiet"]),
+                ("pth", "python torch.load+rename+ms.save_checkpoint", [PY, "-c", TO_MS, pth, pyckpt]),
+                ("ckpt", "python ms.load_checkpoint+rename+torch.save", [PY, "-c", TO_TORCH, mckpt, pyback, names]),
+                ("pth", "cp .pth", ["cp", pth, copy]),
+                ("pth", "cp + sync FILE (.pth)", ["sh", "-c", cp_sync, "sh", pth, copy]),
+                ("ckpt", "cp + sync FILE (.ckpt)", ["sh", "-c", cp_sync, "sh", mckpt, copy]),
+                ("pth", "cnzoo convert .pth → .safetensors --dtype bf16",
+                 [cnzoo, "convert", pth, "--to", "safetensors", "--dtype", "bf16", "-o", half, "--force", "--quiet"]),
+                ("pth", "cnzoo convert .pth → .safetensors --dtype f16",
+                 [cnzoo, "convert", pth, "--to", "safetensors", "--dtype", "f16", "-o", half, "--force", "--quiet"]),
             ]
-            results = {label: [] for label, _ in cases}
+            results = {label: [] for _, label, _ in cases}
             for _ in range(runs):
-                for label, cmd in cases:
+                for _, label, cmd in cases:
                     results[label].append(timed(cmd))
-            # The round trip must give back the same tensors (bytes) as the original, and the same as Python's.
+                loads.append(os.getloadavg()[0])
+            # cnzoo's .pth must hold the same tensors (bytes, order) as the original torchvision state dict.
             check = subprocess.run([PY, "-c", (
                 "import sys,torch\n"
                 "a=torch.load(sys.argv[1],weights_only=True);b=torch.load(sys.argv[2],weights_only=True)\n"
                 "assert list(a)==list(b) and all(torch.equal(a[k],b[k]) and a[k].shape==b[k].shape for k in a)\n"
-                "print('round trip bit-exact:', len(a), 'tensors')"), pth, back], capture_output=True, text=True)
-            print(size, check.stdout.strip() or check.stderr[-500:])
-            for label, _ in cases:
+                "print('.ckpt → .pth bit-exact against the original .pth:', len(a), 'tensors')"), pth, back],
+                capture_output=True, text=True)
+            if check.returncode != 0:
+                sys.exit(size + ": " + check.stderr[-500:])
+            print(size, check.stdout.strip())
+            med = {label: statistics.median(w for w, _ in results[label]) for label in results}
+            for kind, label, _ in cases:
                 walls = [w for w, _ in results[label]]
-                rss = [r for _, r in results[label]]
-                rows.append((size, nbytes, label, statistics.median(walls), min(walls), max(walls), max(rss)))
+                rows.append((size, sizes_of[kind], label, med[label], min(walls), max(walls),
+                             max(r for _, r in results[label])))
+            for direction, label, py, cp in (
+                    (".pth → .ckpt", cases[0][1], cases[2][1], cases[5][1]),
+                    (".ckpt → .pth", cases[1][1], cases[3][1], cases[6][1])):
+                ratios.append((size, direction, med[cp] / med[label], med[label] / med[py]))
+            f16_vs_bf16.append((size, med[cases[-1][1]] / med[cases[-2][1]]))
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        if not keep:
+            shutil.rmtree(tmp, ignore_errors=True)
+    print("CPU: %s, %d CPUs; load average (1 min) %s; %d runs, medians" %
+          (cpu_model(), os.cpu_count(), " → ".join("%.1f" % l for l in loads), runs))
     print("| size | file | what | median wall | min | max | MB/s (median) | peak RSS |")
     print("|---|---|---|---|---|---|---|---|")
     for size, nbytes, label, med, lo, hi, rss in rows:
         print("| %s | %.0f MiB | %s | %.3f s | %.3f | %.3f | %.0f | %.0f MiB |" %
               (size, nbytes / 2 ** 20, label, med, lo, hi, nbytes / 2 ** 20 / med, rss))
+    print()
+    print("| size | cnzoo direction | throughput ÷ cp + sync (target ≥ 0.5) | wall ÷ Python path (target ≤ 0.1) |")
+    print("|---|---|---|---|")
+    for size, direction, vs_cp, vs_py in ratios:
+        print("| %s | %s | %.2f | %.2f |" % (size, direction, vs_cp, vs_py))
+    for size, r in f16_vs_bf16:
+        print("%s: --dtype f16 wall ÷ --dtype bf16 wall = %.2f (target: as fast, ≈ 1)" % (size, r))
 
 
 if __name__ == "__main__":

@@ -1,12 +1,14 @@
-"""Forward-pass benchmark: cnzoo vs onnxruntime vs torch eager on the same ConvNeXt weights, 2 threads, pinned.
+"""Forward-pass benchmark: cnzoo vs onnxruntime vs torch eager on the same weights, 2 threads, pinned.
 
 Usage (from the repository root, after `swift build -c release`):
     .venv/bin/python scripts/bench/forward.py [.build/release/cnzoo] [--runs 10] [--warmup 3]
-        [--variants tiny,base] [--batches 1,8] [--threads 2] [--isas active] [--openblas]
+        [--variants tiny,base,convmixer_768_32] [--batches 1,8] [--threads 2] [--isas active] [--openblas]
 
-Weights are the deterministic SplitMix64 weights of Fixtures/generate_forward.py (seed 2022), written as a
-canonical-named safetensors file for cnzoo and loaded into torchvision's ConvNeXt; onnxruntime runs the ONNX model
-`cnzoo convert --to onnx` writes from that file (opset 20, exact GELU; no torch needed to make it). The process (and so every engine and the cnzoo child) is pinned to the first
+ConvNeXt weights are the deterministic SplitMix64 weights of Fixtures/generate_forward.py (seed 2022), written as a
+canonical-named safetensors file for cnzoo and loaded into torchvision's ConvNeXt; `convmixer_768_32` uses those of
+Fixtures/generate_convmixer.py (same seed, non-trivial BatchNorm statistics) loaded into timm's ConvMixer with ReLU,
+as released. onnxruntime runs the ONNX model `cnzoo convert --to onnx` writes from that file (opset 20, exact GELU;
+no torch needed to make it). The process (and so every engine and the cnzoo child) is pinned to the first
 --threads CPUs, and every engine runs --threads intra-op threads.
 
 Each time is the median of --runs timed runs after --warmup untimed ones, in one process per engine (cnzoo times
@@ -36,6 +38,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 sys.path.insert(0, os.path.join(ROOT, "Fixtures"))
 from generate_forward import (VARIANTS, SEED, deterministic_inputs, deterministic_weights,  # noqa: E402
                               import_torchvision, to_torchvision)
+import generate_convmixer  # noqa: E402
 
 MARGINAL = 10
 
@@ -88,16 +91,30 @@ def family_flops(depths, dims, res=224, k=7, p=4, classes=1000):
     return fam
 
 
-def torch_sgemm_peak(torch, runs):
-    """torch.mm GFLOP/s on ConvNeXt-tiny's block linear shapes (batch 8 rows): the sgemm reference."""
+def convmixer_flops(cfg, res=224):
+    """FLOPs of one image per cnzoo ConvMixer profile family: gemm (patch conv + the 1×1 convs), dwconv (the k×k
+    depthwise convs; the folded BatchNorm and activation are not counted), other (pool + head)."""
+    hw = (res // cfg["patch"]) ** 2
+    d = cfg["dim"]
+    return {"gemm": 2 * hw * d * 3 * cfg["patch"] ** 2 + cfg["depth"] * 2 * hw * d * d,
+            "dwconv": cfg["depth"] * 2 * hw * d * cfg["kernel"] ** 2, "other": 2 * d * cfg["classes"]}
+
+
+def torch_sgemm_peak(torch, runs, convmixer):
+    """torch.mm GFLOP/s on ConvNeXt-tiny's block linear shapes (batch 8 rows), and ConvMixer-768's 1×1 conv when
+    that model is benchmarked: the sgemm reference."""
     out = {}
-    for m, k, n in [(8 * 3136, 96, 384), (8 * 3136, 384, 96), (8 * 784, 192, 768), (8 * 196, 384, 1536),
-                    (8 * 49, 768, 3072)]:
+    shapes = [(8 * 3136, 96, 384), (8 * 3136, 384, 96), (8 * 784, 192, 768), (8 * 196, 384, 1536), (8 * 49, 768, 3072)]
+    for m, k, n in shapes + ([(8 * 1024, 768, 768)] if convmixer else []):
         a = torch.randn(m, k)
         b = torch.randn(k, n)
         t = median_ms(lambda: torch.mm(a, b), runs, 2)
         out[f"{m}x{k}x{n}"] = 2 * m * n * k / (t * 1e6)
     return out
+
+
+def model_name(variant):
+    return variant if variant.startswith("convmixer_") else f"convnext_{variant}"
 
 
 def make_onnx(binary, ckpt, onnx_path):
@@ -127,7 +144,7 @@ def main():
           f"{args.threads} threads, runs {args.runs} after {args.warmup} warm-up, load average at start {load_avg()}",
           flush=True)
     with torch.inference_mode():
-        sgemm = torch_sgemm_peak(torch, args.runs)
+        sgemm = torch_sgemm_peak(torch, args.runs, any(v.startswith("convmixer") for v in args.variants.split(",")))
     peak = max(sgemm.values())
     print("torch sgemm GFLOP/s: " + ", ".join(f"{k} {v:.0f}" for k, v in sgemm.items()), flush=True)
 
@@ -146,16 +163,27 @@ def main():
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for variant in args.variants.split(","):
-            depths, dims = VARIANTS[variant]
-            weights = deterministic_weights(depths, dims, 1000, SEED)
             from safetensors.numpy import save_file
             ckpt = os.path.join(tmp, f"{variant}.safetensors")
-            save_file(weights, ckpt)
-            setting = [CNBlockConfig(dims[i], dims[i + 1] if i + 1 < 4 else None, depths[i]) for i in range(4)]
-            model = ConvNeXt(setting, num_classes=1000).eval()
-            sd = {to_torchvision(k): torch.from_numpy(v.reshape(-1, 1, 1) if k.endswith("layer_scale") else v)
-                  for k, v in weights.items()}
-            model.load_state_dict(sd, strict=True)
+            extra_args = []
+            if variant.startswith("convmixer_"):
+                cfg = generate_convmixer.FULL[variant[len("convmixer_"):]]
+                weights = generate_convmixer.deterministic_weights(cfg, SEED)
+                save_file(weights, ckpt)
+                model = generate_convmixer.timm_model(cfg, weights)
+                torch.set_num_threads(args.threads)  # timm_model's import path may reset it
+                extra_args = ["--activation", cfg["act"]]
+                fam = convmixer_flops(cfg)
+            else:
+                depths, dims = VARIANTS[variant]
+                weights = deterministic_weights(depths, dims, 1000, SEED)
+                save_file(weights, ckpt)
+                setting = [CNBlockConfig(dims[i], dims[i + 1] if i + 1 < 4 else None, depths[i]) for i in range(4)]
+                model = ConvNeXt(setting, num_classes=1000).eval()
+                sd = {to_torchvision(k): torch.from_numpy(v.reshape(-1, 1, 1) if k.endswith("layer_scale") else v)
+                      for k, v in weights.items()}
+                model.load_state_dict(sd, strict=True)
+                fam = family_flops(depths, dims)
             onnx_path = os.path.join(tmp, f"{variant}.onnx")
             make_onnx(args.binary, ckpt, onnx_path)
             so = ort.SessionOptions()
@@ -163,7 +191,6 @@ def main():
             so.inter_op_num_threads = 1
             sess = ort.InferenceSession(onnx_path, so, providers=["CPUExecutionProvider"])
             del weights
-            fam = family_flops(depths, dims)
             for batch in [int(b) for b in args.batches.split(",")]:
                 t = {}
                 diffs = {}
@@ -180,13 +207,13 @@ def main():
                     diffs["onnxruntime"] = float(np.abs(sess.run(None, {sess.get_inputs()[0].name: x})[0] - ref).max())
                     out = os.path.join(tmp, "y.npy")
                     for label, extra, env in engines:
-                        rep, y = cnzoo_run(args.binary, ckpt, x_path, out, args.runs, args.warmup, args.threads, extra,
-                                           env)
+                        rep, y = cnzoo_run(args.binary, ckpt, x_path, out, args.runs, args.warmup, args.threads,
+                                           extra + extra_args, env)
                         t[(label, b)] = statistics.median(rep["times_ms"])
                         diffs[label] = float(np.abs(y - ref).max())
                         if b == batch:
                             prof[label] = (rep["profile_ms"], rep.get("isa"), rep["gemm"], rep["openblas_core"])
-                row = dict(variant=variant, batch=batch, load=load_avg(), diffs=diffs, profile=prof,
+                row = dict(variant=variant, batch=batch, load=load_avg(), diffs=diffs, profile=prof, flops=fam,
                            times={f"{k[0]}@{k[1]}": v for k, v in t.items()})
                 for name in ["torch eager", "onnxruntime"] + [e[0] for e in engines]:
                     row[name] = dict(batch_ms=t[(name, batch)], per_image=t[(name, batch)] / batch,
@@ -198,28 +225,33 @@ def main():
     print(f"\nCPU {cpu_model()}, {args.threads} threads pinned, medians of {args.runs} runs; "
           f"torch sgemm peak {peak:.0f} GFLOP/s\n")
     print("| model | batch B | " + " | ".join(f"{n}: t(B) ms / per image / marginal" for n in names)
-          + " | first cnzoo ÷ ort, ÷ torch (marginal) | load |")
+          + " | first cnzoo ÷ ort, ÷ torch: per image at B; marginal | load |")
     print("|---|---|" + "---|" * len(names) + "---|---|")
     first = engines[0][0]
     for r in rows:
         cells = [f"{r[n]['batch_ms']:.1f} / {r[n]['per_image']:.1f} / {r[n]['marginal']:.1f}" for n in names]
-        ratio = (f"{r[first]['marginal'] / r['onnxruntime']['marginal']:.2f}, "
+        ratio = (f"{r[first]['per_image'] / r['onnxruntime']['per_image']:.2f}, "
+                 f"{r[first]['per_image'] / r['torch eager']['per_image']:.2f}; "
+                 f"{r[first]['marginal'] / r['onnxruntime']['marginal']:.2f}, "
                  f"{r[first]['marginal'] / r['torch eager']['marginal']:.2f}")
-        print(f"| convnext_{r['variant']} | {r['batch']} | " + " | ".join(cells) + f" | {ratio} | {r['load']} |")
-    print("\nGFLOP/s per cnzoo kernel family (profile at batch B; LayerNorm time is inside dwconv+ln, "
-          f"its FLOPs are not counted), torch sgemm peak {peak:.0f}:\n")
-    print("| model | batch | engine (isa) | mlp GEMMs | stem+downsample GEMMs | dwconv+ln | layernorm ms | "
-          "max diff vs torch |")
-    print("|---|---|---|---|---|---|---|---|")
+        print(f"| {model_name(r['variant'])} | {r['batch']} | " + " | ".join(cells) + f" | {ratio} | {r['load']} |")
+    print("\nGFLOP/s per cnzoo kernel family (profile at batch B; ConvNeXt: LayerNorm time is inside dwconv+ln, its "
+          f"FLOPs are not counted; ConvMixer: gemm = patch conv + 1×1 convs), torch sgemm peak {peak:.0f}:\n")
+    print("| model | batch | engine (isa) | family: GFLOP/s (ms), % of sgemm peak | max diff vs torch |")
+    print("|---|---|---|---|---|")
     for r in rows:
-        depths, dims = VARIANTS[r["variant"]]
-        fam = family_flops(depths, dims)
+        fam = r["flops"]
         for label, (p, isa, gemm, core) in r["profile"].items():
-            def gf(key):
+            cells = []
+            for key in fam:
                 ms = p.get(key)
-                return f"{fam[key] * r['batch'] / (ms * 1e6):.0f} ({ms:.1f} ms)" if ms else "–"
-            print(f"| convnext_{r['variant']} | {r['batch']} | {label} ({isa}, {gemm}, OpenBLAS {core}) | {gf('mlp')} | "
-                  f"{gf('gemm')} | {gf('dwconv+ln')} | {p.get('layernorm', 0):.1f} | {r['diffs'][label]:.1e} |")
+                if ms:
+                    g = fam[key] * r["batch"] / (ms * 1e6)
+                    cells.append(f"{key}: {g:.0f} ({ms:.1f} ms), {100 * g / peak:.0f} %")
+            if p.get("layernorm"):
+                cells.append(f"layernorm {p['layernorm']:.1f} ms")
+            print(f"| {model_name(r['variant'])} | {r['batch']} | {label} ({isa}, {gemm}, OpenBLAS {core}) | "
+                  f"{'; '.join(cells)} | {r['diffs'][label]:.1e} |")
     print(f"\nload average at end {load_avg()}")
     sys.stdout.flush()
     os._exit(0)

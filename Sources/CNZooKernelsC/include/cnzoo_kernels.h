@@ -8,6 +8,7 @@
 #ifndef CNZOO_KERNELS_H
 #define CNZOO_KERNELS_H
 #include <stddef.h>
+#include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -130,6 +131,21 @@ void cnz_patches_nchw(const float *x, float *rows, int n, int cin, int h, int w,
 /// Gathers non-overlapping p×p patches of an NHWC batch [n, h, w, c] into rows [n·(h/p)·(w/p), p·p·c] ordered
 /// (ky, kx, channel).
 void cnz_patches_nhwc(const float *x, float *rows, int n, int h, int w, int c, int p);
+
+/// CRC-32 (zlib / zip) of the longest prefix of `buf` that is a multiple of 16 bytes, by carry-less multiplication
+/// (PCLMULQDQ, chosen at run time): continues `*crc` (a finished zlib-style value) over that prefix and returns its
+/// length, or returns 0 and leaves `*crc` alone when `len` < 64 or the CPU lacks the instructions. The caller
+/// finishes the rest (zlib's `crc32_z`).
+size_t cnz_crc32_prefix(uint32_t *crc, const void *buf, size_t len);
+
+/// Converts the first values of `n` little-endian float32 at `src` to IEEE f16 at `dst` (round to nearest even,
+/// overflow to ±Inf, NaN kept quiet with its top payload bits) with F16C where the CPU has it; returns how many were
+/// converted (a multiple of 8, or 0 without F16C). The caller converts the rest.
+size_t cnz_f32_to_f16_prefix(const void *src, void *dst, size_t n);
+
+/// Converts the first values of `n` little-endian f16 at `src` to float32 at `dst` (exact) with F16C where the CPU
+/// has it; returns how many were converted (a multiple of 8, or 0 without F16C). The caller converts the rest.
+size_t cnz_f16_to_f32_prefix(const void *src, void *dst, size_t n);
 
 #ifdef __cplusplus
 }

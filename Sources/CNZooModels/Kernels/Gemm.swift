@@ -1,3 +1,4 @@
+import CNZooCore
 import COpenBLAS
 
 /// Matrix products through OpenBLAS `cblas_sgemm` (row-major).
@@ -6,8 +7,10 @@ public enum Gemm {
     public static func linear(_ a: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
                               m: Int, n: Int, k: Int) {
         guard m > 0, n > 0, k > 0 else { return }
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(n), Int32(k), 1, a, Int32(k), w, Int32(k),
-                    0, c, Int32(n))
+        ForkGuard.computing {  // OpenBLAS's fork handler deadlocks with a call in flight
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(n), Int32(k), 1, a, Int32(k), w,
+                        Int32(k), 0, c, Int32(n))
+        }
     }
 
     /// Sets OpenBLAS's thread count.

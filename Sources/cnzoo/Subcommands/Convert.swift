@@ -3,6 +3,7 @@ import CNZooConversion
 import CNZooCore
 import CNZooHuggingFace
 import CNZooMapping
+import CNZooZoo
 
 /// `cnzoo convert IN --to ms|torch|safetensors|onnx`: the library's conversion pipeline (`Converter`) with a progress bar
 /// and a text or JSON report.
@@ -108,6 +109,10 @@ struct Convert: ParsableCommand {
             request.addPrefix = addPrefix
             request.wrapKey = wrapKey
             request.maxShardSize = try maxShardSize.map(HuggingFaceFolderOutput.parseSize)
+            if chosen == TransformersConvention().id {  // id2label of a 1000-class head: the zoo's ImageNet-1k names
+                request.classNames = try? ZooLabels.load(ZooLabels.imageNet1k,
+                                                         directory: ZooRegistry.locateDirectory(override: nil))
+            }
             let report = try Converter.convert(request)
             bar?.finish()
             if !json { for w in report.warnings { printError("cnzoo: warning: \(w)") } }

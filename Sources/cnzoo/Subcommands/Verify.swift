@@ -91,26 +91,31 @@ struct VerifyCommand: ParsableCommand {
 
     /// A user's checkpoint: its logits on deterministic inputs, then the round trips with forward parity.
     func verifyCheckpoint(_ path: String) throws -> VerifyReport {
-        let loaded = try ModelLoader.load(path, options: loadOptions, forward: numericsOptions.forward, variant: variant,
-                                          adjust: numericsOptions.resolve)
-        let model = loaded.model
-        var report = VerifyReport(variant: variant ?? loaded.loaded.detection.variant ?? "custom", family: loaded.spec.family,
-                                  architecture: loaded.spec.summary,
-                                  source: "\(path) (\(loaded.loaded.formatName), \(loaded.convention) names)", inputs: "")
-        report.gemm = model.gemmEngine.rawValue
-        report.wrapperKey = WrapperKeys.used(loaded.loaded.source)
-        report.otherWeightKeys = WrapperKeys.others(loaded.loaded.source)
         let batch = 2, res = ReferenceParity.resolution
         let x = DeterministicWeights.inputs(batch: batch, height: res, width: res, seed: ReferenceParity.seed)
-        report.inputs = "\(batch) × 3×\(res)×\(res), SplitMix64 seed \(ReferenceParity.seed + 1)"
-        let logits = try model.forward(x, batch: batch, height: res, width: res)
-        let k = model.numClasses
-        for i in 0..<batch {
-            report.notes.append("input \(i): top-5 \(LogitComparison.topK(logits[(i * k)..<((i + 1) * k)], 5)) (\(model.numerics))")
+        var report: VerifyReport
+        let weights: Checkpoint, spec: any ArchitectureSpec, numerics: Numerics, logits: [Float]
+        do {  // the loaded model runs once and goes with this scope, before the round trips build their own
+            let loaded = try ModelLoader.load(path, options: loadOptions, forward: numericsOptions.forward, variant: variant,
+                                              adjust: numericsOptions.resolve)
+            let model = loaded.model
+            report = VerifyReport(variant: variant ?? loaded.loaded.detection.variant ?? "custom", family: loaded.spec.family,
+                                  architecture: loaded.spec.summary,
+                                  source: "\(path) (\(loaded.loaded.formatName), \(loaded.convention) names)", inputs: "")
+            report.gemm = model.gemmEngine.rawValue
+            report.wrapperKey = WrapperKeys.used(loaded.loaded.source)
+            report.otherWeightKeys = WrapperKeys.others(loaded.loaded.source)
+            report.inputs = "\(batch) × 3×\(res)×\(res), SplitMix64 seed \(ReferenceParity.seed + 1)"
+            logits = try model.forward(x, batch: batch, height: res, width: res)
+            let k = model.numClasses
+            for i in 0..<batch {
+                report.notes.append("input \(i): top-5 \(LogitComparison.topK(logits[(i * k)..<((i + 1) * k)], 5)) (\(model.numerics))")
+            }
+            (weights, spec, numerics) = (loaded.weights, loaded.spec, model.numerics)
         }
-        try CheckpointParity.run(weights: loaded.weights, spec: loaded.spec, numerics: model.numerics, inputs: x,
+        try CheckpointParity.run(weights: weights, spec: spec, numerics: numerics, inputs: x,
                                  batch: batch, resolution: res, options: numericsOptions.forward,
-                                 trips: RoundTrip.standard(for: loaded.spec.family), originalLogits: logits, into: &report)
+                                 trips: RoundTrip.standard(for: spec.family), originalLogits: logits, into: &report)
         return report
     }
 
