@@ -10,25 +10,20 @@ import json
 import os
 import sys
 
-import torch
-import torch.library
-
-_orig = torch.library.register_fake
-torch.library.register_fake = lambda *a, **k: (lambda f: f)
-try:
-    import torchvision
-    from torchvision.models._meta import _IMAGENET_CATEGORIES
-finally:
-    torch.library.register_fake = _orig
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+sys.path.insert(0, os.path.join(ROOT, "Fixtures"))
+from generate_forward import import_torchvision  # noqa: E402
 
 
 def main():
+    _, torchvision = import_torchvision()
+    from torchvision.models._meta import _IMAGENET_CATEGORIES
     labels = list(_IMAGENET_CATEGORIES)
     assert len(labels) == 1000 and len(set(labels)) == 1000
     doc = {"dataset": "imagenet-1k",
            "source": f"torchvision {torchvision.__version__.split('+')[0]}: torchvision.models._meta._IMAGENET_CATEGORIES",
            "labels": labels}
-    out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "Zoo", "labels", "imagenet-1k.json")
+    out = os.path.join(ROOT, "Zoo", "labels", "imagenet-1k.json")
     with open(out, "w") as f:
         json.dump(doc, f, indent=0, ensure_ascii=False)
         f.write("\n")
