@@ -1,3 +1,4 @@
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -288,12 +289,35 @@ public final class AtomicFileWriter {
         pthread_mutex_unlock(&AtomicFileWriter.liveLock)
     }
 
-    /// Removes every temporary file still open (called from a SIGINT/SIGTERM handler before exiting).
+    /// Removes every temporary file still open and every tracked staging folder (called from a SIGINT/SIGTERM
+    /// handler before exiting).
     public static func removeAllTemporaryFiles() {
         _ = lockReady
         pthread_mutex_lock(&liveLock)
         for p in live { unlink(p) }
         live.removeAll()
+        for d in liveFolders { try? FileManager.default.removeItem(atPath: d) }
+        liveFolders.removeAll()
+        pthread_mutex_unlock(&liveLock)
+    }
+
+    /// Staging folders this process is filling (a model folder written beside its target, then renamed into place).
+    nonisolated(unsafe) private static var liveFolders: Set<String> = []
+
+    /// Marks `path`, a staging folder this process is filling, for removal by ``removeAllTemporaryFiles()`` (so an
+    /// interrupted run leaves no half-written folder) until ``forgetTemporaryFolder(_:)``.
+    public static func trackTemporaryFolder(_ path: String) {
+        _ = lockReady
+        pthread_mutex_lock(&liveLock)
+        liveFolders.insert(path)
+        pthread_mutex_unlock(&liveLock)
+    }
+
+    /// Stops tracking `path` (renamed into place, or removed by its writer).
+    public static func forgetTemporaryFolder(_ path: String) {
+        _ = lockReady
+        pthread_mutex_lock(&liveLock)
+        liveFolders.remove(path)
         pthread_mutex_unlock(&liveLock)
     }
 }

@@ -78,8 +78,12 @@ extension HuggingFaceFolder {
         do { try FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: false) } catch {
             throw CNZooError.wrap(error, file: staging)
         }
+        AtomicFileWriter.trackTemporaryFolder(staging)  // removed if the run is interrupted
         var committed = false
-        defer { if !committed { try? FileManager.default.removeItem(atPath: staging) } }
+        defer {
+            if !committed { try? FileManager.default.removeItem(atPath: staging) }
+            AtomicFileWriter.forgetTemporaryFolder(staging)
+        }
 
         let groups = output.maxShardSize.map { shards(checkpoint.tensors, max: $0) } ?? [checkpoint.tensors]
         var written: [String] = []

@@ -288,6 +288,48 @@ struct TransformersExpected: Decodable {
         #expect((small["id2label"] as? [String: String])?["3"] == "LABEL_3")
     }
 
+    /// SIGTERM while a model folder is being written leaves neither the folder nor its hidden staging folder.
+    @Test func interruptedFolderWriteLeavesNothing() throws {
+        let dir = try TestSupport.makeScratchDirectory("hf-interrupt")
+        defer { TestSupport.removeScratch(dir) }
+        // A ConvNeXt-T-sized source (112 MB), so the write lasts long enough to be interrupted.
+        let spec = ConvNeXtSpec(depths: [3, 3, 9, 3], dims: [96, 192, 384, 768], numClasses: 1000)
+        try SafeTensors.write(Checkpoint(tensors: spec.parameters().map { p in
+            TensorEntry(name: p.name, dtype: .f32, shape: p.shape,
+                        data: .bytes([UInt8](repeating: 0, count: 4 * (Checked.elementCount(p.shape) ?? 0))))
+        }), to: dir + "/in.safetensors")
+        var interrupted = 0
+        for attempt in 0..<3 where interrupted == 0 {
+            let out = dir + "/out\(attempt)"
+            let p = Process()
+            p.executableURL = TestSupport.cnzooBinary
+            p.arguments = ["convert", dir + "/in.safetensors", "--to", "torch", "--convention", "transformers",
+                           "-o", out, "--quiet"]
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = FileHandle.nullDevice
+            try p.run()
+            let staging = dir + "/.out\(attempt).cnzoo-tmp-\(p.processIdentifier)"
+            var seen = false
+            for _ in 0..<4000 where p.isRunning {
+                if FileManager.default.fileExists(atPath: staging + "/pytorch_model.bin") == false,
+                   FileManager.default.fileExists(atPath: staging) {
+                    seen = true
+                    p.terminate()
+                    break
+                }
+                usleep(1000)
+            }
+            p.waitUntilExit()
+            if seen && p.terminationStatus == 143 {
+                interrupted += 1
+                #expect(!FileManager.default.fileExists(atPath: staging), "staging folder left behind")
+                #expect(!FileManager.default.fileExists(atPath: out))
+            }
+        }
+        #expect(interrupted == 1, "the conversion always finished before it could be interrupted")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasPrefix(".") }.isEmpty)
+    }
+
     @Test func existingFolderNeedsForce() throws {
         let dir = try TestSupport.makeScratchDirectory("hf-force")
         defer { TestSupport.removeScratch(dir) }
