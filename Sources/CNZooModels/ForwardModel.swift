@@ -40,6 +40,12 @@ public protocol ForwardModel: AnyObject {
     func macs(height: Int, width: Int) -> Int
 }
 
+extension ForwardModel {
+    /// The name 0.2.0 gave ``minimumInputSize``, when inputs had to be multiples of it; any larger size runs now.
+    @available(*, deprecated, renamed: "minimumInputSize")
+    public var inputStride: Int { minimumInputSize }
+}
+
 /// Builds a family's forward model from canonical weights.
 public protocol ForwardModelFactory: Sendable {
     /// The family it builds.

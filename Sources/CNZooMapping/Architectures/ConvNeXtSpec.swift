@@ -149,4 +149,8 @@ public struct ConvNeXtSpec: ArchitectureSpec, Equatable, Codable, Hashable {
     /// downsampling). Any larger size runs: the stem (kernel = stride = patch) and the 2×2 stride-2 downsampling
     /// convs floor as in torch, `out = ⌊(in − k) / s⌋ + 1`, ignoring the rows and columns a patch does not cover.
     public var minimumInputSize: Int { patchSize << max(0, depths.count - 1) }
+
+    /// The name 0.2.0 gave ``minimumInputSize``.
+    @available(*, deprecated, renamed: "minimumInputSize")
+    public var inputStride: Int { minimumInputSize }
 }
