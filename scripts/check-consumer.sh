@@ -45,7 +45,7 @@ if [ $status -eq 0 ]; then
   s=$?
   [ $s -eq 0 ] && grep -q '"convention":"mindvision"' "$tmp/run.log" || s=1
   cat "$tmp/run.log"
-  result $s "docs/library.md example converts a torchvision fixture to MindSpore Vision .ckpt, diffs it identical, runs it"
+  result $s "docs/library.md example converts a torchvision fixture to MindSpore Vision .ckpt, diffs it equivalent, runs it"
 fi
 echo "consumer: $passed passed, $failed failed"
 [ $failed -eq 0 ]
