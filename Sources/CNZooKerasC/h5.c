@@ -361,6 +361,10 @@ cnzoo_h5_outcome cnzoo_h5_index_isolated(const void *image, size_t size, const c
         struct rlimit rl = {cap, cap};
         if (vm > 0) setrlimit(RLIMIT_AS, &rl);
         signal(SIGPIPE, SIG_DFL);
+        // A libhdf5 crash here is expected on hostile files and reported by the parent: die by the signal, without
+        // the crash reporter the Swift runtime installed in the parent (it would print a backtrace to stderr).
+        const int fatal[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP};
+        for (size_t i = 0; i < sizeof fatal / sizeof fatal[0]; i++) signal(fatal[i], SIG_DFL);
         cnzoo_h5_buffer b = {0};
         int rc = cnzoo_h5_index(image, size, limits, &b);
         size_t off = 0;

@@ -115,6 +115,10 @@ import Testing
                 print("\(name): \(e.code): \(e.message)")
                 #expect(e.file == dir + "/" + name)
             }
+            // The CLI says it in one line: the child dies by the signal without the Swift crash reporter's backtrace.
+            let r = try TestSupport.run(["inspect", dir + "/" + name])
+            #expect(r.status != 0 && r.stderr.contains(name), "\(name): \(r.stderr)")
+            #expect(!r.stderr.contains("Backtracing") && !r.stderr.contains("Program crashed"), "\(name): \(r.stderr)")
         }
     }
 }
