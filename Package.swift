@@ -11,7 +11,8 @@
 //   CNZooFormats     the format registry (one FormatPlugin per format) + CheckpointIO, the façade over it
 //   CNZooMapping     architecture specs, naming conventions, strict mapper, detector
 //   CNZooConversion  the conversion pipeline, diff and inspect reports (what the CLI and other tools call)
-//   CNZooModels      kernels and the ConvNeXt forward pass over canonical weights (C kernels: CNZooKernelsC)
+//   CNZooModels      kernels and the ConvNeXt / ConvMixer forward passes over canonical weights (C kernels:
+//                    CNZooKernelsC; worker pool: CNZooParallelC)
 //   CNZooEmbeddedData the zoo manifests and verify reference logits, embedded at build time (EmbedDataPlugin)
 //   CNZooZoo         versioned manifests, registry, fetcher
 //   CNZooImages      JPEG/PNG decoding (C: CNZooImageC), PIL-exact resize/crop/normalise, labelled images
@@ -77,7 +78,11 @@ let package = Package(
         ]),
         // cnzoo's C kernels, compiled per ISA (AVX-512, AVX2+FMA, portable) and chosen at run time.
         .target(name: "CNZooKernelsC"),
-        .target(name: "CNZooModels", dependencies: ["CNZooCore", "CNZooMapping", "COpenBLAS", "CNZooKernelsC"]),
+        // The persistent worker pool the forward pass's parallel loops run on (pthreads; spins briefly, then sleeps).
+        .target(name: "CNZooParallelC"),
+        .target(name: "CNZooModels", dependencies: [
+            "CNZooCore", "CNZooMapping", "COpenBLAS", "CNZooKernelsC", "CNZooParallelC",
+        ]),
         // Zoo/*.json, Zoo/labels/*.json and Fixtures/**/*_logits_*.npy, embedded at build time by a build-tool
         // plugin (one copy of the data: the files themselves; the rule is in Plugins/EmbedDataPlugin/embed-data.sh).
         .plugin(name: "EmbedDataPlugin", capability: .buildTool()),

@@ -7,6 +7,8 @@
 #define CNZ_MR 6
 #define CNZ_DW_PX 4
 #define CNZ_HAS_FMA 1
+/// Reciprocal estimate: rcpps (12 bits).
+#define CNZ_RCP(x) ((vf)__builtin_ia32_rcpps256((x)))
 #define CNZ_SUFFIX avx2
 #define CNZ_ISA_ID CNZ_ISA_AVX2
 

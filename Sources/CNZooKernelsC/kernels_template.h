@@ -65,6 +65,17 @@ INLINE float HSUM(vf v) {
     return s;
 }
 
+/// 1/x: the ISA's reciprocal estimate (CNZ_RCP, ≥ 12 bits) refined by one Newton step — relative error ≤ 2^-23,
+/// a fraction of the cost of a vector division — or a plain division where the ISA has no estimate.
+#ifdef CNZ_RCP
+INLINE vf VRECIP(vf x) {
+    vf r = CNZ_RCP(x);
+    return FMA(r, FMA(-x, r, SPLAT(1)), r);
+}
+#else
+INLINE vf VRECIP(vf x) { return 1.0f / x; }
+#endif
+
 /// erf: odd degree-13 numerator over even degree-8 denominator on [-4, 4] (Eigen/XLA's float form), abs err ≈ 3.5e-7.
 INLINE vf verf(vf x) {
     x = VMIN(VMAX(x, SPLAT(-4.0f)), SPLAT(4.0f));
@@ -80,7 +91,7 @@ INLINE vf verf(vf x) {
     q = FMA(q, x2, SPLAT(-1.68282697438203e-03f));
     q = FMA(q, x2, SPLAT(-7.37332916720468e-03f));
     q = FMA(q, x2, SPLAT(-1.42647390514189e-02f));
-    return p / q;
+    return p * VRECIP(q);
 }
 
 /// e^x: x = n·ln2 + r (n rounded with the 1.5·2^23 trick), degree-6 polynomial (Cephes expf) for e^r, 2^n from
@@ -110,7 +121,7 @@ INLINE vf vgelu_erf(vf x) {
 /// tanh-form GELU as x / (1 + e^(−2u)), which equals 0.5·x·(1 + tanh(u)).
 INLINE vf vgelu_tanh(vf x) {
     vf u = FMA(x * x * x, SPLAT(0.044715f), x) * 0.79788456080286536f;
-    return x / (vexp(u * -2.0f) + 1.0f);
+    return x * VRECIP(vexp(u * -2.0f) + 1.0f);
 }
 
 INLINE vf vact(vf v, cnz_activation act) {
@@ -200,7 +211,7 @@ static void FN(avgpool)(const float *x, float *out, int n, int hw, int c) {
 
 #define NR (2 * CNZ_VL)
 #ifndef KC
-#define KC 256
+#define KC 768  // measured on Intel Xeon (AVX-512): 256 → 768 is 4–17 % faster where K ≥ 384
 #endif
 #ifndef MB
 #define MB 96
@@ -252,8 +263,10 @@ static void FN(finish)(const float *tile, float *c, int n, int row, int nrows, i
 static void FN(gemm)(const float *a, const float *packed, float *c, int rows, int n, int k, int p_begin, int p_end,
                      const cnz_epilogue *e) {
     float tile[CNZ_MR * NR] __attribute__((aligned(64)));
-    for (int k0 = 0; k0 < k; k0 += KC) {
-        int kn = k - k0 < KC ? k - k0 : KC;
+    // K in equal blocks of at most KC steps (1536 → 2 × 768; 1000 → 2 × 500, not 768 + 232).
+    int kblocks = (k + KC - 1) / KC, kc = (k + kblocks - 1) / kblocks;
+    for (int k0 = 0; k0 < k; k0 += kc) {
+        int kn = k - k0 < kc ? k - k0 : kc;
         int accumulate = k0 > 0, last = k0 + kn >= k;
         for (int i0 = 0; i0 < rows; i0 += MB) {
             int i_end = rows - i0 < MB ? rows : i0 + MB;

@@ -192,14 +192,14 @@ public final class ConvMixerModel {
         for (blk, norms) in zip(blocks, prep.blockNorms) {
             timed("dwconv") {
                 withEpilogue(bias: blk.dwBias, norm: norms.norm1, residual: x) { e in
-                    for b in 0..<n {
-                        let off = b * h * w * c
-                        Parallel.split(h, parts: min(threads, h)) { rows in
-                            blk.dwWeight.withUnsafeBufferPointer { dw in
-                                kern.depthwise(input: x + off, output: t + off, height: h, width: w, channels: c,
-                                               kernel: cfg.kernelSize, weight: dw.baseAddress!, rows: rows,
-                                               epilogue: e.offset(by: off))
-                            }
+                    blk.dwWeight.withUnsafeBufferPointer { dw in
+                        // One task per (image, output row).
+                        Parallel.forEach(n * h, threads: threads) { i in
+                            let (b, y) = (i / h, i % h)
+                            let off = b * h * w * c
+                            kern.depthwise(input: x + off, output: t + off, height: h, width: w, channels: c,
+                                           kernel: cfg.kernelSize, weight: dw.baseAddress!, rows: y..<(y + 1),
+                                           epilogue: e.offset(by: off))
                         }
                     }
                 }

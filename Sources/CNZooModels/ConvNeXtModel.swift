@@ -213,25 +213,29 @@ public final class ConvNeXtModel {
         let t = workspace.buffer(6, m * c)
         let eps = numerics.layerNormEps
         // Depthwise conv and the LayerNorm after it, fused per output row (the row is still in cache); the
-        // (image, row) pairs are split over the threads.
+        // (image, row) pairs are the tasks the threads take.
         timed("dwconv+ln") {
-            Parallel.split(n * h, parts: kernelThreads) { rows in
-                for i in rows {
-                    let (b, y) = (i / h, i % h)
-                    let src = x + b * h * w * c, dst = t + b * h * w * c
-                    kern.depthwise(input: src, output: dst, height: h, width: w, channels: c, kernel: k,
-                                   weight: blk.dwWeight, rows: y..<(y + 1), epilogue: .init(bias: blk.dwBias))
-                    let row = dst + y * w * c
-                    kern.layerNorm(row, row, rows: w, channels: c, weight: blk.normWeight, bias: blk.normBias, eps: eps)
-                }
+            Parallel.forEach(n * h, threads: kernelThreads) { i in
+                let (b, y) = (i / h, i % h)
+                let src = x + b * h * w * c, dst = t + b * h * w * c
+                kern.depthwise(input: src, output: dst, height: h, width: w, channels: c, kernel: k,
+                               weight: blk.dwWeight, rows: y..<(y + 1), epilogue: .init(bias: blk.dwBias))
+                let row = dst + y * w * c
+                kern.layerNorm(row, row, rows: w, channels: c, weight: blk.normWeight, bias: blk.normBias, eps: eps)
             }
         }
-        let hidden = workspace.buffer(8, m * 4 * c)
         // Linear C→4C with bias + GELU, then Linear 4C→C with bias, layer scale and the residual add (fused into
-        // the GEMM's output stage, or as separate passes).
+        // the GEMM's output stage, or as separate passes); both layers block by block of rows where there are
+        // enough rows.
         let gelu = KernelEpilogue(bias: blk.fc1Bias, activation: KernelActivation(numerics.gelu))
         let residual = KernelEpilogue(bias: blk.fc2Bias, postScale: blk.layerScale, residual: x)
         timed("mlp") {
+            if fuseEpilogues && LinearWeight.chained(blk.fc1Weight, gelu, blk.fc2Weight, residual, input: t, output: t,
+                                                     m: m, threads: kernelThreads, kernels: kern, workspace: workspace,
+                                                     slot: 9) {
+                return
+            }
+            let hidden = workspace.buffer(8, m * 4 * c)
             if fuseEpilogues {
                 blk.fc1Weight.apply(t, hidden, m: m, threads: kernelThreads, kernels: kern, epilogue: gelu)
                 blk.fc2Weight.apply(hidden, t, m: m, threads: kernelThreads, kernels: kern, epilogue: residual)
@@ -248,7 +252,7 @@ public final class ConvNeXtModel {
                            _ weight: UnsafePointer<Float>, _ bias: UnsafePointer<Float>, _ eps: Float) {
         let kern = kernels
         timed("layernorm") {
-            Parallel.split(rows, parts: rows >= 64 ? kernelThreads : 1) { r in
+            Parallel.split(rows, parts: rows >= 64 ? kernelThreads : 1, threads: kernelThreads) { r in
                 kern.layerNorm(src + r.lowerBound * c, dst + r.lowerBound * c, rows: r.count, channels: c,
                                weight: weight, bias: bias, eps: eps)
             }

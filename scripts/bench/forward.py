@@ -1,7 +1,7 @@
 """Forward-pass benchmark: cnzoo vs onnxruntime vs torch eager on the same weights, 2 threads, pinned.
 
 Usage (from the repository root, after `swift build -c release`):
-    .venv/bin/python scripts/bench/forward.py [.build/release/cnzoo] [--runs 10] [--warmup 3]
+    .venv/bin/python scripts/bench/forward.py [.build/release/cnzoo] [--runs 10] [--warmup 3] [--rounds 1]
         [--variants tiny,base,convmixer_768_32] [--batches 1,8] [--threads 2] [--isas active] [--openblas]
 
 ConvNeXt weights are the deterministic SplitMix64 weights of Fixtures/generate_forward.py (seed 2022), written as a
@@ -12,7 +12,9 @@ no torch needed to make it). The process (and so every engine and the cnzoo chil
 --threads CPUs, and every engine runs --threads intra-op threads.
 
 Each time is the median of --runs timed runs after --warmup untimed ones, in one process per engine (cnzoo times
-inside the process with `cnzoo forward --repeats`, so process start and weight loading are excluded everywhere).
+inside the process with `cnzoo forward --repeats`, so process start and weight loading are excluded everywhere);
+with --rounds R the engines take turns R times and the median is over all R × --runs times, so the slow phases of a
+shared machine fall on every engine alike.
 For each batch B in --batches the table gives the median time of a batch of B and the time per image at that batch
 size, t(B)/B; "marginal per image" is (t(B + 10) − t(B))/10, the cost of one more image once the batch is running
 (batch-independent overheads cancel out).
@@ -56,7 +58,7 @@ def cpu_model():
     return platform.processor()
 
 
-def median_ms(fn, runs, warmup):
+def samples_ms(fn, runs, warmup):
     for _ in range(warmup):
         fn()
     times = []
@@ -64,7 +66,11 @@ def median_ms(fn, runs, warmup):
         t0 = time.perf_counter()
         fn()
         times.append((time.perf_counter() - t0) * 1e3)
-    return statistics.median(times)
+    return times
+
+
+def median_ms(fn, runs, warmup):
+    return statistics.median(samples_ms(fn, runs, warmup))
 
 
 def cnzoo_run(binary, ckpt, x_path, out_path, runs, warmup, threads, extra, env):
@@ -126,6 +132,9 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("binary", nargs="?", default=os.path.join(ROOT, ".build/release/cnzoo"))
     ap.add_argument("--runs", type=int, default=10)
+    ap.add_argument("--rounds", type=int, default=1,
+                    help="repeat the engines' --runs this many times, engines taking turns; the medians are over "
+                         "all rounds (a shared machine's slow phases then fall on every engine alike)")
     ap.add_argument("--warmup", type=int, default=3)
     ap.add_argument("--variants", default="tiny,base")
     ap.add_argument("--batches", default="1,8")
@@ -202,17 +211,23 @@ def main():
                     xt = torch.from_numpy(x)
                     with torch.inference_mode():
                         ref = model(xt).numpy()
-                        t[("torch eager", b)] = median_ms(lambda: model(xt), args.runs, args.warmup)
-                    t[("onnxruntime", b)] = median_ms(lambda: sess.run(None, {sess.get_inputs()[0].name: x}), args.runs, args.warmup)
                     diffs["onnxruntime"] = float(np.abs(sess.run(None, {sess.get_inputs()[0].name: x})[0] - ref).max())
                     out = os.path.join(tmp, "y.npy")
-                    for label, extra, env in engines:
-                        rep, y = cnzoo_run(args.binary, ckpt, x_path, out, args.runs, args.warmup, args.threads,
-                                           extra + extra_args, env)
-                        t[(label, b)] = statistics.median(rep["times_ms"])
-                        diffs[label] = float(np.abs(y - ref).max())
-                        if b == batch:
-                            prof[label] = (rep["profile_ms"], rep.get("isa"), rep["gemm"], rep["openblas_core"])
+                    samples = {}
+                    for _ in range(args.rounds):
+                        with torch.inference_mode():
+                            samples.setdefault("torch eager", []).extend(samples_ms(lambda: model(xt), args.runs, args.warmup))
+                        samples.setdefault("onnxruntime", []).extend(
+                            samples_ms(lambda: sess.run(None, {sess.get_inputs()[0].name: x}), args.runs, args.warmup))
+                        for label, extra, env in engines:
+                            rep, y = cnzoo_run(args.binary, ckpt, x_path, out, args.runs, args.warmup, args.threads,
+                                               extra + extra_args, env)
+                            samples.setdefault(label, []).extend(rep["times_ms"])
+                            diffs[label] = float(np.abs(y - ref).max())
+                            if b == batch:
+                                prof[label] = (rep["profile_ms"], rep.get("isa"), rep["gemm"], rep["openblas_core"])
+                    for label, v in samples.items():
+                        t[(label, b)] = statistics.median(v)
                 row = dict(variant=variant, batch=batch, load=load_avg(), diffs=diffs, profile=prof, flops=fam,
                            times={f"{k[0]}@{k[1]}": v for k, v in t.items()})
                 for name in ["torch eager", "onnxruntime"] + [e[0] for e in engines]:
@@ -222,7 +237,7 @@ def main():
                 print(json.dumps(row), flush=True)
 
     names = ["torch eager", "onnxruntime"] + [e[0] for e in engines]
-    print(f"\nCPU {cpu_model()}, {args.threads} threads pinned, medians of {args.runs} runs; "
+    print(f"\nCPU {cpu_model()}, {args.threads} threads pinned, medians of {args.rounds} × {args.runs} runs; "
           f"torch sgemm peak {peak:.0f} GFLOP/s\n")
     print("| model | batch B | " + " | ".join(f"{n}: t(B) ms / per image / marginal" for n in names)
           + " | first cnzoo ÷ ort, ÷ torch: per image at B; marginal | load |")

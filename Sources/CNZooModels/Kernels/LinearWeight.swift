@@ -63,23 +63,62 @@ struct LinearWeight {
         }
         packed.withUnsafeBufferPointer { pw in
             let panels = (n + Int(CNZ_PANEL) - 1) / Int(CNZ_PANEL)
-            if m < 128 && panels >= 2 * threads {
-                // Few rows (late stages at small batch): split the output columns, so each thread streams only its
-                // share of the weight.
-                Parallel.split(panels, parts: threads) { p in
+            // Every row task reads the whole weight, so row tasks get at least 96 rows (8 register blocks), about
+            // four per thread; with fewer rows than that the output columns are split instead, so each thread
+            // reads only its share of the weight (late stages at small batch).
+            let groups = (m + 11) / 12
+            let rowTasks = min(4 * threads, max(1, groups / 8))
+            if rowTasks < 2 * threads && panels >= 2 * threads {
+                Parallel.split(panels, parts: min(panels, 4 * threads), threads: threads) { p in
                     kernels.gemm(a, pw.baseAddress!, c, rows: m, n: n, k: k, panels: p, epilogue: epilogue)
                 }
                 return
             }
-            // Split on whole 12-row groups so each thread keeps the full register block.
-            let groups = (m + 11) / 12
-            Parallel.split(groups, parts: threads) { g in
+            // Tasks of whole 12-row groups (each keeps the full register block), taken by whichever thread is free.
+            Parallel.split(groups, parts: rowTasks, threads: threads) { g in
                 let r0 = g.lowerBound * 12, r1 = min(m, g.upperBound * 12)
                 guard r1 > r0 else { return }
                 kernels.gemm(a + r0 * k, pw.baseAddress!, c + r0 * n, rows: r1 - r0, n: n, k: k, panels: 0..<panels,
                              epilogue: epilogue.offset(by: r0 * n))
             }
         }
+    }
+
+    /// `output = fc2(fc1(input) → e1) → e2` for `[m, fc1.k]` input, one block of rows at a time: each task runs both
+    /// layers on its rows, the hidden block in its thread's part of workspace buffer `slot`, where it stays in
+    /// cache instead of making a round trip through memory (and the full `[m, fc1.n]` hidden activations are never
+    /// allocated). `output` may be `input` (a block's input rows are consumed before its output rows are written).
+    /// Returns false, doing nothing, when the rows are too few to make blocks that keep `threads` busy or when the
+    /// weights are held for OpenBLAS; then run the two layers one after the other.
+    static func chained(_ fc1: LinearWeight, _ e1: KernelEpilogue, _ fc2: LinearWeight, _ e2: KernelEpilogue,
+                        input a: UnsafePointer<Float>, output c: UnsafeMutablePointer<Float>, m: Int, threads: Int,
+                        kernels: Kernels, workspace: Workspace, slot: Int) -> Bool {
+        precondition(fc1.n == fc2.k && e1.residual == nil, "chained layers: fc1's outputs feed fc2, no residual in between")
+        guard let p1 = fc1.packed, let p2 = fc2.packed else { return false }
+        let hidden = fc1.n
+        // Blocks whose hidden part fills about 512 KiB (of a 1–2 MiB L2), at least 96 rows so the weights, which
+        // every block reads again, are read at most once per 96 rows.
+        let maxRows = max(96, 512 * 1024 / (hidden * 4) / 12 * 12)
+        var tasks = (m + maxRows - 1) / maxRows
+        guard tasks >= 2 * max(1, threads) else { return false }
+        tasks = (tasks + threads - 1) / threads * threads  // a multiple of the threads, rows in whole 12-row groups
+        let rows = ((m + tasks - 1) / tasks + 11) / 12 * 12
+        tasks = (m + rows - 1) / rows
+        let scratch = workspace.buffer(slot, max(1, threads) * rows * hidden)
+        let panels1 = (hidden + Int(CNZ_PANEL) - 1) / Int(CNZ_PANEL), panels2 = (fc2.n + Int(CNZ_PANEL) - 1) / Int(CNZ_PANEL)
+        p1.withUnsafeBufferPointer { w1 in
+            p2.withUnsafeBufferPointer { w2 in
+                Parallel.forEach(tasks, threads: threads) { task, thread in
+                    let r0 = task * rows, r1 = min(m, r0 + rows)
+                    let h = scratch + thread * rows * hidden
+                    kernels.gemm(a + r0 * fc1.k, w1.baseAddress!, h, rows: r1 - r0, n: hidden, k: fc1.k,
+                                 panels: 0..<panels1, epilogue: e1)
+                    kernels.gemm(h, w2.baseAddress!, c + r0 * fc2.n, rows: r1 - r0, n: fc2.n, k: hidden,
+                                 panels: 0..<panels2, epilogue: e2.offset(by: r0 * fc2.n))
+                }
+            }
+        }
+        return true
     }
 
     /// Applies `epilogue` to a finished `[m, n]` product `c` as a separate pass (the residual, if any, receives the
