@@ -6,6 +6,7 @@
 #define CNZ_VL 16
 #define CNZ_MR 12
 #define CNZ_DW_PX 8
+#define CNZ_DW_ROWS2 1
 #define CNZ_HAS_FMA 1
 /// Reciprocal estimate: rcp14 (14 bits).
 #define CNZ_RCP(x) ((vf)__builtin_ia32_rcp14ps512_mask((x), (vf){0}, (unsigned short)0xFFFF))

@@ -3,6 +3,7 @@
 //   CNZ_VL      floats per vector (16, 8, 4)
 //   CNZ_MR      GEMM rows per register block
 //   CNZ_DW_PX   output pixels per depthwise-conv register block
+//   CNZ_DW_ROWS2 1 to compute depthwise-conv output rows in pairs (needs 32 vector registers)
 //   CNZ_HAS_FMA 1 when the target has fused multiply-add (never emulated: a libm fmaf per lane would be ~20× slower)
 //   CNZ_SUFFIX  the name suffix, CNZ_ISA_ID the cnz_isa value
 // under a target attribute for their ISA. Everything here is static except the table `cnz_kernels_<suffix>`.
@@ -360,11 +361,84 @@ INLINE void FN(dw_row)(const float *in, float *out, int h, int w, int c, const i
     }
 }
 
+#if CNZ_DW_ROWS2
+/// Output rows y and y + 1 for a compile-time K ≤ 9: each of the K + 1 input rows they read is loaded once for
+/// both (about half the loads of two `dw_row` calls). PX pixels × one vector of channels × 2 rows per register block
+/// (8 pixels up to K = 7, 4 beyond, so accumulators and inputs fit in 32 registers).
+INLINE void FN(dw_rows2)(const float *in, float *out, int h, int w, int c, const int K, const float *wt, int y,
+                         const cnz_epilogue *e, const cnz_epilogue *post) {
+    const int p = K / 2;
+    const int PX = K <= 7 ? CNZ_DW_PX : (CNZ_DW_PX + 1) / 2;
+    int cv = c / CNZ_VL * CNZ_VL;
+    for (int ch = 0; ch < cv; ch += CNZ_VL) {
+        vf b = e->bias ? LD(e->bias + ch) : SPLAT(0);
+        for (int x = 0; x < w; x += PX) {
+            vf acc0[CNZ_DW_PX], acc1[CNZ_DW_PX];
+            UNROLL for (int i = 0; i < PX; i++) acc0[i] = acc1[i] = b;
+            for (int r = 0; r <= K; r++) {  // input row y − p + r: tap r of output row y, tap r − 1 of row y + 1
+                int iy = y - p + r;
+                if (iy < 0 || iy >= h) continue;
+                const float *row = in + (size_t)iy * w * c + ch;
+                vf vin[CNZ_DW_PX + 8];
+                UNROLL for (int j = 0; j < PX + K - 1; j++) {
+                    int col = x - p + j;
+                    vin[j] = col >= 0 && col < w ? LD(row + (size_t)col * c) : SPLAT(0);
+                }
+                if (r < K) {
+                    const float *wrow = wt + (size_t)r * K * c + ch;
+                    UNROLL for (int kx = 0; kx < K; kx++) {
+                        vf wv = LD(wrow + (size_t)kx * c);
+                        UNROLL for (int i = 0; i < PX; i++) acc0[i] = FMA(vin[i + kx], wv, acc0[i]);
+                    }
+                }
+                if (r > 0) {
+                    const float *wrow = wt + (size_t)(r - 1) * K * c + ch;
+                    UNROLL for (int kx = 0; kx < K; kx++) {
+                        vf wv = LD(wrow + (size_t)kx * c);
+                        UNROLL for (int i = 0; i < PX; i++) acc1[i] = FMA(vin[i + kx], wv, acc1[i]);
+                    }
+                }
+            }
+            int np = w - x < PX ? w - x : PX;
+            for (int i = 0; i < np; i++) {
+                FN(dw_store)(out, ((size_t)y * w + x + i) * c + ch, acc0[i], post, ch, CNZ_VL);
+                FN(dw_store)(out, ((size_t)(y + 1) * w + x + i) * c + ch, acc1[i], post, ch, CNZ_VL);
+            }
+        }
+    }
+    if (cv < c) {  // channel tail: one row at a time
+        for (int yy = y; yy < y + 2; yy++) {
+            for (int ch = cv; ch < c; ch += CNZ_VL) {
+                int cnt = c - ch;
+                vf b = e->bias ? LDN(e->bias + ch, cnt) : SPLAT(0);
+                for (int x = 0; x < w; x++) {
+                    vf v = b + FN(dw_pixel)(in, h, w, c, K, wt, yy, x, ch, cnt);
+                    FN(dw_store)(out, ((size_t)yy * w + x) * c + ch, v, post, ch, cnt);
+                }
+            }
+        }
+    }
+}
+#endif
+
 static void FN(dwconv)(const float *in, float *out, int h, int w, int c, int k, const float *wt, int y_begin,
                        int y_end, const cnz_epilogue *e) {
     cnz_epilogue post = *e;
     post.bias = 0;
-    for (int y = y_begin; y < y_end; y++) {
+    int y = y_begin;
+#if CNZ_DW_ROWS2
+    if (k == 3 || k == 5 || k == 7 || k == 9) {  // two rows at a time while two remain
+        for (; y + 1 < y_end; y += 2) {
+            switch (k) {
+            case 3: FN(dw_rows2)(in, out, h, w, c, 3, wt, y, e, &post); break;
+            case 5: FN(dw_rows2)(in, out, h, w, c, 5, wt, y, e, &post); break;
+            case 7: FN(dw_rows2)(in, out, h, w, c, 7, wt, y, e, &post); break;
+            default: FN(dw_rows2)(in, out, h, w, c, 9, wt, y, e, &post); break;
+            }
+        }
+    }
+#endif
+    for (; y < y_end; y++) {
         switch (k) {
         case 3: FN(dw_row)(in, out, h, w, c, 3, wt, y, e, &post); break;
         case 5: FN(dw_row)(in, out, h, w, c, 5, wt, y, e, &post); break;

@@ -193,12 +193,13 @@ public final class ConvMixerModel {
             timed("dwconv") {
                 withEpilogue(bias: blk.dwBias, norm: norms.norm1, residual: x) { e in
                     blk.dwWeight.withUnsafeBufferPointer { dw in
-                        // One task per (image, output row).
-                        Parallel.forEach(n * h, threads: threads) { i in
-                            let (b, y) = (i / h, i % h)
+                        // One task per (image, pair of output rows): the kernels compute rows in pairs.
+                        let pairs = (h + 1) / 2
+                        Parallel.forEach(n * pairs, threads: threads) { i in
+                            let (b, y) = (i / pairs, i % pairs * 2)
                             let off = b * h * w * c
                             kern.depthwise(input: x + off, output: t + off, height: h, width: w, channels: c,
-                                           kernel: cfg.kernelSize, weight: dw.baseAddress!, rows: y..<(y + 1),
+                                           kernel: cfg.kernelSize, weight: dw.baseAddress!, rows: y..<min(h, y + 2),
                                            epilogue: e.offset(by: off))
                         }
                     }

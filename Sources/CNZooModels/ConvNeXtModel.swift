@@ -4,7 +4,7 @@ import CNZooMapping
 
 /// A ConvNeXt ready to run: weights packed for cnzoo's C kernels (or kept row-major for OpenBLAS), activations NHWC.
 ///
-/// Per block: depthwise k×k conv + LayerNorm (fused per output row) → Linear C→4C with bias + GELU in the GEMM's
+/// Per block: depthwise k×k conv + LayerNorm (fused per pair of output rows) → Linear C→4C with bias + GELU in the GEMM's
 /// output stage → Linear 4C→C with bias, layer scale and the residual add in the GEMM's output stage. The stem and
 /// downsampling convs are patch gathers followed by one GEMM each. The kernels are chosen at start-up for this CPU
 /// (`kernels`; see `Kernels.active`).
@@ -212,16 +212,19 @@ public final class ConvNeXtModel {
         let m = n * h * w
         let t = workspace.buffer(6, m * c)
         let eps = numerics.layerNormEps
-        // Depthwise conv and the LayerNorm after it, fused per output row (the row is still in cache); the
-        // (image, row) pairs are the tasks the threads take.
+        // Depthwise conv and the LayerNorm after it, fused per pair of output rows (still in cache); the
+        // (image, row pair) tasks are taken by whichever thread is free.
         timed("dwconv+ln") {
-            Parallel.forEach(n * h, threads: kernelThreads) { i in
-                let (b, y) = (i / h, i % h)
+            let pairs = (h + 1) / 2  // the kernels compute output rows in pairs (one input-row load serves both)
+            Parallel.forEach(n * pairs, threads: kernelThreads) { i in
+                let (b, y) = (i / pairs, i % pairs * 2)
+                let rows = y..<min(h, y + 2)
                 let src = x + b * h * w * c, dst = t + b * h * w * c
                 kern.depthwise(input: src, output: dst, height: h, width: w, channels: c, kernel: k,
-                               weight: blk.dwWeight, rows: y..<(y + 1), epilogue: .init(bias: blk.dwBias))
-                let row = dst + y * w * c
-                kern.layerNorm(row, row, rows: w, channels: c, weight: blk.normWeight, bias: blk.normBias, eps: eps)
+                               weight: blk.dwWeight, rows: rows, epilogue: .init(bias: blk.dwBias))
+                let first = dst + y * w * c
+                kern.layerNorm(first, first, rows: rows.count * w, channels: c, weight: blk.normWeight,
+                               bias: blk.normBias, eps: eps)
             }
         }
         // Linear C→4C with bias + GELU, then Linear 4C→C with bias, layer scale and the residual add (fused into

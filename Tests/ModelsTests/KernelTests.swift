@@ -164,7 +164,8 @@ func referenceEpilogue(_ v: Double, col j: Int, bias: [Float]?, activation: Kern
     }
 
     /// Shapes cover channel tails on every vector width, images narrower than the kernel, ConvMixer's 9×9 on a
-    /// 32-wide grid (reduced), and kernel sizes without a specialised path (1, 11).
+    /// 32-wide grid (reduced), kernel sizes without a specialised path (1, 11), and — with odd heights split in two —
+    /// row ranges of odd start and length (AVX-512 computes output rows in pairs, then a single last row).
     static let shapes = [(7, 9, 16, 7), (8, 8, 40, 7), (5, 6, 8, 3), (4, 13, 33, 7), (6, 32, 20, 9), (3, 4, 24, 9),
                          (5, 7, 18, 5), (4, 5, 17, 11), (3, 3, 5, 1)]
 
