@@ -94,6 +94,16 @@ void cnz_dwconv(const cnz_kernels *kern, const float *in, float *out, int h, int
     kern->dwconv(in, out, h, w, c, k, weight, y_begin, y_end, e ? e : &identity);
 }
 
+size_t cnz_dwconv_planes_scratch(int h, int w, int k) {
+    // 81 weight vectors, then the padded plane and one register block of slack (a row's last block reads past it).
+    return (size_t)16 * (81 + (size_t)(h + k - 1) * (size_t)(w + k - 1) + 16);
+}
+
+void cnz_dwconv_planes(const cnz_kernels *kern, const float *in, float *out, int h, int w, int c, int k,
+                       const float *weight, int ch_begin, int ch_end, const cnz_epilogue *e, float *scratch) {
+    kern->dwplanes(in, out, h, w, c, k, weight, ch_begin, ch_end, e ? e : &identity, scratch);
+}
+
 void cnz_layernorm(const cnz_kernels *kern, const float *x, float *y, int rows, int c, const float *weight,
                    const float *bias, float eps) {
     kern->layernorm(x, y, rows, c, weight, bias, eps);

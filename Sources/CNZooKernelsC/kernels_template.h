@@ -461,6 +461,63 @@ static void FN(dwconv)(const float *in, float *out, int h, int w, int c, int k, 
     }
 }
 
+/// One output row of a packed channel plane (see `dwplanes`) for a compile-time K: CNZ_DW_PX pixels per register
+/// block, every tap from the padded plane (no bounds tests), the stores to NHWC `out` at channel `ch`.
+INLINE void FN(dwp_row)(const float *plane, int wp, float *out, int w, int c, const int K, const float *wt, int y,
+                        int ch, int cnt, const cnz_epilogue *e, const cnz_epilogue *post) {
+    vf b = e->bias ? LDN(e->bias + ch, cnt) : SPLAT(0);
+    for (int x = 0; x < w; x += CNZ_DW_PX) {
+        vf acc[CNZ_DW_PX];
+        UNROLL for (int i = 0; i < CNZ_DW_PX; i++) acc[i] = b;
+        for (int ky = 0; ky < K; ky++) {
+            const float *row = plane + ((size_t)(y + ky) * wp + x) * CNZ_VL;
+            const float *wrow = wt + (size_t)ky * K * CNZ_VL;
+            vf vin[CNZ_DW_PX + 8];
+            UNROLL for (int j = 0; j < CNZ_DW_PX + K - 1; j++) vin[j] = LD(row + (size_t)j * CNZ_VL);
+            UNROLL for (int kx = 0; kx < K; kx++) {
+                vf wv = LD(wrow + (size_t)kx * CNZ_VL);
+                UNROLL for (int i = 0; i < CNZ_DW_PX; i++) acc[i] = FMA(vin[i + kx], wv, acc[i]);
+            }
+        }
+        int np = w - x < CNZ_DW_PX ? w - x : CNZ_DW_PX;
+        for (int i = 0; i < np; i++) FN(dw_store)(out, ((size_t)y * w + x + i) * c + ch, acc[i], post, ch, cnt);
+    }
+}
+
+/// Depthwise conv of channels [ch_begin, ch_end) (ch_begin a multiple of CNZ_VL) of one NHWC image, one channel
+/// vector at a time: its (h + k − 1) × (w + k − 1) plane, zero border included, is first copied into `scratch`
+/// (with the vector's k·k weights), so the taps read contiguous memory. Wide layers (ConvMixer's 768 channels put
+/// pixels 3 KiB apart, which maps a row's taps onto a few L1 sets) are otherwise limited by L2. k ∈ {3, 5, 7, 9}.
+static void FN(dwplanes)(const float *in, float *out, int h, int w, int c, int k, const float *wt, int ch_begin,
+                         int ch_end, const cnz_epilogue *e, float *scratch) {
+    cnz_epilogue post = *e;
+    post.bias = 0;
+    const int p = k / 2, hp = h + k - 1, wp = w + k - 1;
+    float *wv = scratch, *plane = scratch + 81 * CNZ_VL;
+    for (int i = 0; i < CNZ_DW_PX; i++) ST(plane + ((size_t)hp * wp + i) * CNZ_VL, SPLAT(0));  // the slack
+    for (int ch = ch_begin; ch < ch_end; ch += CNZ_VL) {
+        int cnt = ch_end - ch < CNZ_VL ? ch_end - ch : CNZ_VL;
+        for (int t = 0; t < k * k; t++) ST(wv + (size_t)t * CNZ_VL, LDN(wt + (size_t)t * c + ch, cnt));
+        for (int y = 0; y < hp; y++) {
+            float *dst = plane + (size_t)y * wp * CNZ_VL;
+            int iy = y - p;
+            for (int x = 0; x < wp; x++) {
+                int ix = x - p;
+                vf v = iy >= 0 && iy < h && ix >= 0 && ix < w ? LDN(in + ((size_t)iy * w + ix) * c + ch, cnt) : SPLAT(0);
+                ST(dst + (size_t)x * CNZ_VL, v);
+            }
+        }
+        for (int y = 0; y < h; y++) {
+            switch (k) {
+            case 3: FN(dwp_row)(plane, wp, out, w, c, 3, wv, y, ch, cnt, e, &post); break;
+            case 5: FN(dwp_row)(plane, wp, out, w, c, 5, wv, y, ch, cnt, e, &post); break;
+            case 7: FN(dwp_row)(plane, wp, out, w, c, 7, wv, y, ch, cnt, e, &post); break;
+            default: FN(dwp_row)(plane, wp, out, w, c, 9, wv, y, ch, cnt, e, &post); break;
+            }
+        }
+    }
+}
+
 const cnz_kernels FN(cnz_kernels) = {
-    CNZ_ISA_ID, FN(gemm), FN(dwconv), FN(layernorm), FN(rows), FN(avgpool), FN(math),
+    CNZ_ISA_ID, FN(gemm), FN(dwconv), FN(dwplanes), FN(layernorm), FN(rows), FN(avgpool), FN(math),
 };

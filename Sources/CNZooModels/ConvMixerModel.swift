@@ -185,6 +185,9 @@ public final class ConvMixerModel {
                                      width: width, patch: p)
         }
         let x = ws.buffer(1, m * c), t = ws.buffer(2, m * c)
+        let planeScratchCount = Kernels.planeScratchCount(height: h, width: w, kernel: cfg.kernelSize)
+        let planeScratch = [3, 5, 7, 9].contains(cfg.kernelSize)
+            ? ws.buffer(4, max(1, threads) * planeScratchCount) : nil
         timed("gemm") {
             withEpilogue(bias: stemBias, norm: prep.stemNorm) { stemWeight.apply(cols, x, m: m, threads: threads, kernels: kern, epilogue: $0) }
         }
@@ -193,6 +196,20 @@ public final class ConvMixerModel {
             timed("dwconv") {
                 withEpilogue(bias: blk.dwBias, norm: norms.norm1, residual: x) { e in
                     blk.dwWeight.withUnsafeBufferPointer { dw in
+                        if let planeScratch {
+                            // One task per (image, 16 channels): each channel vector's padded plane is copied into
+                            // the thread's scratch first (ConvMixer's wide layers put pixels kilobytes apart).
+                            let blocks = (c + 15) / 16
+                            Parallel.forEach(n * blocks, threads: threads) { i, thread in
+                                let (b, ch) = (i / blocks, i % blocks * 16)
+                                let off = b * h * w * c
+                                kern.depthwisePlanes(input: x + off, output: t + off, height: h, width: w, channels: c,
+                                                     kernel: cfg.kernelSize, weight: dw.baseAddress!,
+                                                     channelRange: ch..<min(c, ch + 16), epilogue: e.offset(by: off),
+                                                     scratch: planeScratch + thread * planeScratchCount)
+                            }
+                            return
+                        }
                         // One task per (image, pair of output rows): the kernels compute rows in pairs.
                         let pairs = (h + 1) / 2
                         Parallel.forEach(n * pairs, threads: threads) { i in

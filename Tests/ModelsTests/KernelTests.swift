@@ -193,6 +193,58 @@ func referenceEpilogue(_ v: Double, col j: Int, bias: [Float]?, activation: Kern
         }
     }
 
+    /// The channel-plane kernel (ConvMixer's wide layers) gives the row kernel's results — exactly on full channel
+    /// vectors (same sums, same order) — for every specialised k, channel tails, images narrower than the kernel, and a fused epilogue with a
+    /// residual; its 16-channel tasks may run in any order.
+    @Test(arguments: isaSets) func planesMatchRows(_ kern: Kernels) {
+        for (h, w, c, k) in [(7, 9, 16, 7), (8, 8, 40, 7), (5, 6, 8, 3), (4, 13, 33, 7), (6, 32, 20, 9), (3, 4, 24, 9),
+                             (5, 7, 18, 5), (12, 10, 48, 7)] {
+            var rng = LCG(seed: UInt64(h * 1000 + w * 10 + c + 1))
+            let x = (0..<(h * w * c)).map { _ in rng.next() }
+            let weight = (0..<(k * k * c)).map { _ in rng.next() * 0.2 }
+            let bias = (0..<c).map { _ in rng.next() }, scale = (0..<c).map { _ in 1 + rng.next() * 0.5 }
+            let res0 = (0..<(h * w * c)).map { _ in rng.next() }
+            var byRows = [Float](repeating: .nan, count: h * w * c), byPlanes = byRows
+            var resRows = res0, resPlanes = res0
+            var scratch = [Float](repeating: .nan, count: Kernels.planeScratchCount(height: h, width: w, kernel: k))
+            bias.withUnsafeBufferPointer { b in scale.withUnsafeBufferPointer { s in
+                func epilogue(_ r: UnsafeMutablePointer<Float>) -> KernelEpilogue {
+                    KernelEpilogue(bias: b.baseAddress, activation: .relu, postScale: s.baseAddress, residual: r)
+                }
+                resRows.withUnsafeMutableBufferPointer { r in byRows.withUnsafeMutableBufferPointer { o in
+                    kern.depthwise(input: x, output: o.baseAddress!, height: h, width: w, channels: c, kernel: k,
+                                   weight: weight, rows: 0..<h, epilogue: epilogue(r.baseAddress!))
+                } }
+                resPlanes.withUnsafeMutableBufferPointer { r in byPlanes.withUnsafeMutableBufferPointer { o in
+                    scratch.withUnsafeMutableBufferPointer { sc in
+                        for ch in stride(from: 0, to: c, by: 16).reversed() {
+                            kern.depthwisePlanes(input: x, output: o.baseAddress!, height: h, width: w, channels: c,
+                                                 kernel: k, weight: weight, channelRange: ch..<min(c, ch + 16),
+                                                 epilogue: epilogue(r.baseAddress!), scratch: sc.baseAddress!)
+                        }
+                    }
+                } }
+            } }
+            // Full channel vectors add the same products in the same order; the row kernel's channel tail adds
+            // the bias last, so only rounding may differ there.
+            let lanes = [KernelISA.avx512: 16, .avx2: 8][kern.isa] ?? 4, cv = c / lanes * lanes
+            var exactMismatches = 0, worstVsRows = 0.0
+            for i in 0..<(h * w * c) {
+                if i % c < cv && byPlanes[i] != byRows[i] { exactMismatches += 1 }
+                worstVsRows = max(worstVsRows, abs(Double(byPlanes[i]) - Double(byRows[i])))
+            }
+            #expect(exactMismatches == 0 && worstVsRows < 1e-6,
+                    "\(kern.isa) h\(h) w\(w) c\(c) k\(k): \(exactMismatches) full-vector mismatches, max diff \(worstVsRows)")
+            let want = naive(x, h: h, w: w, c: c, k: k, weight: weight, bias: bias)
+            var worst = 0.0
+            for i in 0..<(h * w * c) {
+                let expected: Double = max(want[i], 0) * Double(scale[i % c]) + Double(res0[i])
+                worst = max(worst, abs(Double(byPlanes[i]) - expected))
+            }
+            #expect(worst < 1e-5, "\(kern.isa) h\(h) w\(w) c\(c) k\(k): max diff \(worst)")
+        }
+    }
+
     /// ConvMixer's block: x + BatchNorm(GELU(dwconv(x) + bias)) in one pass.
     @Test(arguments: isaSets) func fusedGELUBatchNormResidual(_ kern: Kernels) {
         let (h, w, c, k) = (6, 10, 21, 9)

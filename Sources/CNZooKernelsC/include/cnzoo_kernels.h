@@ -64,6 +64,8 @@ typedef struct cnz_kernels {
                  const cnz_epilogue *e);
     void (*dwconv)(const float *in, float *out, int h, int w, int c, int k, const float *weight, int y_begin,
                    int y_end, const cnz_epilogue *e);
+    void (*dwplanes)(const float *in, float *out, int h, int w, int c, int k, const float *weight, int ch_begin,
+                     int ch_end, const cnz_epilogue *e, float *scratch);
     void (*layernorm)(const float *x, float *y, int rows, int c, const float *weight, const float *bias, float eps);
     void (*rows)(const float *x, float *y, int rows, int cols, const cnz_epilogue *e);
     void (*avgpool)(const float *x, float *out, int n, int hw, int c);
@@ -105,6 +107,18 @@ void cnz_gemm(const cnz_kernels *kern, const float *a, const float *packed, floa
 /// out = v + residual, same layout as out). `out` must not overlap `in`.
 void cnz_dwconv(const cnz_kernels *kern, const float *in, float *out, int h, int w, int c, int k,
                 const float *weight, int y_begin, int y_end, const cnz_epilogue *e);
+
+/// Floats of scratch space `cnz_dwconv_planes` needs for an h × w image and a k × k kernel (any ISA).
+size_t cnz_dwconv_planes_scratch(int h, int w, int k);
+
+/// The same convolution as `cnz_dwconv` (on whole vectors of channels the same sums in the same order, taps
+/// outside the image adding exact zeros; a channel tail may round differently), computed one vector of channels at
+/// a time over its padded
+/// plane copied into `scratch` (cnz_dwconv_planes_scratch floats, 64-byte aligned): all output rows of channels
+/// [ch_begin, ch_end) (ch_begin a multiple of 16). Faster for wide layers (hundreds of channels), where the rows of
+/// one channel vector are kilobytes apart. k must be 3, 5, 7 or 9.
+void cnz_dwconv_planes(const cnz_kernels *kern, const float *in, float *out, int h, int w, int c, int k,
+                       const float *weight, int ch_begin, int ch_end, const cnz_epilogue *e, float *scratch);
 
 /// LayerNorm of each row of x [rows, c] into y (may alias x): (x − mean)/√(var + eps)·weight + bias, biased var.
 void cnz_layernorm(const cnz_kernels *kern, const float *x, float *y, int rows, int c, const float *weight,
