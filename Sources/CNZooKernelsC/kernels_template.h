@@ -366,13 +366,14 @@ INLINE void FN(dw_row)(const float *in, float *out, int h, int w, int c, const i
 }
 
 #if CNZ_DW_ROWS2
-/// Output rows y and y + 1 for a compile-time K ≤ 9: each of the K + 1 input rows they read is loaded once for
-/// both (about half the loads of two `dw_row` calls). PX pixels × one vector of channels × 2 rows per register block
-/// (8 pixels up to K = 7, 4 beyond, so accumulators and inputs fit in 32 registers).
+/// Output rows y and y + 1 for a compile-time K ≤ 7: each of the K + 1 input rows they read is loaded once for
+/// both (about half the loads of two `dw_row` calls). CNZ_DW_PX pixels × one vector of channels × 2 rows per
+/// register block, so accumulators and inputs fit in 32 registers (for K = 9 they would not; pairs of 4-pixel blocks
+/// measured no faster than single rows, so 9×9 runs row by row).
 INLINE void FN(dw_rows2)(const float *in, float *out, int h, int w, int c, const int K, const float *wt, int y,
                          const cnz_epilogue *e, const cnz_epilogue *post) {
     const int p = K / 2;
-    const int PX = K <= 7 ? CNZ_DW_PX : (CNZ_DW_PX + 1) / 2;
+    const int PX = CNZ_DW_PX;
     int cv = c / CNZ_VL * CNZ_VL;
     for (int ch = 0; ch < cv; ch += CNZ_VL) {
         vf b = e->bias ? LD(e->bias + ch) : SPLAT(0);
@@ -431,13 +432,12 @@ static void FN(dwconv)(const float *in, float *out, int h, int w, int c, int k, 
     post.bias = 0;
     int y = y_begin;
 #if CNZ_DW_ROWS2
-    if (k == 3 || k == 5 || k == 7 || k == 9) {  // two rows at a time while two remain
+    if (k == 3 || k == 5 || k == 7) {  // two rows at a time while two remain
         for (; y + 1 < y_end; y += 2) {
             switch (k) {
             case 3: FN(dw_rows2)(in, out, h, w, c, 3, wt, y, e, &post); break;
             case 5: FN(dw_rows2)(in, out, h, w, c, 5, wt, y, e, &post); break;
-            case 7: FN(dw_rows2)(in, out, h, w, c, 7, wt, y, e, &post); break;
-            default: FN(dw_rows2)(in, out, h, w, c, 9, wt, y, e, &post); break;
+            default: FN(dw_rows2)(in, out, h, w, c, 7, wt, y, e, &post); break;
             }
         }
     }

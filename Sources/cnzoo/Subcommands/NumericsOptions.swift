@@ -19,7 +19,7 @@ struct NumericsOptions: ParsableArguments {
     @Option(name: .customLong("bn-eps"), help: "BatchNorm eps (ConvMixer; default 1e-5).")
     var bnEps: Float?
 
-    @Option(help: "Threads for the matrix products and the other kernels.")
+    @Option(help: "Threads for the kernels: this one and N − 1 pool workers, which spin 500 µs between loops before they sleep ($CNZOO_SPIN_US).")
     var threads: Int = 2
 
     @Option(help: "Matrix-product engine: auto (cnzoo's AVX-512 kernel when available), cnzoo, openblas.")
