@@ -326,6 +326,20 @@ INLINE void FN(dw_store)(float *out, size_t o, vf v, const cnz_epilogue *post, i
     STN(out + o, v, cnt);
 }
 
+/// Channels [ch0, c) of output row y, one pixel at a time (any k): the channel tail of the register-blocked rows, and
+/// whole rows for kernel sizes without a specialised path.
+static void FN(dw_pixels_row)(const float *in, float *out, int h, int w, int c, int k, const float *wt, int y,
+                              int ch0, const cnz_epilogue *e, const cnz_epilogue *post) {
+    for (int ch = ch0; ch < c; ch += CNZ_VL) {
+        int cnt = c - ch < CNZ_VL ? c - ch : CNZ_VL;
+        vf b = e->bias ? LDN(e->bias + ch, cnt) : SPLAT(0);
+        for (int x = 0; x < w; x++) {
+            vf v = b + FN(dw_pixel)(in, h, w, c, k, wt, y, x, ch, cnt);
+            FN(dw_store)(out, ((size_t)y * w + x) * c + ch, v, post, ch, cnt);
+        }
+    }
+}
+
 /// One output row for a compile-time K ≤ 9: CNZ_DW_PX pixels × one vector of channels per register block. The
 /// K + PX − 1 input vectors of a row are loaded once (zero outside the image) and shared by all taps and pixels.
 INLINE void FN(dw_row)(const float *in, float *out, int h, int w, int c, const int K, const float *wt, int y,
@@ -355,14 +369,7 @@ INLINE void FN(dw_row)(const float *in, float *out, int h, int w, int c, const i
             for (int i = 0; i < np; i++) FN(dw_store)(out, ((size_t)y * w + x + i) * c + ch, acc[i], post, ch, CNZ_VL);
         }
     }
-    for (int ch = cv; ch < c; ch += CNZ_VL) {
-        int cnt = c - ch;
-        vf b = e->bias ? LDN(e->bias + ch, cnt) : SPLAT(0);
-        for (int x = 0; x < w; x++) {
-            vf v = b + FN(dw_pixel)(in, h, w, c, K, wt, y, x, ch, cnt);
-            FN(dw_store)(out, ((size_t)y * w + x) * c + ch, v, post, ch, cnt);
-        }
-    }
+    FN(dw_pixels_row)(in, out, h, w, c, K, wt, y, cv, e, post);
 }
 
 #if CNZ_DW_ROWS2
@@ -411,18 +418,8 @@ INLINE void FN(dw_rows2)(const float *in, float *out, int h, int w, int c, const
             }
         }
     }
-    if (cv < c) {  // channel tail: one row at a time
-        for (int yy = y; yy < y + 2; yy++) {
-            for (int ch = cv; ch < c; ch += CNZ_VL) {
-                int cnt = c - ch;
-                vf b = e->bias ? LDN(e->bias + ch, cnt) : SPLAT(0);
-                for (int x = 0; x < w; x++) {
-                    vf v = b + FN(dw_pixel)(in, h, w, c, K, wt, yy, x, ch, cnt);
-                    FN(dw_store)(out, ((size_t)yy * w + x) * c + ch, v, post, ch, cnt);
-                }
-            }
-        }
-    }
+    FN(dw_pixels_row)(in, out, h, w, c, K, wt, y, cv, e, post);  // channel tail, one row at a time
+    FN(dw_pixels_row)(in, out, h, w, c, K, wt, y + 1, cv, e, post);
 }
 #endif
 
@@ -448,15 +445,7 @@ static void FN(dwconv)(const float *in, float *out, int h, int w, int c, int k, 
         case 5: FN(dw_row)(in, out, h, w, c, 5, wt, y, e, &post); break;
         case 7: FN(dw_row)(in, out, h, w, c, 7, wt, y, e, &post); break;
         case 9: FN(dw_row)(in, out, h, w, c, 9, wt, y, e, &post); break;
-        default:
-            for (int ch = 0; ch < c; ch += CNZ_VL) {
-                int cnt = c - ch < CNZ_VL ? c - ch : CNZ_VL;
-                vf b = e->bias ? LDN(e->bias + ch, cnt) : SPLAT(0);
-                for (int x = 0; x < w; x++) {
-                    vf v = b + FN(dw_pixel)(in, h, w, c, k, wt, y, x, ch, cnt);
-                    FN(dw_store)(out, ((size_t)y * w + x) * c + ch, v, &post, ch, cnt);
-                }
-            }
+        default: FN(dw_pixels_row)(in, out, h, w, c, k, wt, y, 0, e, &post);
         }
     }
 }
