@@ -86,22 +86,18 @@ static const cnz_epilogue identity = {0, CNZ_ACT_NONE, 0, 0, 0};
 
 void cnz_gemm(const cnz_kernels *kern, const float *a, const float *packed, float *c, int rows, int n, int k,
               int p_begin, int p_end, const cnz_epilogue *e) {
-    kern->gemm(a, packed, c, rows, n, k, p_begin, p_end, e ? e : &identity);
+    cnz_layout la = {k, CNZ_BLOCK}, lc = {n, CNZ_BLOCK};
+    kern->gemm(a, la, packed, c, lc, rows, n, k, p_begin, p_end, e ? e : &identity);
+}
+
+void cnz_gemm_layout(const cnz_kernels *kern, const float *a, cnz_layout la, const float *packed, float *c,
+                     cnz_layout lc, int rows, int n, int k, int p_begin, int p_end, const cnz_epilogue *e) {
+    kern->gemm(a, la, packed, c, lc, rows, n, k, p_begin, p_end, e ? e : &identity);
 }
 
 void cnz_dwconv(const cnz_kernels *kern, const float *in, float *out, int h, int w, int c, int k,
                 const float *weight, int y_begin, int y_end, const cnz_epilogue *e) {
     kern->dwconv(in, out, h, w, c, k, weight, y_begin, y_end, e ? e : &identity);
-}
-
-size_t cnz_dwconv_planes_scratch(int h, int w, int k) {
-    // 81 weight vectors, then the padded plane and one register block of slack (a row's last block reads past it).
-    return (size_t)16 * (81 + (size_t)(h + k - 1) * (size_t)(w + k - 1) + 16);
-}
-
-void cnz_dwconv_planes(const cnz_kernels *kern, const float *in, float *out, int h, int w, int c, int k,
-                       const float *weight, int ch_begin, int ch_end, const cnz_epilogue *e, float *scratch) {
-    kern->dwplanes(in, out, h, w, c, k, weight, ch_begin, ch_end, e ? e : &identity, scratch);
 }
 
 void cnz_layernorm(const cnz_kernels *kern, const float *x, float *y, int rows, int c, const float *weight,

@@ -218,21 +218,31 @@ static void FN(avgpool)(const float *x, float *out, int n, int hw, int c) {
 #define MB 96
 #endif
 
-/// R rows × NR columns over kn steps into tile [R][NR]; b walks a panel (row stride CNZ_PANEL).
-INLINE void FN(micro)(const float *a, size_t lda, const float *b, int kn, float *tile, const int R) {
+/// R rows × NR columns over K steps [k0, k0 + kn) into tile [R][NR]; b walks a panel (row stride CNZ_PANEL) from
+/// step k0. A(r, kk) is at a + r·rs + (kk / CNZ_BLOCK)·bs + kk % CNZ_BLOCK (see cnz_layout), so K runs in chunks
+/// that stay inside one block of CNZ_BLOCK columns; a compile-time rs (channel-blocked A: CNZ_BLOCK) lets the R
+/// broadcasts of a step address one base register.
+INLINE void FN(micro)(const float *a, ptrdiff_t rs, ptrdiff_t bs, const float *b, int k0, int kn, float *tile,
+                      const int R) {
     vf acc0[CNZ_MR], acc1[CNZ_MR];
     UNROLL for (int r = 0; r < R; r++) acc0[r] = acc1[r] = SPLAT(0);
-    for (int kk = 0; kk < kn; kk++) {
-        // The panel is read once per row block from L2 (K blocks of 768 steps outgrow L1): fetch 16 steps ahead
-        // (3–8 % faster where K ≥ 384 on Intel Xeon; a prefetch past the end never faults).
-        __builtin_prefetch(b + (size_t)(kk + 16) * CNZ_PANEL);
-        __builtin_prefetch(b + (size_t)(kk + 16) * CNZ_PANEL + CNZ_VL);
-        vf b0 = LD(b + (size_t)kk * CNZ_PANEL), b1 = LD(b + (size_t)kk * CNZ_PANEL + CNZ_VL);
-        UNROLL for (int r = 0; r < R; r++) {
-            vf av = SPLAT(a[(size_t)r * lda + kk]);
-            acc0[r] = FMA(av, b0, acc0[r]);
-            acc1[r] = FMA(av, b1, acc1[r]);
+    for (int kb = k0; kb < k0 + kn;) {
+        int q0 = kb % CNZ_BLOCK, steps = k0 + kn - kb < CNZ_BLOCK - q0 ? k0 + kn - kb : CNZ_BLOCK - q0;
+        const float *ab = a + (kb / CNZ_BLOCK) * bs + q0;
+        const float *bb = b + (size_t)(kb - k0) * CNZ_PANEL;
+        for (int q = 0; q < steps; q++) {
+            // The panel is read once per row block from L2 (K blocks of 768 steps outgrow L1): fetch 16 steps
+            // ahead (3–8 % faster where K ≥ 384 on Intel Xeon; a prefetch past the end never faults).
+            __builtin_prefetch(bb + (size_t)(q + 16) * CNZ_PANEL);
+            __builtin_prefetch(bb + (size_t)(q + 16) * CNZ_PANEL + CNZ_VL);
+            vf b0 = LD(bb + (size_t)q * CNZ_PANEL), b1 = LD(bb + (size_t)q * CNZ_PANEL + CNZ_VL);
+            UNROLL for (int r = 0; r < R; r++) {
+                vf av = SPLAT(ab[r * rs + q]);
+                acc0[r] = FMA(av, b0, acc0[r]);
+                acc1[r] = FMA(av, b1, acc1[r]);
+            }
         }
+        kb += steps;
     }
     UNROLL for (int r = 0; r < R; r++) {
         ST(tile + r * NR, acc0[r]);
@@ -240,15 +250,20 @@ INLINE void FN(micro)(const float *a, size_t lda, const float *b, int kn, float 
     }
 }
 
+/// Offset of element (r, j) in a matrix of layout l.
+INLINE size_t FN(at)(cnz_layout l, int r, int j) {
+    return (size_t)r * l.row_stride + (size_t)(j / CNZ_BLOCK) * l.block_stride + j % CNZ_BLOCK;
+}
+
 /// Writes a finished tile: adds what earlier K blocks left in C, then stores raw sums (not the last K block) or
-/// applies the epilogue. `row` is the tile's first row (for the residual), `col` its first column.
-static void FN(finish)(const float *tile, float *c, int n, int row, int nrows, int col, int ncols, int accumulate,
-                       int last, const cnz_epilogue *e) {
+/// applies the epilogue. `row` is the tile's first row (for the residual, laid out like C), `col` its first column.
+static void FN(finish)(const float *tile, float *c, cnz_layout lc, int row, int nrows, int col, int ncols,
+                       int accumulate, int last, const cnz_epilogue *e) {
     for (int r = 0; r < nrows; r++) {
         for (int h = 0; h < NR; h += CNZ_VL) {
             int cnt = ncols - h < CNZ_VL ? ncols - h : CNZ_VL;
             if (cnt <= 0) break;
-            size_t o = (size_t)(row + r) * n + col + h;
+            size_t o = FN(at)(lc, row + r, col + h);
             vf v = LD(tile + r * NR + h);
             if (accumulate) v += LDN(c + o, cnt);
             if (!last) {
@@ -265,9 +280,12 @@ static void FN(finish)(const float *tile, float *c, int n, int row, int nrows, i
     }
 }
 
-static void FN(gemm)(const float *a, const float *packed, float *c, int rows, int n, int k, int p_begin, int p_end,
-                     const cnz_epilogue *e) {
+/// Row blocks of MB rows × the panels, every register block of one row block reading the same A rows (L2) and
+/// each panel slice once per row block. RS: A's row stride when known at compile time (0: la.row_stride).
+INLINE void FN(gemm_blocks)(const float *a, cnz_layout la, const float *packed, float *c, cnz_layout lc, int rows,
+                            int n, int k, int p_begin, int p_end, const cnz_epilogue *e, const int RS) {
     float tile[CNZ_MR * NR] __attribute__((aligned(64)));
+    ptrdiff_t rs = RS ? RS : la.row_stride;
     // K in equal blocks of at most KC steps (1536 → 2 × 768; 1000 → 2 × 500, not 768 + 232).
     int kblocks = (k + KC - 1) / KC, kc = (k + kblocks - 1) / kblocks;
     for (int k0 = 0; k0 < k; k0 += kc) {
@@ -283,20 +301,29 @@ static void FN(gemm)(const float *a, const float *packed, float *c, int rows, in
                     const float *b = packed + (size_t)p * k * CNZ_PANEL + (size_t)k0 * CNZ_PANEL + sub;
                     int i = i0;
                     for (; i + CNZ_MR <= i_end; i += CNZ_MR) {
-                        FN(micro)(a + (size_t)i * k + k0, k, b, kn, tile, CNZ_MR);
-                        FN(finish)(tile, c, n, i, CNZ_MR, col, ncols, accumulate, last, e);
+                        FN(micro)(a + (size_t)i * rs, rs, la.block_stride, b, k0, kn, tile, CNZ_MR);
+                        FN(finish)(tile, c, lc, i, CNZ_MR, col, ncols, accumulate, last, e);
                     }
                     for (; i + 4 <= i_end; i += 4) {
-                        FN(micro)(a + (size_t)i * k + k0, k, b, kn, tile, 4);
-                        FN(finish)(tile, c, n, i, 4, col, ncols, accumulate, last, e);
+                        FN(micro)(a + (size_t)i * rs, rs, la.block_stride, b, k0, kn, tile, 4);
+                        FN(finish)(tile, c, lc, i, 4, col, ncols, accumulate, last, e);
                     }
                     for (; i < i_end; i++) {
-                        FN(micro)(a + (size_t)i * k + k0, k, b, kn, tile, 1);
-                        FN(finish)(tile, c, n, i, 1, col, ncols, accumulate, last, e);
+                        FN(micro)(a + (size_t)i * rs, rs, la.block_stride, b, k0, kn, tile, 1);
+                        FN(finish)(tile, c, lc, i, 1, col, ncols, accumulate, last, e);
                     }
                 }
             }
         }
+    }
+}
+
+static void FN(gemm)(const float *a, cnz_layout la, const float *packed, float *c, cnz_layout lc, int rows, int n,
+                     int k, int p_begin, int p_end, const cnz_epilogue *e) {
+    if (la.row_stride == CNZ_BLOCK) {
+        FN(gemm_blocks)(a, la, packed, c, lc, rows, n, k, p_begin, p_end, e, CNZ_BLOCK);
+    } else {
+        FN(gemm_blocks)(a, la, packed, c, lc, rows, n, k, p_begin, p_end, e, 0);
     }
 }
 
@@ -450,63 +477,6 @@ static void FN(dwconv)(const float *in, float *out, int h, int w, int c, int k, 
     }
 }
 
-/// One output row of a packed channel plane (see `dwplanes`) for a compile-time K: CNZ_DW_PX pixels per register
-/// block, every tap from the padded plane (no bounds tests), the stores to NHWC `out` at channel `ch`.
-INLINE void FN(dwp_row)(const float *plane, int wp, float *out, int w, int c, const int K, const float *wt, int y,
-                        int ch, int cnt, const cnz_epilogue *e, const cnz_epilogue *post) {
-    vf b = e->bias ? LDN(e->bias + ch, cnt) : SPLAT(0);
-    for (int x = 0; x < w; x += CNZ_DW_PX) {
-        vf acc[CNZ_DW_PX];
-        UNROLL for (int i = 0; i < CNZ_DW_PX; i++) acc[i] = b;
-        for (int ky = 0; ky < K; ky++) {
-            const float *row = plane + ((size_t)(y + ky) * wp + x) * CNZ_VL;
-            const float *wrow = wt + (size_t)ky * K * CNZ_VL;
-            vf vin[CNZ_DW_PX + 8];
-            UNROLL for (int j = 0; j < CNZ_DW_PX + K - 1; j++) vin[j] = LD(row + (size_t)j * CNZ_VL);
-            UNROLL for (int kx = 0; kx < K; kx++) {
-                vf wv = LD(wrow + (size_t)kx * CNZ_VL);
-                UNROLL for (int i = 0; i < CNZ_DW_PX; i++) acc[i] = FMA(vin[i + kx], wv, acc[i]);
-            }
-        }
-        int np = w - x < CNZ_DW_PX ? w - x : CNZ_DW_PX;
-        for (int i = 0; i < np; i++) FN(dw_store)(out, ((size_t)y * w + x + i) * c + ch, acc[i], post, ch, cnt);
-    }
-}
-
-/// Depthwise conv of channels [ch_begin, ch_end) (ch_begin a multiple of CNZ_VL) of one NHWC image, one channel
-/// vector at a time: its (h + k − 1) × (w + k − 1) plane, zero border included, is first copied into `scratch`
-/// (with the vector's k·k weights), so the taps read contiguous memory. Wide layers (ConvMixer's 768 channels put
-/// pixels 3 KiB apart, which maps a row's taps onto a few L1 sets) are otherwise limited by L2. k ∈ {3, 5, 7, 9}.
-static void FN(dwplanes)(const float *in, float *out, int h, int w, int c, int k, const float *wt, int ch_begin,
-                         int ch_end, const cnz_epilogue *e, float *scratch) {
-    cnz_epilogue post = *e;
-    post.bias = 0;
-    const int p = k / 2, hp = h + k - 1, wp = w + k - 1;
-    float *wv = scratch, *plane = scratch + 81 * CNZ_VL;
-    for (int i = 0; i < CNZ_DW_PX; i++) ST(plane + ((size_t)hp * wp + i) * CNZ_VL, SPLAT(0));  // the slack
-    for (int ch = ch_begin; ch < ch_end; ch += CNZ_VL) {
-        int cnt = ch_end - ch < CNZ_VL ? ch_end - ch : CNZ_VL;
-        for (int t = 0; t < k * k; t++) ST(wv + (size_t)t * CNZ_VL, LDN(wt + (size_t)t * c + ch, cnt));
-        for (int y = 0; y < hp; y++) {
-            float *dst = plane + (size_t)y * wp * CNZ_VL;
-            int iy = y - p;
-            for (int x = 0; x < wp; x++) {
-                int ix = x - p;
-                vf v = iy >= 0 && iy < h && ix >= 0 && ix < w ? LDN(in + ((size_t)iy * w + ix) * c + ch, cnt) : SPLAT(0);
-                ST(dst + (size_t)x * CNZ_VL, v);
-            }
-        }
-        for (int y = 0; y < h; y++) {
-            switch (k) {
-            case 3: FN(dwp_row)(plane, wp, out, w, c, 3, wv, y, ch, cnt, e, &post); break;
-            case 5: FN(dwp_row)(plane, wp, out, w, c, 5, wv, y, ch, cnt, e, &post); break;
-            case 7: FN(dwp_row)(plane, wp, out, w, c, 7, wv, y, ch, cnt, e, &post); break;
-            default: FN(dwp_row)(plane, wp, out, w, c, 9, wv, y, ch, cnt, e, &post); break;
-            }
-        }
-    }
-}
-
 const cnz_kernels FN(cnz_kernels) = {
-    CNZ_ISA_ID, FN(gemm), FN(dwconv), FN(dwplanes), FN(layernorm), FN(rows), FN(avgpool), FN(math),
+    CNZ_ISA_ID, FN(gemm), FN(dwconv), FN(layernorm), FN(rows), FN(avgpool), FN(math),
 };

@@ -1,11 +1,14 @@
 import CNZooCore
 import CNZooMapping
 
-/// A ConvMixer (Trockman & Kolter) ready to run on cnzoo's C kernels (`Kernels.active`), activations NHWC.
+/// A ConvMixer (Trockman & Kolter) ready to run on cnzoo's C kernels (`Kernels.active`), activations
+/// channel-blocked (`MatrixLayout.channelBlocked`: NCHW16c, channels padded to a multiple of 16 with zeros).
 ///
 /// Stem: p×p patches (stride p) gathered into rows, one GEMM whose epilogue applies bias → activation → BatchNorm.
-/// Block: the depthwise k×k conv ("same" zero padding) with the epilogue `y = x + BN(act(dw + bias))`; the 1×1 conv
-/// as one GEMM (K = N = dim) with bias → activation → BatchNorm. Head: global mean, Linear.
+/// Block: the depthwise k×k conv ("same" zero padding) with the epilogue `y = x + BN(act(dw + bias))`, one
+/// 16-channel plane at a time (contiguous: in NHWC a 768-channel layer puts neighbouring pixels 3 KiB apart); the
+/// 1×1 conv as one GEMM (K = N = dim) reading and writing the blocked layout, with bias → activation → BatchNorm.
+/// Head: global mean, Linear.
 ///
 /// Inference BatchNorm uses the running statistics. With `foldsBatchNorm` (the default) each BatchNorm becomes a
 /// per-channel `x·scale + shift` (scale = γ/√(var+eps), shift = β − mean·scale, computed in double and rounded once,
@@ -32,13 +35,14 @@ public final class ConvMixerModel {
     public var profile: ForwardProfile?
 
     struct Block {
-        var dwWeight: [Float]  // [k][k][C]
-        var dwBias: [Float]
+        var dwWeight: [Float]  // [C/16][k][k][16], channels padded to whole blocks with zeros
+        var dwBias: [Float]  // padded
         var pwWeight: LinearWeight  // [C][C]
         var pwBias: [Float]
     }
 
-    /// A BatchNorm ready to apply: folded `[scale | shift]`, or unfolded `[mean | √(var+eps) | γ | β]`.
+    /// A BatchNorm ready to apply: folded `[scale | shift]`, or unfolded `[mean | √(var+eps) | γ | β]`, each part
+    /// padded to `paddedDim` channels.
     typealias Norm = [Float]
 
     /// What depends on the BatchNorm eps: the prepared BatchNorms and the head (which absorbs the last one when folded).
@@ -50,6 +54,8 @@ public final class ConvMixerModel {
         var headBias: [Float]
     }
 
+    /// The channels rounded up to whole blocks of 16 (the activations' and the per-channel vectors' length).
+    let paddedDim: Int
     let stemWeight: LinearWeight  // [C][in·p·p], rows ordered (in, kh, kw)
     let stemBias: [Float]
     let blocks: [Block]
@@ -109,16 +115,20 @@ public final class ConvMixerModel {
             norms[prefix] = try ["weight", "bias", "running_mean", "running_var"].map { try v(prefix + "." + $0) }
         }
         batchNorms = norms
-        let c = spec.dim, k = spec.kernelSize
+        let c = spec.dim, k = spec.kernelSize, block = MatrixLayout.block
+        let cp = (c + block - 1) / block * block
+        paddedDim = cp
         stemWeight = try LinearWeight(entry("stem.0.weight"), n: c, k: spec.inChannels * spec.patchSize * spec.patchSize,
                                       engine: engine)
         stemBias = try v("stem.0.bias")
         blocks = try (0..<spec.depth).map { i in
             let pre = "blocks.\(i)."
-            let dw = try v(pre + "0.fn.0.weight")  // [C][1][k][k] → [k][k][C]
-            var dwt = [Float](repeating: 0, count: dw.count)
-            for ch in 0..<c { for t in 0..<(k * k) { dwt[t * c + ch] = dw[ch * k * k + t] } }
-            return Block(dwWeight: dwt, dwBias: try v(pre + "0.fn.0.bias"),
+            let dw = try v(pre + "0.fn.0.weight")  // [C][1][k][k] → [C/16][k][k][16]
+            var dwt = [Float](repeating: 0, count: cp * k * k)
+            for ch in 0..<c {
+                for t in 0..<(k * k) { dwt[(ch / block * k * k + t) * block + ch % block] = dw[ch * k * k + t] }
+            }
+            return Block(dwWeight: dwt, dwBias: Self.padded(try v(pre + "0.fn.0.bias"), cp),
                          pwWeight: try LinearWeight(entry(pre + "1.weight"), n: c, k: c, engine: engine),
                          pwBias: try v(pre + "1.bias"))
         }
@@ -126,20 +136,27 @@ public final class ConvMixerModel {
         _ = prepare()
     }
 
-    /// One BatchNorm as `Norm` for `eps`; folded in double, rounded once.
-    static func batchNorm(_ t: [[Float]], eps: Float, fold: Bool) -> Norm {
+    /// `v` followed by zeros up to `count` values.
+    static func padded(_ v: [Float], _ count: Int) -> [Float] { v + [Float](repeating: 0, count: count - v.count) }
+
+    /// One BatchNorm as `Norm` for `eps`, each part padded to `count` channels; folded in double, rounded once.
+    static func batchNorm(_ t: [[Float]], eps: Float, fold: Bool, padTo count: Int) -> Norm {
         let (weight, bias, mean, variance) = (t[0], t[1], t[2], t[3])
-        guard fold else { return mean + zip(variance, [Float](repeating: eps, count: variance.count)).map { ($0 + $1).squareRoot() } + weight + bias }
+        guard fold else {
+            let sd = zip(variance, [Float](repeating: eps, count: variance.count)).map { ($0 + $1).squareRoot() }
+            return [mean, sd, weight, bias].flatMap { padded($0, count) }
+        }
         let scale = (0..<weight.count).map { Double(weight[$0]) / (Double(variance[$0]) + Double(eps)).squareRoot() }
-        return scale.map(Float.init) + (0..<weight.count).map { Float(Double(bias[$0]) - Double(mean[$0]) * scale[$0]) }
+        return padded(scale.map(Float.init), count)
+            + padded((0..<weight.count).map { Float(Double(bias[$0]) - Double(mean[$0]) * scale[$0]) }, count)
     }
 
     /// The BatchNorms and head for the current eps (rebuilt only when it changed).
     private func prepare() -> Prepared {
         let eps = numerics.batchNormEps
         if let prepared, prepared.eps == eps { return prepared }
-        let c = config.dim, fold = foldsBatchNorm
-        func norm(_ prefix: String) -> Norm { Self.batchNorm(batchNorms[prefix] ?? [], eps: eps, fold: fold) }
+        let c = config.dim, cp = paddedDim, fold = foldsBatchNorm
+        func norm(_ prefix: String) -> Norm { Self.batchNorm(batchNorms[prefix] ?? [], eps: eps, fold: fold, padTo: cp) }
         var fc = head.weight, fcBias = head.bias
         if fold {
             // head(scale ⊙ p + shift) = (W·diag(scale))·p + (b + W·shift).
@@ -147,7 +164,7 @@ public final class ConvMixerModel {
             for o in 0..<config.numClasses {
                 var b = Double(fcBias[o])
                 for j in 0..<c {
-                    b += Double(fc[o * c + j]) * Double(last[c + j])
+                    b += Double(fc[o * c + j]) * Double(last[cp + j])
                     fc[o * c + j] = Float(Double(fc[o * c + j]) * Double(last[j]))
                 }
                 fcBias[o] = Float(b)
@@ -177,64 +194,64 @@ public final class ConvMixerModel {
         }
         let ws = workspace, kern = kernels, threads = kernelThreads
         let prep = prepare()
-        let h = height / p, w = width / p, c = cfg.dim
-        let m = n * h * w
+        let h = height / p, w = width / p, c = cfg.dim, cp = paddedDim, block = MatrixLayout.block
+        let m = n * h * w, hw = h * w
+        let layout = MatrixLayout.channelBlocked(rows: m)
         let cols = ws.buffer(0, m * cfg.inChannels * p * p)
         input.withUnsafeBufferPointer {
             KernelLayout.patchesNCHW($0.baseAddress!, cols, batch: n, channels: cfg.inChannels, height: height,
                                      width: width, patch: p)
         }
-        let x = ws.buffer(1, m * c), t = ws.buffer(2, m * c)
-        let planeScratchCount = Kernels.planeScratchCount(height: h, width: w, kernel: cfg.kernelSize)
-        let planeScratch = [3, 5, 7, 9].contains(cfg.kernelSize)
-            ? ws.buffer(4, max(1, threads) * planeScratchCount) : nil
+        let x = ws.buffer(1, m * cp), t = ws.buffer(2, m * cp)
+        if cp != c {  // the GEMMs never write the padding channels; keep them exact zeros
+            x.initialize(repeating: 0, count: m * cp)
+            t.initialize(repeating: 0, count: m * cp)
+        }
         timed("gemm") {
-            withEpilogue(bias: stemBias, norm: prep.stemNorm) { stemWeight.apply(cols, x, m: m, threads: threads, kernels: kern, epilogue: $0) }
+            withEpilogue(bias: stemBias, norm: prep.stemNorm) {
+                stemWeight.apply(cols, x, m: m, threads: threads, kernels: kern, epilogue: $0, cLayout: layout)
+            }
         }
         literalNorm(x, rows: m, norm: prep.stemNorm, residual: nil)
+        let blocksC = cp / block, taps = cfg.kernelSize * cfg.kernelSize
         for (blk, norms) in zip(blocks, prep.blockNorms) {
             timed("dwconv") {
                 withEpilogue(bias: blk.dwBias, norm: norms.norm1, residual: x) { e in
                     blk.dwWeight.withUnsafeBufferPointer { dw in
-                        if let planeScratch {
-                            // One task per (image, 16 channels): each channel vector's padded plane is copied into
-                            // the thread's scratch first (ConvMixer's wide layers put pixels kilobytes apart).
-                            let blocks = (c + 15) / 16
-                            Parallel.forEach(n * blocks, threads: threads) { i, thread in
-                                let (b, ch) = (i / blocks, i % blocks * 16)
-                                let off = b * h * w * c
-                                kern.depthwisePlanes(input: x + off, output: t + off, height: h, width: w, channels: c,
-                                                     kernel: cfg.kernelSize, weight: dw.baseAddress!,
-                                                     channelRange: ch..<min(c, ch + 16), epilogue: e.offset(by: off),
-                                                     scratch: planeScratch + thread * planeScratchCount)
-                            }
-                            return
-                        }
-                        // One task per (image, pair of output rows): the kernels compute rows in pairs.
-                        let pairs = (h + 1) / 2
-                        Parallel.forEach(n * pairs, threads: threads) { i in
-                            let (b, y) = (i / pairs, i % pairs * 2)
-                            let off = b * h * w * c
-                            kern.depthwise(input: x + off, output: t + off, height: h, width: w, channels: c,
-                                           kernel: cfg.kernelSize, weight: dw.baseAddress!, rows: y..<min(h, y + 2),
-                                           epilogue: e.offset(by: off))
+                        // One task per (image, 16 channels): a contiguous [h][w][16] plane.
+                        Parallel.forEach(n * blocksC, threads: threads) { i in
+                            let (b, cb) = (i / blocksC, i % blocksC)
+                            let off = cb * layout.blockStride + b * hw * block
+                            kern.depthwise(input: x + off, output: t + off, height: h, width: w, channels: block,
+                                           kernel: cfg.kernelSize, weight: dw.baseAddress! + cb * taps * block,
+                                           rows: 0..<h, epilogue: e.columns(from: cb * block).offset(by: off))
                         }
                     }
                 }
             }
             literalNorm(t, rows: m, norm: norms.norm1, residual: x)
             timed("gemm") {
-                withEpilogue(bias: blk.pwBias, norm: norms.norm2) { blk.pwWeight.apply(t, x, m: m, threads: threads, kernels: kern, epilogue: $0) }
+                withEpilogue(bias: blk.pwBias, norm: norms.norm2) {
+                    blk.pwWeight.apply(t, x, m: m, threads: threads, kernels: kern, epilogue: $0, aLayout: layout,
+                                       cLayout: layout)
+                }
             }
             literalNorm(x, rows: m, norm: norms.norm2, residual: nil)
         }
-        let pooled = ws.buffer(3, n * c)
-        timed("other") { kern.averagePool(x, pooled, batch: n, positions: h * w, channels: c) }
+        let pooled = ws.buffer(3, n * cp)
+        timed("other") {
+            for b in 0..<n {
+                for cb in 0..<blocksC {
+                    kern.averagePool(x + cb * layout.blockStride + b * hw * block, pooled + b * cp + cb * block, batch: 1,
+                                     positions: hw, channels: block)
+                }
+            }
+        }
         var logits = [Float](repeating: 0, count: n * cfg.numClasses)
         logits.withUnsafeMutableBufferPointer { out in
             prep.headBias.withUnsafeBufferPointer { hb in
                 prep.headWeight.apply(pooled, out.baseAddress!, m: n, threads: threads, kernels: kern,
-                                      epilogue: .init(bias: hb.baseAddress!))
+                                      epilogue: .init(bias: hb.baseAddress!), aLayout: .rowMajor(columns: cp))
             }
         }
         return logits
@@ -244,24 +261,27 @@ public final class ConvMixerModel {
     /// left to `literalNorm`, and with it the residual.
     private func withEpilogue(bias: [Float], norm: Norm?, residual: UnsafeMutablePointer<Float>? = nil,
                               _ body: (KernelEpilogue) -> Void) {
-        let act = kernelActivation, c = config.dim, fold = foldsBatchNorm
+        let act = kernelActivation, cp = paddedDim, fold = foldsBatchNorm
         bias.withUnsafeBufferPointer { bp in
             (norm ?? []).withUnsafeBufferPointer { np in
                 let folded = fold && norm != nil
                 body(KernelEpilogue(bias: bp.baseAddress, activation: act,
-                                    postScale: folded ? np.baseAddress : nil, postShift: folded ? np.baseAddress! + c : nil,
+                                    postScale: folded ? np.baseAddress : nil, postShift: folded ? np.baseAddress! + cp : nil,
                                     residual: fold ? residual : nil))
             }
         }
     }
 
-    /// Unfolded mode only: `x = (x − mean)/√(var+eps)·γ + β (+ residual)`, literally, per element.
+    /// Unfolded mode only: `x = (x − mean)/√(var+eps)·γ + β (+ residual)`, literally, per element of the
+    /// channel-blocked `[rows, dim]` activations.
     private func literalNorm(_ x: UnsafeMutablePointer<Float>, rows: Int, norm: Norm?, residual: UnsafePointer<Float>?) {
         guard !foldsBatchNorm, let norm else { return }
-        let c = config.dim
-        for i in 0..<(rows * c) {
-            let j = i % c
-            x[i] = (x[i] - norm[j]) / norm[c + j] * norm[2 * c + j] + norm[3 * c + j] + (residual?[i] ?? 0)
+        let layout = MatrixLayout.channelBlocked(rows: rows), cp = paddedDim
+        for r in 0..<rows {
+            for j in 0..<config.dim {
+                let i = layout.offset(row: r, column: j)
+                x[i] = (x[i] - norm[j]) / norm[cp + j] * norm[2 * cp + j] + norm[3 * cp + j] + (residual?[i] ?? 0)
+            }
         }
     }
 }

@@ -196,55 +196,6 @@ func referenceEpilogue(_ v: Double, col j: Int, bias: [Float]?, activation: Kern
     /// The channel-plane kernel (ConvMixer's wide layers) gives the row kernel's results — exactly on full channel
     /// vectors (same sums, same order) — for every specialised k, channel tails, images narrower than the kernel, and a fused epilogue with a
     /// residual; its 16-channel tasks may run in any order.
-    @Test(arguments: isaSets) func planesMatchRows(_ kern: Kernels) {
-        for (h, w, c, k) in [(7, 9, 16, 7), (8, 8, 40, 7), (5, 6, 8, 3), (4, 13, 33, 7), (6, 32, 20, 9), (3, 4, 24, 9),
-                             (5, 7, 18, 5), (12, 10, 48, 7)] {
-            var rng = LCG(seed: UInt64(h * 1000 + w * 10 + c + 1))
-            let x = (0..<(h * w * c)).map { _ in rng.next() }
-            let weight = (0..<(k * k * c)).map { _ in rng.next() * 0.2 }
-            let bias = (0..<c).map { _ in rng.next() }, scale = (0..<c).map { _ in 1 + rng.next() * 0.5 }
-            let res0 = (0..<(h * w * c)).map { _ in rng.next() }
-            var byRows = [Float](repeating: .nan, count: h * w * c), byPlanes = byRows
-            var resRows = res0, resPlanes = res0
-            var scratch = [Float](repeating: .nan, count: Kernels.planeScratchCount(height: h, width: w, kernel: k))
-            bias.withUnsafeBufferPointer { b in scale.withUnsafeBufferPointer { s in
-                func epilogue(_ r: UnsafeMutablePointer<Float>) -> KernelEpilogue {
-                    KernelEpilogue(bias: b.baseAddress, activation: .relu, postScale: s.baseAddress, residual: r)
-                }
-                resRows.withUnsafeMutableBufferPointer { r in byRows.withUnsafeMutableBufferPointer { o in
-                    kern.depthwise(input: x, output: o.baseAddress!, height: h, width: w, channels: c, kernel: k,
-                                   weight: weight, rows: 0..<h, epilogue: epilogue(r.baseAddress!))
-                } }
-                resPlanes.withUnsafeMutableBufferPointer { r in byPlanes.withUnsafeMutableBufferPointer { o in
-                    scratch.withUnsafeMutableBufferPointer { sc in
-                        for ch in stride(from: 0, to: c, by: 16).reversed() {
-                            kern.depthwisePlanes(input: x, output: o.baseAddress!, height: h, width: w, channels: c,
-                                                 kernel: k, weight: weight, channelRange: ch..<min(c, ch + 16),
-                                                 epilogue: epilogue(r.baseAddress!), scratch: sc.baseAddress!)
-                        }
-                    }
-                } }
-            } }
-            // Full channel vectors add the same products in the same order; the row kernel's channel tail adds
-            // the bias last, so only rounding may differ there.
-            let lanes = [KernelISA.avx512: 16, .avx2: 8][kern.isa] ?? 4, cv = c / lanes * lanes
-            var exactMismatches = 0, worstVsRows = 0.0
-            for i in 0..<(h * w * c) {
-                if i % c < cv && byPlanes[i] != byRows[i] { exactMismatches += 1 }
-                worstVsRows = max(worstVsRows, abs(Double(byPlanes[i]) - Double(byRows[i])))
-            }
-            #expect(exactMismatches == 0 && worstVsRows < 1e-6,
-                    "\(kern.isa) h\(h) w\(w) c\(c) k\(k): \(exactMismatches) full-vector mismatches, max diff \(worstVsRows)")
-            let want = naive(x, h: h, w: w, c: c, k: k, weight: weight, bias: bias)
-            var worst = 0.0
-            for i in 0..<(h * w * c) {
-                let expected: Double = max(want[i], 0) * Double(scale[i % c]) + Double(res0[i])
-                worst = max(worst, abs(Double(byPlanes[i]) - expected))
-            }
-            #expect(worst < 1e-5, "\(kern.isa) h\(h) w\(w) c\(c) k\(k): max diff \(worst)")
-        }
-    }
-
     /// ConvMixer's block: x + BatchNorm(GELU(dwconv(x) + bias)) in one pass.
     @Test(arguments: isaSets) func fusedGELUBatchNormResidual(_ kern: Kernels) {
         let (h, w, c, k) = (6, 10, 21, 9)
@@ -323,6 +274,56 @@ func referenceEpilogue(_ v: Double, col j: Int, bias: [Float]?, activation: Kern
 
     /// The fused epilogues: bias only, bias + ReLU, bias + GELU (both forms), BatchNorm after the activation, and
     /// the scaled residual (written into the residual, across K blocks).
+    /// Channel-blocked A and C (NCHW16c, as ConvMixer runs) give the row-major result bit for bit: the same sums
+    /// in the same order, on every ISA, across K blocks, K chunks that start inside a block of 16 (k not a multiple
+    /// of 16), partial last blocks of columns, and both thread splits; the residual is read and written blocked too.
+    @Test(arguments: isaSets) func channelBlockedLayoutsMatchRowMajorBitForBit(_ kern: Kernels) {
+        for (m, n, k) in [(26, 48, 64), (13, 45, 600), (70, 96, 1537), (5, 20, 147), (1, 768, 768), (200, 40, 40)] {
+            var rng = LCG(seed: UInt64(3 * m + n * k))
+            let a = (0..<(m * k)).map { _ in rng.next() }
+            let w = (0..<(n * k)).map { _ in rng.next() }
+            let bias = (0..<n).map { _ in rng.next() }, res0 = (0..<(m * n)).map { _ in rng.next() }
+            let la = MatrixLayout.channelBlocked(rows: m)
+            let blocksK = (k + 15) / 16, blocksN = (n + 15) / 16
+            var aBlocked = [Float](repeating: .nan, count: blocksK * 16 * m)
+            for r in 0..<m { for j in 0..<k { aBlocked[la.offset(row: r, column: j)] = a[r * k + j] } }
+            for threads in [1, 2] {
+                var rowRes = res0, rowOut = [Float](repeating: .nan, count: m * n)
+                var blkRes = [Float](repeating: .nan, count: blocksN * 16 * m), blkOut = blkRes
+                for r in 0..<m { for j in 0..<n { blkRes[la.offset(row: r, column: j)] = res0[r * n + j] } }
+                bias.withUnsafeBufferPointer { b in
+                    rowRes.withUnsafeMutableBufferPointer { rr in rowOut.withUnsafeMutableBufferPointer { ro in
+                        GemmTesting.ownKernel(w, n: n, k: k, a: a, c: ro.baseAddress!, m: m, threads: threads, kernels: kern,
+                                              epilogue: KernelEpilogue(bias: b.baseAddress, activation: .relu,
+                                                                       residual: rr.baseAddress))
+                    } }
+                    blkRes.withUnsafeMutableBufferPointer { br in blkOut.withUnsafeMutableBufferPointer { bo in
+                        GemmTesting.ownKernel(w, n: n, k: k, a: aBlocked, c: bo.baseAddress!, m: m, threads: threads,
+                                              kernels: kern,
+                                              epilogue: KernelEpilogue(bias: b.baseAddress, activation: .relu,
+                                                                       residual: br.baseAddress),
+                                              aLayout: la, cLayout: la)
+                    } }
+                }
+                var mismatches = 0
+                for r in 0..<m { for j in 0..<n where blkRes[la.offset(row: r, column: j)] != rowRes[r * n + j] {
+                    mismatches += 1
+                } }
+                #expect(mismatches == 0, "\(kern.isa) m\(m) n\(n) k\(k) threads \(threads): \(mismatches) values differ")
+                // Without a residual the product lands in C itself, laid out blocked.
+                var plain = [Float](repeating: .nan, count: m * n), blocked = [Float](repeating: .nan, count: blocksN * 16 * m)
+                plain.withUnsafeMutableBufferPointer {
+                    GemmTesting.ownKernel(w, n: n, k: k, a: a, c: $0.baseAddress!, m: m, threads: threads, kernels: kern)
+                }
+                blocked.withUnsafeMutableBufferPointer {
+                    GemmTesting.ownKernel(w, n: n, k: k, a: aBlocked, c: $0.baseAddress!, m: m, threads: threads,
+                                          kernels: kern, aLayout: la, cLayout: la)
+                }
+                #expect((0..<m).allSatisfy { r in (0..<n).allSatisfy { blocked[la.offset(row: r, column: $0)] == plain[r * n + $0] } })
+            }
+        }
+    }
+
     @Test(arguments: isaSets) func fusedEpiloguesMatchReference(_ kern: Kernels) {
         let (m, n, k) = (17, 40, 400)
         var rng = LCG(seed: 77)

@@ -17,6 +17,17 @@ extern "C" {
 /// Columns per packed weight panel (the same on every ISA, so packed weights never depend on the chosen kernels).
 #define CNZ_PANEL 32
 
+/// Channels per block of the channel-blocked layout (see `cnz_layout`).
+#define CNZ_BLOCK 16
+
+/// Where element (r, j) of a matrix lives: r·row_stride + (j / CNZ_BLOCK)·block_stride + j % CNZ_BLOCK floats from
+/// its start. Row-major [rows, cols]: {cols, CNZ_BLOCK}. Channel-blocked over `rows` rows — CNZ_BLOCK channels of
+/// every row, then the next CNZ_BLOCK (NCHW16c when the rows are an image's pixels): {CNZ_BLOCK, CNZ_BLOCK·rows}.
+typedef struct {
+    ptrdiff_t row_stride;
+    ptrdiff_t block_stride;
+} cnz_layout;
+
 /// An instruction-set level with its own compiled kernels.
 typedef enum {
     /// Portable C (128-bit vectors: SSE2 on x86-64, NEON on arm64).
@@ -60,12 +71,10 @@ typedef enum {
 /// One ISA's kernels (see the cnz_* wrappers below for what each does).
 typedef struct cnz_kernels {
     cnz_isa isa;
-    void (*gemm)(const float *a, const float *packed, float *c, int rows, int n, int k, int p_begin, int p_end,
-                 const cnz_epilogue *e);
+    void (*gemm)(const float *a, cnz_layout la, const float *packed, float *c, cnz_layout lc, int rows, int n, int k,
+                 int p_begin, int p_end, const cnz_epilogue *e);
     void (*dwconv)(const float *in, float *out, int h, int w, int c, int k, const float *weight, int y_begin,
                    int y_end, const cnz_epilogue *e);
-    void (*dwplanes)(const float *in, float *out, int h, int w, int c, int k, const float *weight, int ch_begin,
-                     int ch_end, const cnz_epilogue *e, float *scratch);
     void (*layernorm)(const float *x, float *y, int rows, int c, const float *weight, const float *bias, float eps);
     void (*rows)(const float *x, float *y, int rows, int cols, const cnz_epilogue *e);
     void (*avgpool)(const float *x, float *out, int n, int hw, int c);
@@ -102,23 +111,15 @@ void cnz_widen(const void *src, cnz_source_type type, size_t count, float *dst);
 void cnz_gemm(const cnz_kernels *kern, const float *a, const float *packed, float *c, int rows, int n, int k,
               int p_begin, int p_end, const cnz_epilogue *e);
 
+/// `cnz_gemm` for A and C in any `cnz_layout` (the residual laid out like C); the same sums in the same order.
+void cnz_gemm_layout(const cnz_kernels *kern, const float *a, cnz_layout la, const float *packed, float *c,
+                     cnz_layout lc, int rows, int n, int k, int p_begin, int p_end, const cnz_epilogue *e);
+
 /// Depthwise k×k convolution (any odd k), stride 1, zero "same" padding, NHWC one image [h, w, c], weight
 /// [k][k][c] (tap-major); output rows [y_begin, y_end); then `e` (its bias is the conv bias; residual:
 /// out = v + residual, same layout as out). `out` must not overlap `in`.
 void cnz_dwconv(const cnz_kernels *kern, const float *in, float *out, int h, int w, int c, int k,
                 const float *weight, int y_begin, int y_end, const cnz_epilogue *e);
-
-/// Floats of scratch space `cnz_dwconv_planes` needs for an h × w image and a k × k kernel (any ISA).
-size_t cnz_dwconv_planes_scratch(int h, int w, int k);
-
-/// The same convolution as `cnz_dwconv` (on whole vectors of channels the same sums in the same order, taps
-/// outside the image adding exact zeros; a channel tail may round differently), computed one vector of channels at
-/// a time over its padded
-/// plane copied into `scratch` (cnz_dwconv_planes_scratch floats, 64-byte aligned): all output rows of channels
-/// [ch_begin, ch_end) (ch_begin a multiple of 16). Faster for wide layers (hundreds of channels), where the rows of
-/// one channel vector are kilobytes apart. k must be 3, 5, 7 or 9.
-void cnz_dwconv_planes(const cnz_kernels *kern, const float *in, float *out, int h, int w, int c, int k,
-                       const float *weight, int ch_begin, int ch_end, const cnz_epilogue *e, float *scratch);
 
 /// LayerNorm of each row of x [rows, c] into y (may alias x): (x − mean)/√(var + eps)·weight + bias, biased var.
 void cnz_layernorm(const cnz_kernels *kern, const float *x, float *y, int rows, int c, const float *weight,

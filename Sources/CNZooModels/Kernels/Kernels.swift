@@ -71,9 +71,62 @@ public struct KernelEpilogue {
         return e
     }
 
+    /// The same epilogue for columns starting at `column` (moves the per-column vectors, not the residual).
+    func columns(from column: Int) -> KernelEpilogue {
+        var e = self
+        e.bias = bias.map { $0 + column }
+        e.postScale = postScale.map { $0 + column }
+        e.postShift = postShift.map { $0 + column }
+        return e
+    }
+
     var c: cnz_epilogue {
         cnz_epilogue(bias: bias, act: activation.c, post_scale: postScale, post_shift: postShift, residual: residual)
     }
+}
+
+/// Where element (r, j) of a matrix lives: `r·rowStride + (j / 16)·blockStride + j % 16` floats from its start
+/// (`cnz_layout`). Row-major and channel-blocked matrices (16 channels of every row, then the next 16 — NCHW16c
+/// when the rows are an image's pixels) are the two used.
+public struct MatrixLayout: Equatable, Sendable {
+    /// Channels per block of the channel-blocked layout.
+    public static let block = Int(CNZ_BLOCK)
+    /// Floats from one row to the next within a block of columns.
+    public var rowStride: Int
+    /// Floats from one block of 16 columns to the next.
+    public var blockStride: Int
+
+    /// A layout from its two strides.
+    public init(rowStride: Int, blockStride: Int) {
+        self.rowStride = rowStride
+        self.blockStride = blockStride
+    }
+
+    /// Row-major `[rows, columns]`.
+    public static func rowMajor(columns: Int) -> MatrixLayout { MatrixLayout(rowStride: columns, blockStride: block) }
+
+    /// Channel-blocked over `rows` rows: `[⌈columns/16⌉][rows][16]`.
+    public static func channelBlocked(rows: Int) -> MatrixLayout { MatrixLayout(rowStride: block, blockStride: block * rows) }
+
+    /// The offset of element (`row`, `column`).
+    public func offset(row: Int, column: Int) -> Int {
+        row * rowStride + column / Self.block * blockStride + column % Self.block
+    }
+
+    /// The `[rows, columns]` matrix at `p` in this layout, as a row-major array.
+    public func gather(_ p: UnsafePointer<Float>, rows: Int, columns: Int) -> [Float] {
+        var out = [Float](repeating: 0, count: rows * columns)
+        for r in 0..<rows { for j in 0..<columns { out[r * columns + j] = p[offset(row: r, column: j)] } }
+        return out
+    }
+
+    /// Writes the row-major `[rows, columns]` matrix `values` to `p` in this layout.
+    public func scatter(_ values: [Float], into p: UnsafeMutablePointer<Float>, rows: Int, columns: Int) {
+        precondition(values.count == rows * columns, "\(values.count) values for a \(rows)×\(columns) matrix")
+        for r in 0..<rows { for j in 0..<columns { p[offset(row: r, column: j)] = values[r * columns + j] } }
+    }
+
+    var c: cnz_layout { cnz_layout(row_stride: rowStride, block_stride: blockStride) }
 }
 
 /// Element-wise functions of `Kernels.math`.
@@ -120,12 +173,14 @@ public struct Kernels: @unchecked Sendable {
     }
 
     /// `c[rows, n] = a[rows, k] · Wᵀ` for output panels `panels` (32 columns each) of a weight packed by
-    /// `PackedWeight`, then `epilogue` (its residual indexed like `c`).
+    /// `PackedWeight`, then `epilogue` (its residual laid out like `c`). A and C are row-major unless a layout is
+    /// given.
     public func gemm(_ a: UnsafePointer<Float>, _ packed: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
-                     rows: Int, n: Int, k: Int, panels: Range<Int>, epilogue: KernelEpilogue = .none) {
+                     rows: Int, n: Int, k: Int, panels: Range<Int>, epilogue: KernelEpilogue = .none,
+                     aLayout: MatrixLayout? = nil, cLayout: MatrixLayout? = nil) {
         var e = epilogue.c
-        cnz_gemm(table, a, packed, c, Int32(rows), Int32(n), Int32(k), Int32(panels.lowerBound),
-                 Int32(panels.upperBound), &e)
+        cnz_gemm_layout(table, a, (aLayout ?? .rowMajor(columns: k)).c, packed, c, (cLayout ?? .rowMajor(columns: n)).c,
+                        Int32(rows), Int32(n), Int32(k), Int32(panels.lowerBound), Int32(panels.upperBound), &e)
     }
 
     /// Depthwise `kernel`×`kernel` convolution (odd kernel), stride 1, zero "same" padding, of one NHWC image
@@ -138,24 +193,6 @@ public struct Kernels: @unchecked Sendable {
         var e = epilogue.c
         cnz_dwconv(table, input, output, Int32(height), Int32(width), Int32(channels), Int32(kernel), weight,
                    Int32(rows.lowerBound), Int32(rows.upperBound), &e)
-    }
-
-    /// The same convolution as `depthwise` for all rows of the channels `channelRange` (its start a multiple of 16),
-    /// one vector of channels at a time over its zero-padded plane copied into `scratch`
-    /// (`Kernels.planeScratchCount` floats): faster for wide layers. `kernel` must be 3, 5, 7 or 9.
-    public func depthwisePlanes(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, height: Int,
-                                width: Int, channels: Int, kernel: Int, weight: UnsafePointer<Float>,
-                                channelRange: Range<Int>, epilogue: KernelEpilogue,
-                                scratch: UnsafeMutablePointer<Float>) {
-        precondition([3, 5, 7, 9].contains(kernel) && channelRange.lowerBound % 16 == 0)
-        var e = epilogue.c
-        cnz_dwconv_planes(table, input, output, Int32(height), Int32(width), Int32(channels), Int32(kernel), weight,
-                          Int32(channelRange.lowerBound), Int32(channelRange.upperBound), &e, scratch)
-    }
-
-    /// Floats of scratch `depthwisePlanes` needs for a `height` × `width` image and a `kernel` × `kernel` kernel.
-    public static func planeScratchCount(height: Int, width: Int, kernel: Int) -> Int {
-        cnz_dwconv_planes_scratch(Int32(height), Int32(width), Int32(kernel))
     }
 
     /// LayerNorm over the innermost axis of `[rows, channels]` (`y` may alias `x`), biased variance, two passes.

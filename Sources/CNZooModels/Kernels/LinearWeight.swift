@@ -51,12 +51,29 @@ struct LinearWeight {
         }
     }
 
-    /// `c[m, n] = a[m, k] · Wᵀ` then `epilogue` (residual indexed like `c`), split over `threads`.
+    /// `c[m, n] = a[m, k] · Wᵀ` then `epilogue` (residual laid out like `c`), split over `threads`; A and C
+    /// row-major unless layouts are given.
     func apply(_ a: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>, m: Int, threads: Int, kernels: Kernels,
-               epilogue: KernelEpilogue = .none) {
+               epilogue: KernelEpilogue = .none, aLayout: MatrixLayout? = nil, cLayout: MatrixLayout? = nil) {
         guard m > 0 else { return }
         let (n, k) = (self.n, self.k)
+        let la = aLayout ?? .rowMajor(columns: k), lc = cLayout ?? .rowMajor(columns: n)
         guard let packed else {
+            guard la == .rowMajor(columns: k) && lc == .rowMajor(columns: n) else {
+                // OpenBLAS reads and writes row-major matrices: run it on row-major copies.
+                let a2 = la.gather(a, rows: m, columns: k)
+                var c2 = [Float](repeating: 0, count: m * n)
+                var r2 = epilogue.residual.map { lc.gather($0, rows: m, columns: n) } ?? []
+                c2.withUnsafeMutableBufferPointer { cp in
+                    r2.withUnsafeMutableBufferPointer { rp in
+                        var e = epilogue
+                        e.residual = e.residual == nil ? nil : rp.baseAddress
+                        apply(a2, cp.baseAddress!, m: m, threads: threads, kernels: kernels, epilogue: e)
+                    }
+                }
+                lc.scatter(epilogue.residual == nil ? c2 : r2, into: epilogue.residual ?? c, rows: m, columns: n)
+                return
+            }
             plain.withUnsafeBufferPointer { Gemm.linear(a, $0.baseAddress!, c, m: m, n: n, k: k) }
             LinearWeight.unfused(epilogue, c, m: m, n: n, threads: threads, kernels: kernels)
             return
@@ -70,7 +87,8 @@ struct LinearWeight {
             let rowTasks = min(4 * threads, max(1, groups / 8))
             if rowTasks < 2 * threads && panels >= 2 * threads {
                 Parallel.split(panels, parts: min(panels, 4 * threads), threads: threads) { p in
-                    kernels.gemm(a, pw.baseAddress!, c, rows: m, n: n, k: k, panels: p, epilogue: epilogue)
+                    kernels.gemm(a, pw.baseAddress!, c, rows: m, n: n, k: k, panels: p, epilogue: epilogue,
+                                 aLayout: la, cLayout: lc)
                 }
                 return
             }
@@ -78,8 +96,9 @@ struct LinearWeight {
             Parallel.split(groups, parts: rowTasks, threads: threads) { g in
                 let r0 = g.lowerBound * 12, r1 = min(m, g.upperBound * 12)
                 guard r1 > r0 else { return }
-                kernels.gemm(a + r0 * k, pw.baseAddress!, c + r0 * n, rows: r1 - r0, n: n, k: k, panels: 0..<panels,
-                             epilogue: epilogue.offset(by: r0 * n))
+                kernels.gemm(a + r0 * la.rowStride, pw.baseAddress!, c + r0 * lc.rowStride, rows: r1 - r0, n: n, k: k,
+                             panels: 0..<panels, epilogue: epilogue.offset(by: r0 * lc.rowStride), aLayout: la,
+                             cLayout: lc)
             }
         }
     }
@@ -135,10 +154,12 @@ struct LinearWeight {
 
 /// Entry points for tests of the GEMM kernels.
 public enum GemmTesting {
-    /// Packs `w` [n, k] and runs `kernels`' GEMM: `c[m, n] = a · wᵀ`, then `epilogue`.
+    /// Packs `w` [n, k] and runs `kernels`' GEMM: `c[m, n] = a · wᵀ`, then `epilogue`; A and C row-major unless
+    /// layouts are given.
     public static func ownKernel(_ w: [Float], n: Int, k: Int, a: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>,
-                                 m: Int, threads: Int, kernels: Kernels = .active, epilogue: KernelEpilogue = .none) {
+                                 m: Int, threads: Int, kernels: Kernels = .active, epilogue: KernelEpilogue = .none,
+                                 aLayout: MatrixLayout? = nil, cLayout: MatrixLayout? = nil) {
         LinearWeight(w, n: n, k: k, engine: .cnzoo).apply(a, c, m: m, threads: threads, kernels: kernels,
-                                                          epilogue: epilogue)
+                                                          epilogue: epilogue, aLayout: aLayout, cLayout: cLayout)
     }
 }
