@@ -218,31 +218,38 @@ static void FN(avgpool)(const float *x, float *out, int n, int hw, int c) {
 #define MB 96
 #endif
 
-/// R rows × NR columns over K steps [k0, k0 + kn) into tile [R][NR]; b walks a panel (row stride CNZ_PANEL) from
-/// step k0. A(r, kk) is at a + r·rs + (kk / CNZ_BLOCK)·bs + kk % CNZ_BLOCK (see cnz_layout), so K runs in chunks
-/// that stay inside one block of CNZ_BLOCK columns; a compile-time rs (channel-blocked A: CNZ_BLOCK) lets the R
-/// broadcasts of a step address one base register.
+/// `steps` K steps of an R × NR register block: A(r, q) at a[r·rs + q], the panel from b (row stride CNZ_PANEL).
+INLINE void FN(micro_steps)(const float *a, ptrdiff_t rs, const float *b, int steps, vf *acc0, vf *acc1, const int R) {
+    for (int q = 0; q < steps; q++) {
+        // The panel is read once per row block from L2 (K blocks of 768 steps outgrow L1): fetch 16 steps ahead
+        // (3–8 % faster where K ≥ 384 on Intel Xeon; a prefetch past the end never faults).
+        __builtin_prefetch(b + (size_t)(q + 16) * CNZ_PANEL);
+        __builtin_prefetch(b + (size_t)(q + 16) * CNZ_PANEL + CNZ_VL);
+        vf b0 = LD(b + (size_t)q * CNZ_PANEL), b1 = LD(b + (size_t)q * CNZ_PANEL + CNZ_VL);
+        UNROLL for (int r = 0; r < R; r++) {
+            vf av = SPLAT(a[r * rs + q]);
+            acc0[r] = FMA(av, b0, acc0[r]);
+            acc1[r] = FMA(av, b1, acc1[r]);
+        }
+    }
+}
+
+/// R rows × NR columns over K steps [k0, k0 + kn) into tile [R][NR]; b walks a panel from step k0. A row-major
+/// (row stride rs) or, with BLOCKED, channel-blocked (row stride CNZ_BLOCK, block stride bs): then K runs in
+/// chunks inside one block of CNZ_BLOCK columns, and the R broadcasts of a step address one base register.
 INLINE void FN(micro)(const float *a, ptrdiff_t rs, ptrdiff_t bs, const float *b, int k0, int kn, float *tile,
-                      const int R) {
+                      const int R, const int BLOCKED) {
     vf acc0[CNZ_MR], acc1[CNZ_MR];
     UNROLL for (int r = 0; r < R; r++) acc0[r] = acc1[r] = SPLAT(0);
-    for (int kb = k0; kb < k0 + kn;) {
-        int q0 = kb % CNZ_BLOCK, steps = k0 + kn - kb < CNZ_BLOCK - q0 ? k0 + kn - kb : CNZ_BLOCK - q0;
-        const float *ab = a + (kb / CNZ_BLOCK) * bs + q0;
-        const float *bb = b + (size_t)(kb - k0) * CNZ_PANEL;
-        for (int q = 0; q < steps; q++) {
-            // The panel is read once per row block from L2 (K blocks of 768 steps outgrow L1): fetch 16 steps
-            // ahead (3–8 % faster where K ≥ 384 on Intel Xeon; a prefetch past the end never faults).
-            __builtin_prefetch(bb + (size_t)(q + 16) * CNZ_PANEL);
-            __builtin_prefetch(bb + (size_t)(q + 16) * CNZ_PANEL + CNZ_VL);
-            vf b0 = LD(bb + (size_t)q * CNZ_PANEL), b1 = LD(bb + (size_t)q * CNZ_PANEL + CNZ_VL);
-            UNROLL for (int r = 0; r < R; r++) {
-                vf av = SPLAT(ab[r * rs + q]);
-                acc0[r] = FMA(av, b0, acc0[r]);
-                acc1[r] = FMA(av, b1, acc1[r]);
-            }
+    if (!BLOCKED) {
+        FN(micro_steps)(a + k0, rs, b, kn, acc0, acc1, R);
+    } else {
+        for (int kb = k0; kb < k0 + kn;) {
+            int q0 = kb % CNZ_BLOCK, steps = k0 + kn - kb < CNZ_BLOCK - q0 ? k0 + kn - kb : CNZ_BLOCK - q0;
+            FN(micro_steps)(a + (kb / CNZ_BLOCK) * bs + q0, CNZ_BLOCK, b + (size_t)(kb - k0) * CNZ_PANEL, steps, acc0,
+                            acc1, R);
+            kb += steps;
         }
-        kb += steps;
     }
     UNROLL for (int r = 0; r < R; r++) {
         ST(tile + r * NR, acc0[r]);
@@ -281,11 +288,11 @@ static void FN(finish)(const float *tile, float *c, cnz_layout lc, int row, int 
 }
 
 /// Row blocks of MB rows × the panels, every register block of one row block reading the same A rows (L2) and
-/// each panel slice once per row block. RS: A's row stride when known at compile time (0: la.row_stride).
+/// each panel slice once per row block. BLOCKED: A is channel-blocked (see `micro`).
 INLINE void FN(gemm_blocks)(const float *a, cnz_layout la, const float *packed, float *c, cnz_layout lc, int rows,
-                            int n, int k, int p_begin, int p_end, const cnz_epilogue *e, const int RS) {
+                            int n, int k, int p_begin, int p_end, const cnz_epilogue *e, const int BLOCKED) {
     float tile[CNZ_MR * NR] __attribute__((aligned(64)));
-    ptrdiff_t rs = RS ? RS : la.row_stride;
+    ptrdiff_t rs = BLOCKED ? CNZ_BLOCK : la.row_stride;
     // K in equal blocks of at most KC steps (1536 → 2 × 768; 1000 → 2 × 500, not 768 + 232).
     int kblocks = (k + KC - 1) / KC, kc = (k + kblocks - 1) / kblocks;
     for (int k0 = 0; k0 < k; k0 += kc) {
@@ -301,15 +308,15 @@ INLINE void FN(gemm_blocks)(const float *a, cnz_layout la, const float *packed, 
                     const float *b = packed + (size_t)p * k * CNZ_PANEL + (size_t)k0 * CNZ_PANEL + sub;
                     int i = i0;
                     for (; i + CNZ_MR <= i_end; i += CNZ_MR) {
-                        FN(micro)(a + (size_t)i * rs, rs, la.block_stride, b, k0, kn, tile, CNZ_MR);
+                        FN(micro)(a + (size_t)i * rs, rs, la.block_stride, b, k0, kn, tile, CNZ_MR, BLOCKED);
                         FN(finish)(tile, c, lc, i, CNZ_MR, col, ncols, accumulate, last, e);
                     }
                     for (; i + 4 <= i_end; i += 4) {
-                        FN(micro)(a + (size_t)i * rs, rs, la.block_stride, b, k0, kn, tile, 4);
+                        FN(micro)(a + (size_t)i * rs, rs, la.block_stride, b, k0, kn, tile, 4, BLOCKED);
                         FN(finish)(tile, c, lc, i, 4, col, ncols, accumulate, last, e);
                     }
                     for (; i < i_end; i++) {
-                        FN(micro)(a + (size_t)i * rs, rs, la.block_stride, b, k0, kn, tile, 1);
+                        FN(micro)(a + (size_t)i * rs, rs, la.block_stride, b, k0, kn, tile, 1, BLOCKED);
                         FN(finish)(tile, c, lc, i, 1, col, ncols, accumulate, last, e);
                     }
                 }
@@ -320,8 +327,8 @@ INLINE void FN(gemm_blocks)(const float *a, cnz_layout la, const float *packed, 
 
 static void FN(gemm)(const float *a, cnz_layout la, const float *packed, float *c, cnz_layout lc, int rows, int n,
                      int k, int p_begin, int p_end, const cnz_epilogue *e) {
-    if (la.row_stride == CNZ_BLOCK) {
-        FN(gemm_blocks)(a, la, packed, c, lc, rows, n, k, p_begin, p_end, e, CNZ_BLOCK);
+    if (la.row_stride == CNZ_BLOCK && la.block_stride != CNZ_BLOCK) {
+        FN(gemm_blocks)(a, la, packed, c, lc, rows, n, k, p_begin, p_end, e, 1);
     } else {
         FN(gemm_blocks)(a, la, packed, c, lc, rows, n, k, p_begin, p_end, e, 0);
     }

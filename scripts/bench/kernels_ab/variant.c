@@ -16,9 +16,16 @@
 
 #define AB_CAT2(a, b) a##_##b
 #define AB_CAT(a, b) AB_CAT2(a, b)
+/// The GEMM before and after it took layouts (row-major A and C here), whichever the template has.
+typedef void gemm_rows_fn(const float *, const float *, float *, int, int, int, int, int, const cnz_epilogue *);
+typedef void gemm_layout_fn(const float *, cnz_layout, const float *, float *, cnz_layout, int, int, int, int, int,
+                            const cnz_epilogue *);
 void AB_CAT(ab_gemm, SUF)(const float *a, const float *packed, float *c, int rows, int n, int k, int p_begin,
                           int p_end, const cnz_epilogue *e) {
-    FN(gemm)(a, packed, c, rows, n, k, p_begin, p_end, e);
+    cnz_layout la = {k, CNZ_BLOCK}, lc = {n, CNZ_BLOCK};
+    __builtin_choose_expr(__builtin_types_compatible_p(__typeof__(FN(gemm)), gemm_layout_fn),
+                          ((gemm_layout_fn *)FN(gemm))(a, la, packed, c, lc, rows, n, k, p_begin, p_end, e),
+                          ((gemm_rows_fn *)FN(gemm))(a, packed, c, rows, n, k, p_begin, p_end, e));
 }
 void AB_CAT(ab_dwconv, SUF)(const float *in, float *out, int h, int w, int c, int k, const float *wt, int y_begin,
                             int y_end, const cnz_epilogue *e) {
