@@ -202,10 +202,11 @@ public final class ConvMixerModel {
             KernelLayout.patchesNCHW($0.baseAddress!, cols, batch: n, channels: cfg.inChannels, height: height,
                                      width: width, patch: p)
         }
-        let x = ws.buffer(1, m * cp), t = ws.buffer(2, m * cp)
+        let floats = cp / block * layout.blockStride
+        let x = ws.buffer(1, floats), t = ws.buffer(2, floats)
         if cp != c {  // the GEMMs never write the padding channels; keep them exact zeros
-            x.initialize(repeating: 0, count: m * cp)
-            t.initialize(repeating: 0, count: m * cp)
+            x.initialize(repeating: 0, count: floats)
+            t.initialize(repeating: 0, count: floats)
         }
         timed("gemm") {
             withEpilogue(bias: stemBias, norm: prep.stemNorm) {

@@ -285,11 +285,11 @@ func referenceEpilogue(_ v: Double, col j: Int, bias: [Float]?, activation: Kern
             let bias = (0..<n).map { _ in rng.next() }, res0 = (0..<(m * n)).map { _ in rng.next() }
             let la = MatrixLayout.channelBlocked(rows: m)
             let blocksK = (k + 15) / 16, blocksN = (n + 15) / 16
-            var aBlocked = [Float](repeating: .nan, count: blocksK * 16 * m)
+            var aBlocked = [Float](repeating: .nan, count: blocksK * la.blockStride)
             for r in 0..<m { for j in 0..<k { aBlocked[la.offset(row: r, column: j)] = a[r * k + j] } }
             for threads in [1, 2] {
                 var rowRes = res0, rowOut = [Float](repeating: .nan, count: m * n)
-                var blkRes = [Float](repeating: .nan, count: blocksN * 16 * m), blkOut = blkRes
+                var blkRes = [Float](repeating: .nan, count: blocksN * la.blockStride), blkOut = blkRes
                 for r in 0..<m { for j in 0..<n { blkRes[la.offset(row: r, column: j)] = res0[r * n + j] } }
                 bias.withUnsafeBufferPointer { b in
                     rowRes.withUnsafeMutableBufferPointer { rr in rowOut.withUnsafeMutableBufferPointer { ro in
@@ -311,7 +311,8 @@ func referenceEpilogue(_ v: Double, col j: Int, bias: [Float]?, activation: Kern
                 } }
                 #expect(mismatches == 0, "\(kern.isa) m\(m) n\(n) k\(k) threads \(threads): \(mismatches) values differ")
                 // Without a residual the product lands in C itself, laid out blocked.
-                var plain = [Float](repeating: .nan, count: m * n), blocked = [Float](repeating: .nan, count: blocksN * 16 * m)
+                var plain = [Float](repeating: .nan, count: m * n)
+                var blocked = [Float](repeating: .nan, count: blocksN * la.blockStride)
                 plain.withUnsafeMutableBufferPointer {
                     GemmTesting.ownKernel(w, n: n, k: k, a: a, c: $0.baseAddress!, m: m, threads: threads, kernels: kern)
                 }
