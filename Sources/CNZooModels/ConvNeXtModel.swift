@@ -238,11 +238,13 @@ public final class ConvNeXtModel {
                                                      slot: 9) {
                 return
             }
-            let hidden = workspace.buffer(8, m * 4 * c)
             if fuseEpilogues {
-                blk.fc1Weight.apply(t, hidden, m: m, threads: kernelThreads, kernels: kern, epilogue: gelu)
-                blk.fc2Weight.apply(hidden, t, m: m, threads: kernelThreads, kernels: kern, epilogue: residual)
+                let hl = MatrixLayout.rowMajorSpread(columns: 4 * c), hidden = workspace.buffer(8, m * hl.rowStride)
+                blk.fc1Weight.apply(t, hidden, m: m, threads: kernelThreads, kernels: kern, epilogue: gelu, cLayout: hl)
+                blk.fc2Weight.apply(hidden, t, m: m, threads: kernelThreads, kernels: kern, epilogue: residual,
+                                    aLayout: hl)
             } else {
+                let hidden = workspace.buffer(8, m * 4 * c)
                 blk.fc1Weight.apply(t, hidden, m: m, threads: kernelThreads, kernels: kern)
                 LinearWeight.unfused(gelu, hidden, m: m, n: 4 * c, threads: kernelThreads, kernels: kern)
                 blk.fc2Weight.apply(hidden, t, m: m, threads: kernelThreads, kernels: kern)

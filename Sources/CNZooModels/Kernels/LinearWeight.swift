@@ -123,17 +123,18 @@ struct LinearWeight {
         tasks = (tasks + threads - 1) / threads * threads  // a multiple of the threads, rows in whole 12-row groups
         let rows = ((m + tasks - 1) / tasks + 11) / 12 * 12
         tasks = (m + rows - 1) / rows
-        let scratch = workspace.buffer(slot, max(1, threads) * rows * hidden)
+        let hl = MatrixLayout.rowMajorSpread(columns: hidden)
+        let scratch = workspace.buffer(slot, max(1, threads) * rows * hl.rowStride)
         let panels1 = (hidden + Int(CNZ_PANEL) - 1) / Int(CNZ_PANEL), panels2 = (fc2.n + Int(CNZ_PANEL) - 1) / Int(CNZ_PANEL)
         p1.withUnsafeBufferPointer { w1 in
             p2.withUnsafeBufferPointer { w2 in
                 Parallel.forEach(tasks, threads: threads) { task, thread in
                     let r0 = task * rows, r1 = min(m, r0 + rows)
-                    let h = scratch + thread * rows * hidden
+                    let h = scratch + thread * rows * hl.rowStride
                     kernels.gemm(a + r0 * fc1.k, w1.baseAddress!, h, rows: r1 - r0, n: hidden, k: fc1.k,
-                                 panels: 0..<panels1, epilogue: e1)
+                                 panels: 0..<panels1, epilogue: e1, cLayout: hl)
                     kernels.gemm(h, w2.baseAddress!, c + r0 * fc2.n, rows: r1 - r0, n: fc2.n, k: hidden,
-                                 panels: 0..<panels2, epilogue: e2.offset(by: r0 * fc2.n))
+                                 panels: 0..<panels2, epilogue: e2.offset(by: r0 * fc2.n), aLayout: hl)
                 }
             }
         }
