@@ -262,27 +262,63 @@ INLINE size_t FN(at)(cnz_layout l, int r, int j) {
     return (size_t)r * l.row_stride + (size_t)(j / CNZ_BLOCK) * l.block_stride + j % CNZ_BLOCK;
 }
 
+/// Rows of one column vector of a finished tile, the activation a compile-time constant: `bv`, `sc`, `sh` are the
+/// epilogue's bias, post scale and post shift for these columns (loaded once per tile, used only where set).
+INLINE void FN(finish_rows)(const float *tile, float *c, size_t o, ptrdiff_t rs, int nrows, int h, int cnt,
+                            int accumulate, const cnz_epilogue *e, vf bv, vf sc, vf sh, const cnz_activation ACT) {
+    for (int r = 0; r < nrows; r++, o += rs) {
+        vf v = LD(tile + r * NR + h);
+        if (accumulate) v += LDN(c + o, cnt);
+        if (e->bias) v += bv;
+        v = vact(v, ACT);
+        if (e->post_scale && e->post_shift) {
+            v = FMA(v, sc, sh);
+        } else {
+            if (e->post_scale) v *= sc;
+            if (e->post_shift) v += sh;
+        }
+        if (e->residual) {
+            STN(e->residual + o, LDN(e->residual + o, cnt) + v, cnt);
+        } else {
+            STN(c + o, v, cnt);
+        }
+    }
+}
+
 /// Writes a finished tile: adds what earlier K blocks left in C, then stores raw sums (not the last K block) or
-/// applies the epilogue. `row` is the tile's first row (for the residual, laid out like C), `col` its first column.
+/// applies the epilogue. `row` is the tile's first row (for the residual, laid out like C), `col` its first column
+/// (column vectors start at multiples of CNZ_VL, which divides CNZ_BLOCK: each lies in one channel block, its rows
+/// row_stride apart).
 static void FN(finish)(const float *tile, float *c, cnz_layout lc, int row, int nrows, int col, int ncols,
                        int accumulate, int last, const cnz_epilogue *e) {
-    for (int r = 0; r < nrows; r++) {
-        for (int h = 0; h < NR; h += CNZ_VL) {
-            int cnt = ncols - h < CNZ_VL ? ncols - h : CNZ_VL;
-            if (cnt <= 0) break;
-            size_t o = FN(at)(lc, row + r, col + h);
-            vf v = LD(tile + r * NR + h);
-            if (accumulate) v += LDN(c + o, cnt);
-            if (!last) {
-                STN(c + o, v, cnt);
-                continue;
-            }
-            v = epi(v, e, col + h, cnt);
-            if (e->residual) {
-                STN(e->residual + o, LDN(e->residual + o, cnt) + v, cnt);
-            } else {
+    for (int h = 0; h < NR; h += CNZ_VL) {
+        int cnt = ncols - h < CNZ_VL ? ncols - h : CNZ_VL;
+        if (cnt <= 0) break;
+        size_t o = FN(at)(lc, row, col + h);
+        if (!last) {
+            for (int r = 0; r < nrows; r++, o += lc.row_stride) {
+                vf v = LD(tile + r * NR + h);
+                if (accumulate) v += LDN(c + o, cnt);
                 STN(c + o, v, cnt);
             }
+            continue;
+        }
+        int j = col + h;
+        vf bv = e->bias ? LDN(e->bias + j, cnt) : SPLAT(0);
+        vf sc = e->post_scale ? LDN(e->post_scale + j, cnt) : SPLAT(1);
+        vf sh = e->post_shift ? LDN(e->post_shift + j, cnt) : SPLAT(0);
+        switch (e->act) {
+        case CNZ_ACT_RELU:
+            FN(finish_rows)(tile, c, o, lc.row_stride, nrows, h, cnt, accumulate, e, bv, sc, sh, CNZ_ACT_RELU);
+            break;
+        case CNZ_ACT_GELU_ERF:
+            FN(finish_rows)(tile, c, o, lc.row_stride, nrows, h, cnt, accumulate, e, bv, sc, sh, CNZ_ACT_GELU_ERF);
+            break;
+        case CNZ_ACT_GELU_TANH:
+            FN(finish_rows)(tile, c, o, lc.row_stride, nrows, h, cnt, accumulate, e, bv, sc, sh, CNZ_ACT_GELU_TANH);
+            break;
+        default:
+            FN(finish_rows)(tile, c, o, lc.row_stride, nrows, h, cnt, accumulate, e, bv, sc, sh, CNZ_ACT_NONE);
         }
     }
 }

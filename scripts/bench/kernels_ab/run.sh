@@ -1,14 +1,15 @@
 #!/bin/bash
-# Paired A/B of the AVX-512 kernels (single thread): the kernels_template.h of git revision REV (A) against the working tree's (B),
+# Paired A/B of the AVX-512 kernels (single thread): the kernels_template.h of git revision REV — or a template file
+# at path REV — (A) against the working tree's (B),
 # on ConvNeXt-tiny's GEMM shapes (epilogue ACT: 0 none, 1 ReLU, 2 GELU erf; default 2), ConvMixer-768's 1×1 conv
 # and the depthwise convs. Single thread; needs clang and an AVX-512 CPU.
-#   scripts/bench/kernels_ab/run.sh [REV (default HEAD)] [ACT]
+#   scripts/bench/kernels_ab/run.sh [REV or FILE (default HEAD)] [ACT]
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 rev=${1:-HEAD}
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-git show "$rev:Sources/CNZooKernelsC/kernels_template.h" > "$out/template_a.h"
+if [ -f "$rev" ]; then cp "$rev" "$out/template_a.h"; else git show "$rev:Sources/CNZooKernelsC/kernels_template.h" > "$out/template_a.h"; fi
 inc="-ISources/CNZooKernelsC/include -ISources/CNZooKernelsC"
 here=scripts/bench/kernels_ab
 quiet="-Wno-incompatible-function-pointer-types -Wno-unused-function"
