@@ -18,7 +18,8 @@
 //   CNZooImages      JPEG/PNG decoding (C: CNZooImageC), PIL-exact resize/crop/normalise, labelled images
 //   CNZooVerify      verification runner (conversion + round trip + forward parity)
 //   cnzoo            thin command-line front end
-//   C shims          one systemLibrary per C library: OpenBLAS, libcrypto (SHA-256), zlib (CRC-32), libjpeg, libpng
+//   C shims          one systemLibrary per C library: libcrypto (SHA-256), zlib (CRC-32), libjpeg, libpng, …
+//                    (OpenBLAS, the optional --gemm engine, is dlopen()ed on first use, not linked: Gemm.swift)
 import PackageDescription
 
 let package = Package(
@@ -36,9 +37,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     ],
     targets: [
-        .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
-                       providers: [.apt(["libopenblas-dev"])]),
-
         .systemLibrary(name: "CLibCrypto", path: "Sources/CLibCrypto", pkgConfig: "libcrypto",
                        providers: [.apt(["libssl-dev"])]),
 
@@ -81,7 +79,7 @@ let package = Package(
         // The persistent worker pool the forward pass's parallel loops run on (pthreads; spins briefly, then sleeps).
         .target(name: "CNZooParallelC"),
         .target(name: "CNZooModels", dependencies: [
-            "CNZooCore", "CNZooMapping", "COpenBLAS", "CNZooKernelsC", "CNZooParallelC",
+            "CNZooCore", "CNZooMapping", "CNZooKernelsC", "CNZooParallelC",
         ]),
         // Zoo/*.json, Zoo/labels/*.json and Fixtures/**/*_logits_*.npy, embedded at build time by a build-tool
         // plugin (one copy of the data: the files themselves; the rule is in Plugins/EmbedDataPlugin/embed-data.sh).

@@ -9,8 +9,8 @@
 # The Swift runtime and Foundation are linked statically (--static-swift-stdlib): `ldd` shows no libswift* and no
 # toolchain Foundation. The zoo manifests and the verify reference logits are embedded at build time, so the binary
 # needs nothing beside it. The system C libraries cnzoo reads formats and decodes images with stay shared (Debian
-# packages scripts/setup.sh installs): libopenblas, libcrypto, zlib, libjpeg, libpng, libhdf5, libzip,
-# libprotobuf-c, as linked.
+# packages scripts/setup.sh installs): libcrypto, zlib, libjpeg, libpng, libhdf5, libzip, libprotobuf-c, as
+# linked; OpenBLAS only for --gemm openblas (loaded with dlopen, not linked).
 #
 # Usage: bash scripts/install.sh [PREFIX]     uses sudo for the copy when PREFIX is not writable.
 set -euo pipefail

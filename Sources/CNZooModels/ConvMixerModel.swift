@@ -88,7 +88,7 @@ public final class ConvMixerModel {
     public init(checkpoint: Checkpoint, activation: Activation = .gelu, numerics: Numerics, foldBatchNorm: Bool = true,
                 kernelThreads: Int = 2, gemm: GemmEngine = .auto) throws {
         let spec = try ConvMixerSpec(inferringFrom: checkpoint, activation: activation)
-        let engine: GemmEngine = gemm == .openblas ? .openblas : .cnzoo
+        let engine = try gemm.resolved()
         self.gemm = engine
         self.config = spec
         self.numerics = numerics

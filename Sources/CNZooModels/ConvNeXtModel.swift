@@ -64,7 +64,7 @@ public final class ConvNeXtModel {
     public init(checkpoint: Checkpoint, numerics: Numerics, kernelThreads: Int = 2, gemm: GemmEngine = .auto) throws {
         let config = try ConvNeXtSpec(inferringFrom: checkpoint)
         try config.validate()
-        let engine: GemmEngine = gemm == .openblas ? .openblas : .cnzoo
+        let engine = try gemm.resolved()
         self.gemm = engine
         self.config = config
         self.numerics = numerics

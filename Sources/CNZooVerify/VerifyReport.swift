@@ -51,7 +51,9 @@ public struct VerifyReport: Codable, Sendable {
     /// Informational: how far apart the two GELU forms put the logits (why mindcv is compared in tanh mode).
     public var notes: [String] = []
     public var seconds: Double = 0
-    public var openblasCore: String = Gemm.coreName
+    /// The kernel OpenBLAS picked for this CPU (`Gemm.coreName`); empty until the caller fills it in, since reading
+    /// it loads OpenBLAS.
+    public var openblasCore: String = ""
     /// The matrix-product engine used (`cnzoo` or `openblas`).
     public var gemm: String = ""
 

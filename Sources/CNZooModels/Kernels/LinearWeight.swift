@@ -9,6 +9,13 @@ public enum GemmEngine: String, Sendable, CaseIterable, Codable {
     case cnzoo
     /// OpenBLAS `cblas_sgemm` (its kernel follows `OPENBLAS_CORETYPE`); an optional fallback.
     case openblas
+
+    /// The engine a model runs: OpenBLAS when asked for (an error when it cannot be loaded), cnzoo's otherwise.
+    func resolved() throws -> GemmEngine {
+        guard self == .openblas else { return .cnzoo }
+        if let why = Gemm.unavailableReason { throw CNZooError(.usage, why) }
+        return .openblas
+    }
 }
 
 /// A linear layer's weight `[n, k]` (PyTorch layout), held once in the form its engine reads: packed panels for

@@ -22,7 +22,7 @@ struct NumericsOptions: ParsableArguments {
     @Option(help: "Threads for the kernels: this one and N − 1 pool workers, which spin 500 µs between loops before they sleep ($CNZOO_SPIN_US).")
     var threads: Int = 2
 
-    @Option(help: "Matrix-product engine: auto (cnzoo's AVX-512 kernel when available), cnzoo, openblas.")
+    @Option(help: "Matrix-product engine: auto (cnzoo's kernels), cnzoo, openblas (loaded on demand).")
     var gemm: GemmEngine = .auto
 
     /// Refuses values the forward pass cannot use (exit 2, before any file is read).

@@ -60,6 +60,7 @@ struct VerifyCommand: ParsableCommand {
             var report = try checkpoint.map(verifyCheckpoint) ?? verifyVariant(variant ?? "tiny")
             let d = clock.now - t0
             report.seconds = Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+            report.openblasCore = Gemm.coreName  // read after the work: reading it loads OpenBLAS
             if json {
                 try Output.printJSON(report)
             } else {
