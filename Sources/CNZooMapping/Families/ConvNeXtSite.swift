@@ -13,28 +13,29 @@ public enum ConvNeXtSite: Sendable, Equatable {
 
     /// Parses a canonical name into (site, leaf); the leaf is `weight`, `bias` or `` (layer scale).
     public static func parse(_ canonical: String) -> (site: ConvNeXtSite, leaf: String)? {
-        let p = canonical.split(separator: ".").map(String.init)
+        // Substrings throughout: detection parses every canonical name once per convention (no copies per part).
+        let p = canonical.split(separator: ".")
         switch p.count {
         case 3 where p[0] == "stem":
-            if p[1] == "conv" { return (.stemConv, p[2]) }
-            if p[1] == "norm" { return (.stemNorm, p[2]) }
+            if p[1] == "conv" { return (.stemConv, String(p[2])) }
+            if p[1] == "norm" { return (.stemNorm, String(p[2])) }
         case 3 where p[0] == "head":
-            if p[1] == "norm" { return (.headNorm, p[2]) }
-            if p[1] == "fc" { return (.headFC, p[2]) }
+            if p[1] == "norm" { return (.headNorm, String(p[2])) }
+            if p[1] == "fc" { return (.headFC, String(p[2])) }
         case 5 where p[0] == "stages" && p[2] == "downsample":
             guard let s = Int(p[1]) else { return nil }
-            if p[3] == "norm" { return (.downNorm(stage: s), p[4]) }
-            if p[3] == "conv" { return (.downConv(stage: s), p[4]) }
+            if p[3] == "norm" { return (.downNorm(stage: s), String(p[4])) }
+            if p[3] == "conv" { return (.downConv(stage: s), String(p[4])) }
         case 5 where p[0] == "stages" && p[2] == "blocks" && p[4] == "layer_scale":
             guard let s = Int(p[1]), let b = Int(p[3]) else { return nil }
             return (.layerScale(stage: s, block: b), "")
         case 6 where p[0] == "stages" && p[2] == "blocks":
             guard let s = Int(p[1]), let b = Int(p[3]) else { return nil }
             switch p[4] {
-            case "dwconv": return (.dwconv(stage: s, block: b), p[5])
-            case "norm": return (.norm(stage: s, block: b), p[5])
-            case "pwconv1": return (.pwconv1(stage: s, block: b), p[5])
-            case "pwconv2": return (.pwconv2(stage: s, block: b), p[5])
+            case "dwconv": return (.dwconv(stage: s, block: b), String(p[5]))
+            case "norm": return (.norm(stage: s, block: b), String(p[5]))
+            case "pwconv1": return (.pwconv1(stage: s, block: b), String(p[5]))
+            case "pwconv2": return (.pwconv2(stage: s, block: b), String(p[5]))
             default: return nil
             }
         default: break
