@@ -134,14 +134,27 @@ INLINE vf vact(vf v, cnz_activation act) {
     }
 }
 
+/// The epilogue up to (not including) the residual, with its column vectors already loaded (`bv`, `sc`, `sh`: bias,
+/// post scale, post shift, each used only where `e` sets it) and activation `act`.
+INLINE vf epi_loaded(vf v, const cnz_epilogue *e, vf bv, vf sc, vf sh, cnz_activation act) {
+    if (e->bias) v += bv;
+    v = vact(v, act);
+    if (e->post_scale && e->post_shift) return FMA(v, sc, sh);
+    if (e->post_scale) v *= sc;
+    if (e->post_shift) v += sh;
+    return v;
+}
+
+/// The epilogue's column vectors for `cnt` columns starting at column j (zeros / ones where `e` has none).
+#define EPI_VECTORS(e, j, cnt)                                                                                         \
+    vf bv = (e)->bias ? LDN((e)->bias + (j), cnt) : SPLAT(0);                                                        \
+    vf sc = (e)->post_scale ? LDN((e)->post_scale + (j), cnt) : SPLAT(1);                                            \
+    vf sh = (e)->post_shift ? LDN((e)->post_shift + (j), cnt) : SPLAT(0)
+
 /// The epilogue up to (not including) the residual, for `cnt` columns starting at column j.
 INLINE vf epi(vf v, const cnz_epilogue *e, size_t j, int cnt) {
-    if (e->bias) v += LDN(e->bias + j, cnt);
-    v = vact(v, e->act);
-    if (e->post_scale && e->post_shift) return FMA(v, LDN(e->post_scale + j, cnt), LDN(e->post_shift + j, cnt));
-    if (e->post_scale) v *= LDN(e->post_scale + j, cnt);
-    if (e->post_shift) v += LDN(e->post_shift + j, cnt);
-    return v;
+    EPI_VECTORS(e, j, cnt);
+    return epi_loaded(v, e, bv, sc, sh, e->act);
 }
 
 static void FN(math)(cnz_math_op op, const float *x, float *y, size_t count) {
@@ -269,14 +282,7 @@ INLINE void FN(finish_rows)(const float *tile, float *c, size_t o, ptrdiff_t rs,
     for (int r = 0; r < nrows; r++, o += rs) {
         vf v = LD(tile + r * NR + h);
         if (accumulate) v += LDN(c + o, cnt);
-        if (e->bias) v += bv;
-        v = vact(v, ACT);
-        if (e->post_scale && e->post_shift) {
-            v = FMA(v, sc, sh);
-        } else {
-            if (e->post_scale) v *= sc;
-            if (e->post_shift) v += sh;
-        }
+        v = epi_loaded(v, e, bv, sc, sh, ACT);
         if (e->residual) {
             STN(e->residual + o, LDN(e->residual + o, cnt) + v, cnt);
         } else {
@@ -303,10 +309,7 @@ static void FN(finish)(const float *tile, float *c, cnz_layout lc, int row, int 
             }
             continue;
         }
-        int j = col + h;
-        vf bv = e->bias ? LDN(e->bias + j, cnt) : SPLAT(0);
-        vf sc = e->post_scale ? LDN(e->post_scale + j, cnt) : SPLAT(1);
-        vf sh = e->post_shift ? LDN(e->post_shift + j, cnt) : SPLAT(0);
+        EPI_VECTORS(e, col + h, cnt);
         switch (e->act) {
         case CNZ_ACT_RELU:
             FN(finish_rows)(tile, c, o, lc.row_stride, nrows, h, cnt, accumulate, e, bv, sc, sh, CNZ_ACT_RELU);
