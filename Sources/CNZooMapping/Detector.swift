@@ -43,9 +43,18 @@ public enum Detector {
                                     variant: family.variantName(spec), prefix: "", confidence: plan.report.matchFraction,
                                     hints: hints(prefix: "", spec: spec, report: plan.report), report: plan.report), 0))
         }
+        // Every name with each candidate prefix stripped: a convention is only worth its full skeleton if one of its
+        // smallest skeleton's names (among them the stem, without which `infer` finds no spec) is here.
+        let stripped = Set(prefixes.flatMap { p in names.lazy.filter { $0.hasPrefix(p) }.map { String($0.dropFirst(p.count)) } })
         for family in ArchitectureFamilies.all {
             let skeletons = family.skeletons(maxIndex: maxIdx)
+            let probes = family.skeletons(maxIndex: 0)
             for convention in Conventions.all where !(convention is any SelfDescribingConvention) {
+                guard probes.contains(where: { probe in
+                    convention.slots(for: probe)?.contains { s in
+                        stripped.contains(s.name) || s.alternates.contains(where: stripped.contains)
+                    } ?? false
+                }) else { continue }
                 let skeletonSlots = skeletons.compactMap { convention.slots(for: $0) }.flatMap { $0 }
                 guard !skeletonSlots.isEmpty else { continue }
                 var lookup: [String: String] = [:]

@@ -8,7 +8,8 @@ public protocol ArchitectureFamily: Sendable {
     var name: Family { get }
     /// Specs whose names together cover every index up to `maxIndex` (shapes are meaningless): used to map names
     /// before the real spec is known. Several when a convention's names depend on a size (MindCV ConvMixer's head
-    /// is `network.{depth+5}`).
+    /// is `network.{depth+5}`). The skeletons for `maxIndex` 0 must name every tensor `infer` cannot do without (the
+    /// stem): the detector skips a convention none of whose names there occurs in a file.
     func skeletons(maxIndex: Int) -> [any ArchitectureSpec]
     /// The spec implied by canonical names and (canonical-layout) shapes, or nil if they do not describe one.
     func infer(_ shapes: [String: [Int]]) -> (any ArchitectureSpec)?
