@@ -47,6 +47,22 @@ import Testing
         #expect(d.hints.contains("no layer scale"))
     }
 
+    /// The detector skips a convention none of whose smallest-skeleton names occur in a file. That loses nothing only
+    /// while `infer` finds no spec without those names (the stem): checked for every family and published variant.
+    @Test func inferNeedsTheSmallestSkeletonsNames() throws {
+        let canonical = try #require(Conventions.named("canonical"))
+        for family in ArchitectureFamilies.all {
+            let probe = Set(family.skeletons(maxIndex: 0).flatMap { canonical.slots(for: $0) ?? [] }.map(\.canonical))
+            for id in family.variantIDs {
+                let slots = try #require(family.spec(variant: id).flatMap { canonical.slots(for: $0) })
+                let shapes = Dictionary(slots.map { ($0.canonical, $0.canonicalShape) }, uniquingKeysWith: { a, _ in a })
+                #expect(family.infer(shapes) != nil, "\(id): all names")
+                #expect(family.infer(shapes.filter { !probe.contains($0.key) }) == nil, "\(id): without the probe's")
+                #expect(shapes.count > shapes.filter { !probe.contains($0.key) }.count + 3)
+            }
+        }
+    }
+
     @Test func convmixerVariantsAndActivation() throws {
         for (name, spec) in ConvMixerSpec.variants {
             for c in [TimmConvention() as any NamingConvention, MindCVConvention()] {
