@@ -6,7 +6,8 @@
 //   CNZooSafeTensors safetensors reader / writer
 //   CNZooPyTorch     .pth zip container, data-only pickle machine, state-dict decoder, pickle writer
 //   CNZooMindSpore   .ckpt protobuf stream reader / writer
-//   CNZooNumPy       .npy reader / writer
+//   CNZooLibZip      the one wrapper over libzip (bounded, from bytes in memory): .npz, .keras, zip cross-check
+//   CNZooNumPy       .npy reader / writer, .npz reader
 //   CNZooKeras       Keras .weights.h5 / legacy .h5 (libhdf5 in a child process, C: CNZooKerasC) and .keras (libzip)
 //   CNZooFormats     the format registry (one FormatPlugin per format) + CheckpointIO, the façade over it
 //   CNZooMapping     architecture specs, naming conventions, strict mapper, detector
@@ -27,7 +28,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .library(name: "CNZoo", targets: [
-            "CNZooCore", "CNZooSafeTensors", "CNZooPyTorch", "CNZooMindSpore", "CNZooNumPy", "CNZooKeras",
+            "CNZooCore", "CNZooSafeTensors", "CNZooPyTorch", "CNZooMindSpore", "CNZooLibZip", "CNZooNumPy", "CNZooKeras",
             "CNZooFormats", "CNZooMapping", "CNZooConversion", "CNZooModels", "CNZooZoo", "CNZooVerify", "CNZooImages",
             "CNZooEmbeddedData", "CNZooONNX", "CNZooHuggingFace",
         ]),
@@ -60,10 +61,12 @@ let package = Package(
         .target(name: "CNZooMindSpore", dependencies: ["CNZooCore"]),
         // Hugging Face model folders: reads and writes its weight files through the registry (Files), so Core only.
         .target(name: "CNZooHuggingFace", dependencies: ["CNZooCore"]),
-        .target(name: "CNZooNumPy", dependencies: ["CNZooCore", "CLibZip"]),
+        // libzip, wrapped once: `.npz` and `.keras` archives, and the cross-check of cnzoo's own zip reader.
+        .target(name: "CNZooLibZip", dependencies: ["CNZooCore", "CLibZip"]),
+        .target(name: "CNZooNumPy", dependencies: ["CNZooCore", "CNZooLibZip"]),
         // Keras: libhdf5 walks untrusted files in a forked child (CNZooKerasC), libzip opens `.keras` archives.
         .target(name: "CNZooKerasC", dependencies: ["CHDF5"]),
-        .target(name: "CNZooKeras", dependencies: ["CNZooCore", "CNZooKerasC", "CLibZip"]),
+        .target(name: "CNZooKeras", dependencies: ["CNZooCore", "CNZooKerasC", "CNZooLibZip"]),
         .target(name: "CNZooFormats", dependencies: [
             "CNZooCore", "CNZooSafeTensors", "CNZooPyTorch", "CNZooMindSpore", "CNZooNumPy", "CNZooKeras", "CNZooONNX",
             "CNZooHuggingFace",
@@ -102,7 +105,7 @@ let package = Package(
         // Fuzz harnesses (a library, so tests can replay crashers) and the libFuzzer driver scripts/fuzz.sh builds.
         .target(name: "CNZooFuzzHarnesses", dependencies: [
             "CNZooCore", "CNZooFormats", "CNZooSafeTensors", "CNZooPyTorch", "CNZooMindSpore", "CNZooNumPy", "CNZooKeras",
-            "CNZooONNX", "CMindSporeCheckpointPB",
+            "CNZooLibZip", "CNZooONNX", "CMindSporeCheckpointPB",
         ]),
         .executableTarget(name: "cnzoo-fuzz", dependencies: ["CNZooFuzzHarnesses"]),
         // Benchmark driver for scripts/bench/ckpt_rw.py (not a product; build with --product mindspore-bench).
@@ -118,7 +121,7 @@ let package = Package(
         ]),
         .testTarget(name: "RobustnessTests", dependencies: [
             "CNZooFuzzHarnesses", "CNZooCore", "CNZooFormats", "CNZooKeras", "CNZooPyTorch", "CNZooSafeTensors", "CNZooMindSpore",
-            "CNZooNumPy", "CNZooMapping", "CNZooTestSupport",
+            "CNZooNumPy", "CNZooLibZip", "CNZooMapping", "CNZooTestSupport",
         ]),
         .testTarget(name: "MindSporeTests", dependencies: [
             "CNZooMindSpore", "CNZooFormats", "CNZooCore", "CNZooTestSupport",

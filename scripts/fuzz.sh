@@ -39,6 +39,7 @@ for p in sys.argv[2:]:
     seeds="$(small Fixtures/pytorch Fixtures/hostile -name '*.pkl') $(small "$scratch/pickle-seeds")" ;;
   ckpt|ckpt-diff) seeds=$(small Fixtures/mindspore Fixtures/hostile -name '*.ckpt') ;;
   onnx) seeds=$(small Fixtures/onnx -name '*.onnx') ;;
+  npz) seeds=$(small Fixtures/generic Fixtures/hostile -name '*.npz') ;;
   npy) seeds=$(small Fixtures/forward Fixtures/hostile -name '*.npy') ;;
   hdf5) seeds=$(small Fixtures/keras -name '*.h5') ;;
   zip-diff) seeds=$(small Fixtures/pytorch Fixtures/hostile Fixtures/keras \( -name '*.pth' -o -name '*.keras' \)) ;;

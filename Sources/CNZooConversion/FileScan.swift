@@ -67,7 +67,7 @@ public enum FileScanner {
             return verdict(path, match.detected, report)
         case .npz:
             var report = PickleScanReport(file: path, container: match.detected.rawValue)
-            try NpzArchive.forEachMember(path: path) { name, bytes, _ in
+            try NpzArchive.forEachMember(file.bytes, file: path) { name, bytes, _ in
                 try bytes.withUnsafeBytes { raw in
                     guard name.hasSuffix(".npy"), let start = try numpy(raw, path: path, member: name) else { return }
                     try PyTorchFormat.scanPickle(raw, start: start, label: name, file: path, into: &report)

@@ -65,6 +65,11 @@ public enum Harnesses {
             touchAll(Checkpoint(tensors: [TensorEntry(name: "npy", dtype: array.dtype, shape: array.shape,
                                                       data: array.data)]))
         },
+        // `.npz`: libzip (in this process, as in cnzoo) opening the archive, then every member through the .npy reader.
+        "npz": { bytes in
+            let file = MappedFile(copying: bytes, path: "<fuzz>")
+            if let ckpt = try? NpzPlugin().read(.file(file), options: ReadOptions()) { touchAll(ckpt) }
+        },
         "hdf5": { hdf5($0) },
         "zip-diff": { zipDiff($0) },
         // Content detection plus whichever reader it picks: the path every command takes.

@@ -1,5 +1,6 @@
 import CNZooCore
 import CNZooKeras
+import CNZooLibZip
 import CNZooPyTorch
 
 extension Harnesses {
@@ -19,14 +20,16 @@ extension Harnesses {
     static func zipDiff(_ bytes: UnsafeRawBufferPointer) {
         let file = MappedFile(copying: bytes, path: "<fuzz>")
         let ours = try? ZipArchive(file: file)
-        let theirs = try? KerasArchive.members(file.bytes, file: nil, limit: 1 << 24)
+        let theirs = try? LibZipArchive.withArchive(file.bytes, file: nil) { zip in
+            try (0..<zip.count()).map { (member: try zip.member(at: $0), bytes: try zip.read(at: $0, limit: 1 << 24)) }
+        }
         guard let ours, let theirs else { return }
         guard ours.entries.count == theirs.count else {
             fatalError("zip-diff: cnzoo lists \(ours.entries.count) entries, libzip \(theirs.count)")
         }
         for (a, b) in zip(ours.entries, theirs) {
-            guard a.name == b.name, Int(a.method) == b.method, a.uncompressedSize == b.size else {
-                fatalError("zip-diff: cnzoo \(a.name) m\(a.method) \(a.uncompressedSize) B, libzip \(b.name) m\(b.method) \(b.size) B")
+            guard a.name == b.member.name, Int(a.method) == b.member.method, a.uncompressedSize == b.member.size else {
+                fatalError("zip-diff: cnzoo \(a.name) m\(a.method) \(a.uncompressedSize) B, libzip \(b.member.name) m\(b.member.method) \(b.member.size) B")
             }
             if let stored = try? ours.storedBytes(a), Array(stored) != b.bytes {
                 fatalError("zip-diff: entry \(a.name): bytes at cnzoo's data offset \(a.dataOffset) differ from libzip's")

@@ -1,5 +1,5 @@
-import CLibZip
 import CNZooCore
+import CNZooLibZip
 
 extension CheckpointFormat {
     /// NumPy `.npz`: a zip of `<name>.npy` members (`numpy.savez`, `numpy.savez_compressed`).
@@ -32,7 +32,7 @@ public struct NpzPlugin: FormatPlugin {
         let file = try requireFile(input)
         var ckpt = Checkpoint()
         var compressed = 0
-        try NpzArchive.forEachMember(path: file.path) { name, bytes, deflated in
+        try NpzArchive.forEachMember(file.bytes, file: file.path) { name, bytes, deflated in
             guard name.hasSuffix(".npy") else {
                 ckpt.notes.append("skipped member '\(name)' (not a .npy array)")
                 return
@@ -60,45 +60,15 @@ public enum NpzArchive {
         return String(decoding: head[30..<(30 + n)], as: UTF8.self)
     }
 
-    /// Calls `body(name, bytes, deflated)` for every member in archive order (sizes bounded by `Limits`).
-    public static func forEachMember(path: String, _ body: (String, [UInt8], Bool) throws -> Void) throws {
-        var err: Int32 = 0
-        guard let z = zip_open(path, ZIP_RDONLY, &err) else {
-            throw CNZooError(.malformed, "libzip cannot open the archive (zip error \(err))", file: path)
-        }
-        defer { zip_discard(z) }
-        let count = zip_get_num_entries(z, 0)
-        guard count >= 0, count <= Int64(Limits.maxZipEntries) else {
-            throw Limits.exceeded("maxZipEntries", Limits.maxZipEntries, "\(count) zip members", file: path)
-        }
-        var seen = Set<String>()
-        for i in 0..<UInt64(count) {
-            var st = zip_stat_t()
-            zip_stat_init(&st)
-            guard zip_stat_index(z, i, 0, &st) == 0, let cname = st.name else {
-                throw CNZooError(.malformed, "zip member \(i): \(String(cString: zip_strerror(z)))", file: path)
+    /// Calls `body(name, bytes, deflated)` for every member of the archive in `bytes` in archive order (member
+    /// count and sizes bounded by `Limits`; an archive that names a member twice is refused when opened).
+    public static func forEachMember(_ bytes: UnsafeRawBufferPointer, file: String,
+                                     _ body: (String, [UInt8], Bool) throws -> Void) throws {
+        try LibZipArchive.withArchive(bytes, file: file) { zip in
+            for i in 0..<(try zip.count()) {
+                let m = try zip.member(at: i)
+                try body(m.name, try zip.read(at: i), !m.isStored)
             }
-            let name = String(cString: cname)
-            guard seen.insert(name).inserted else {
-                throw CNZooError(.malformed, "zip member '\(name)' appears twice", file: path)
-            }
-            guard st.size <= UInt64(Limits.maxMaterializedTensorBytes) else {
-                throw Limits.exceeded("maxMaterializedTensorBytes", Limits.maxMaterializedTensorBytes,
-                                      "member '\(name)' of \(st.size) bytes", file: path)
-            }
-            guard let f = zip_fopen_index(z, i, 0) else {
-                throw CNZooError(.malformed, "zip member '\(name)': \(String(cString: zip_strerror(z)))", file: path)
-            }
-            var bytes = [UInt8](repeating: 0, count: Int(st.size))
-            let got = bytes.withUnsafeMutableBytes { zip_fread(f, $0.baseAddress, UInt64($0.count)) }
-            var extra: UInt8 = 0
-            let more = zip_fread(f, &extra, 1)
-            zip_fclose(f)
-            guard got == Int64(st.size), more == 0 else {
-                throw CNZooError(.malformed, "zip member '\(name)': read \(got) of \(st.size) bytes (corrupt or "
-                                 + "truncated; its CRC or size does not hold)", file: path)
-            }
-            try body(name, bytes, st.comp_method != ZIP_CM_STORE)
         }
     }
 }
