@@ -121,7 +121,7 @@ let package = Package(
         ]),
         .testTarget(name: "RobustnessTests", dependencies: [
             "CNZooFuzzHarnesses", "CNZooCore", "CNZooFormats", "CNZooKeras", "CNZooPyTorch", "CNZooSafeTensors", "CNZooMindSpore",
-            "CNZooNumPy", "CNZooLibZip", "CNZooMapping", "CNZooTestSupport",
+            "CNZooNumPy", "CNZooLibZip", "CNZooMapping", "CNZooImages", "CNZooTestSupport",
         ]),
         .testTarget(name: "MindSporeTests", dependencies: [
             "CNZooMindSpore", "CNZooFormats", "CNZooCore", "CNZooTestSupport",

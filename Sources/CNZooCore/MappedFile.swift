@@ -17,11 +17,12 @@ public final class MappedFile: @unchecked Sendable {
     /// The open descriptor of a mapped file (kept so writers can copy ranges in the kernel); nil for heap copies.
     public let fileDescriptor: Int32?
 
-    /// Maps `path`. Empty files map to an empty buffer.
+    /// Maps `path`. Empty files map to an empty buffer. Anything but a regular file (a FIFO, a device, a
+    /// directory) is refused without waiting on it: the open does not block, and nothing is read before the check.
     public init(path: String) throws {
         self.path = path
         ownsHeapCopy = false
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else {
             let code: CNZooError.Code = errno == ENOENT ? .notFound : .unreadable
             throw CNZooError(code, "cannot open: \(String(cString: strerror(errno)))", file: path)
@@ -77,6 +78,10 @@ public final class MappedFile: @unchecked Sendable {
 
     /// All bytes of the file.
     public var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: size) }
+
+    /// A copy of the whole file (made while the mapping is alive: `bytes` of a temporary `MappedFile` may already be
+    /// unmapped when the next expression reads it).
+    public func copyBytes() -> [UInt8] { [UInt8](bytes) }
 
     /// The bytes in `range`, or nil if it is not inside the file.
     public func region(_ range: Range<Int>) -> UnsafeRawBufferPointer? {

@@ -57,6 +57,6 @@ public final class SHA256 {
     public static func hash(file path: String) throws -> String {
         let f = try MappedFile(path: path)
         f.adviseSequential(0..<f.size)
-        return hash(f.bytes)
+        return withExtendedLifetime(f) { hash(f.bytes) }
     }
 }

@@ -199,7 +199,7 @@ public struct HuggingFaceFolder: Sendable {
         guard file.size <= maxJSONBytes else {
             throw CNZooError(.malformed, "\(file.size) bytes is more JSON than a model folder file holds", file: path)
         }
-        let bytes = Array(file.bytes)
+        let bytes = file.copyBytes()
         try bytes.withUnsafeBytes { raw in
             do { _ = try JSONParser.parse(raw) } catch let e as CNZooError {
                 throw CNZooError(e.code, e.message, file: path, offset: e.offset)

@@ -67,10 +67,9 @@ public struct ImageDataset: Sendable {
     /// paths are resolved against `root` (default: the list file's directory). The path may contain spaces: the
     /// label is the last whitespace-separated field.
     public static func listFile(_ file: String, root: String? = nil) throws -> ImageDataset {
-        guard let data = FileManager.default.contents(atPath: file) else {
-            throw CNZooError(.unreadable, "cannot read list file", file: file)
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
+        let bytes: [UInt8]
+        do { bytes = try MappedFile(path: file).copyBytes() } catch { throw CNZooError.wrap(error, file: file) }
+        guard let text = String(validating: bytes, as: UTF8.self) else {
             throw CNZooError(.malformed, "list file is not UTF-8 text", file: file)
         }
         let base = root ?? (file as NSString).deletingLastPathComponent

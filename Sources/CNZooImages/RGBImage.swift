@@ -27,10 +27,9 @@ public enum ImageDecoder {
 
     /// Reads and decodes the image at `path`.
     public static func decode(path: String) throws -> RGBImage {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw CNZooError(.unreadable, "cannot read image", file: path)
-        }
-        return try decode([UInt8](data), name: path)
+        let bytes: [UInt8]
+        do { bytes = try MappedFile(path: path).copyBytes() } catch { throw CNZooError.wrap(error, file: path) }
+        return try decode(bytes, name: path)
     }
 
     /// Decodes an in-memory JPEG or PNG; `name` is used in errors.

@@ -71,7 +71,7 @@ public struct ZooRegistry: Sendable {
             return Data(bytes)
         }
         do {
-            return try Data(contentsOf: URL(fileURLWithPath: path))
+            return Data(try MappedFile(path: path).copyBytes())
         } catch {
             throw CNZooError(.unreadable, "cannot read the \(what)", file: path, cause: error)
         }
