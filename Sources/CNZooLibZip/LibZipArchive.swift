@@ -2,9 +2,10 @@ import CLibZip
 import CNZooCore
 
 /// A zip archive as libzip reads it, straight from bytes in memory (a mapped file; nothing is extracted to disk):
-/// opened read-only with libzip's consistency checks, members decompressed and CRC-checked by libzip, the member
-/// count and every member's size bounded by `Limits` before anything is allocated, duplicate member names refused. The one wrapper over libzip:
-/// `.keras` and `.npz` archives, and the differential check of cnzoo's own zip reader.
+/// opened read-only with libzip's consistency checks (a member name listed twice is refused), members decompressed
+/// and CRC-checked by libzip, the member count and every member's size bounded by `Limits` before anything is
+/// allocated. The one wrapper over libzip: `.keras` and `.npz` archives, and the differential check of cnzoo's own
+/// zip reader.
 public struct LibZipArchive {
     /// A member's directory entry.
     public struct Member: Sendable, Equatable {
