@@ -21,7 +21,8 @@ small() { find "$@" -type f -size -1024k ! -name '*.py' ! -name '*.json' 2>/dev/
 case "$harness" in
   safetensors|safetensors-read) seeds=$(small Fixtures/safetensors Fixtures/hostile -name '*.safetensors') ;;
   json) seeds=$(find Fixtures -type f -name '*.json' -size -1024k) ;;
-  detect|checkpoint) seeds=$(small Fixtures/pytorch Fixtures/safetensors Fixtures/mindspore Fixtures/forward Fixtures/hostile) ;;
+  detect|checkpoint) seeds=$(small Fixtures/pytorch Fixtures/safetensors Fixtures/mindspore Fixtures/forward Fixtures/hostile \
+                             Fixtures/generic Fixtures/onnx) ;;
   pth|zip) seeds=$(small Fixtures/pytorch Fixtures/hostile \( -name '*.pth' -o -name '*.pt' \)) ;;
   pickle)
     # Bare pickles, plus every data.pkl inside the .pth fixtures.
